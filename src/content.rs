@@ -1,0 +1,511 @@
+//! Pages and sections, and the parse stage that makes them from Markdown files.
+//!
+//! Parsing is per file and pure, so it runs in parallel and every file's errors are collected.
+//! A page's address is decided here from its path and front matter alone.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::{Diagnostic, Diagnostics};
+use crate::front_matter::{
+    self, PAGE_KEYS, PageDate, PageFrontMatter, SECTION_KEYS, SectionFrontMatter, SortBy,
+};
+use crate::slug::slugify;
+use crate::source::ContentFile;
+
+/// The index of a page in [`crate::site::Site::pages`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PageId(pub usize);
+
+/// The index of a section in [`crate::site::Site::sections`]; the home page is section 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SectionId(pub usize);
+
+/// The text of a Markdown file and where its body starts, kept for messages about the body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceText {
+    /// The file as shown in messages, e.g. `content/blog/post.md`.
+    pub file: PathBuf,
+    /// The whole file, without a byte order mark and with LF line endings.
+    pub text: String,
+    /// The byte offset at which the Markdown body starts.
+    pub body_offset: usize,
+}
+
+impl SourceText {
+    /// The Markdown body.
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+}
+
+/// A page: a post, a service, or a standalone page such as About.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The file it comes from.
+    pub source: SourceText,
+    /// Its path under `content/`, e.g. `blog/post.md` or `blog/bundle/index.md`.
+    pub content_path: String,
+    /// The folder under `content/` of the section it belongs to (`""` for the home section).
+    pub section_dir: String,
+    /// The folder under `content/` that holds its bundled files, for a page bundle.
+    pub bundle_dir: Option<String>,
+    /// Its title.
+    pub title: String,
+    /// Its description, possibly empty.
+    pub description: String,
+    /// When it was published.
+    pub date: Option<PageDate>,
+    /// When it was last changed.
+    pub updated: Option<PageDate>,
+    /// Tags as written.
+    pub tags: Vec<String>,
+    /// Author id.
+    pub author: Option<String>,
+    /// Whether it is a draft.
+    pub draft: bool,
+    /// The last segment of its address.
+    pub slug: String,
+    /// Main image.
+    pub image: String,
+    /// Main image's alt text.
+    pub image_alt: String,
+    /// Order in a weight-sorted section.
+    pub weight: Option<i64>,
+    /// Template override.
+    pub template: Option<String>,
+    /// Old addresses that redirect here.
+    pub aliases: Vec<String>,
+    /// Free settings.
+    pub extra: toml::Table,
+    /// Its address relative to the site root, e.g. `blog/post/` (no leading slash).
+    pub path: String,
+}
+
+/// A section: a folder of pages, with its settings from `_index.md`.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Its `_index.md`, or an empty source when the folder has none.
+    pub source: SourceText,
+    /// Its folder under `content/` (`""` for the home section).
+    pub dir: String,
+    /// Its title.
+    pub title: String,
+    /// Its description, possibly empty.
+    pub description: String,
+    /// How pages are ordered.
+    pub sort_by: SortBy,
+    /// Pages per list page (0: all on one).
+    pub paginate_by: usize,
+    /// Template override for the section.
+    pub template: Option<String>,
+    /// Template override for its pages.
+    pub page_template: Option<String>,
+    /// Order in the derived menu.
+    pub weight: Option<i64>,
+    /// Free settings.
+    pub extra: toml::Table,
+    /// Its address relative to the site root, e.g. `blog/` (`""` for home).
+    pub path: String,
+}
+
+/// What the parse stage makes of the content folder.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    /// Every page, drafts included.
+    pub pages: Vec<Page>,
+    /// Every section that has an `_index.md`.
+    pub sections: Vec<Section>,
+}
+
+/// Parses every Markdown file in parallel. Returns all pages and sections, or every error found.
+pub fn parse(files: &[ContentFile]) -> Result<Parsed, Diagnostics> {
+    let results: Vec<Result<Parsed, Diagnostic>> = files
+        .par_iter()
+        .map(|file| {
+            parse_file(file).map(|item| match item {
+                Item::Page(page) => Parsed {
+                    pages: vec![*page],
+                    sections: vec![],
+                },
+                Item::Section(section) => Parsed {
+                    pages: vec![],
+                    sections: vec![*section],
+                },
+            })
+        })
+        .collect();
+    let mut parsed = Parsed::default();
+    let mut diagnostics = Diagnostics::default();
+    for result in results {
+        match result {
+            Ok(item) => {
+                parsed.pages.extend(item.pages);
+                parsed.sections.extend(item.sections);
+            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    if diagnostics.has_errors() {
+        diagnostics.sort();
+        return Err(diagnostics);
+    }
+    Ok(parsed)
+}
+
+enum Item {
+    Page(Box<Page>),
+    Section(Box<Section>),
+}
+
+fn parse_file(file: &ContentFile) -> Result<Item, Diagnostic> {
+    let shown = Path::new("content").join(&file.rel);
+    let text = decode(&file.bytes).map_err(|offset| {
+        Diagnostic::error(format!(
+            "this file is not UTF-8 text (invalid byte at offset {offset})"
+        ))
+        .in_file(&shown)
+        .with_hint("save the file as UTF-8 in your editor")
+    })?;
+    let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
+    if file_name == "_index.md" {
+        parse_section(file, shown, text).map(|s| Item::Section(Box::new(s)))
+    } else {
+        parse_page(file, shown, text).map(|p| Item::Page(Box::new(p)))
+    }
+}
+
+/// UTF-8 text without a byte order mark and with LF line endings, so that a file saved on
+/// Windows renders exactly as the same file saved elsewhere. Err is the first invalid byte.
+fn decode(bytes: &[u8]) -> Result<String, usize> {
+    let text = std::str::from_utf8(bytes).map_err(|e| e.valid_up_to())?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_owned()
+    })
+}
+
+fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error("this file is empty").in_file(&shown).with_hint(
+            "give it front matter with a title, e.g.\n+++\ntitle = \"My post\"\n+++\nor delete the file",
+        ));
+    }
+    let split = front_matter::split(&text).map_err(|d| d.at(&shown, &text, 0))?;
+    if split.format.is_none() {
+        return Err(Diagnostic::error("this page has no front matter")
+            .at(&shown, &text, 0)
+            .with_hint("start the file with\n+++\ntitle = \"My post\"\n+++"));
+    }
+    let fm: PageFrontMatter = front_matter::deserialize(&split, &shown, &text, PAGE_KEYS)?;
+    let key_at = |key: &str| key_offset(&split, key);
+
+    let title = fm.title.clone().unwrap_or_default();
+    if title.trim().is_empty() {
+        let message = if fm.title.is_none() {
+            "this page has no `title`"
+        } else {
+            "the `title` is empty"
+        };
+        return Err(Diagnostic::error(message)
+            .at(&shown, &text, key_at("title"))
+            .with_hint("add a line such as `title = \"Neck pain relief at your desk\"`"));
+    }
+    let date = fm
+        .date
+        .as_ref()
+        .map(|v| front_matter::date_value(v, "date", &split, &shown, &text))
+        .transpose()?;
+    let updated = fm
+        .updated
+        .as_ref()
+        .map(|v| front_matter::date_value(v, "updated", &split, &shown, &text))
+        .transpose()?;
+
+    let rel = &file.rel;
+    let (parent, stem) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let is_bundle = stem == "index.md";
+    let (section_dir, name) = if is_bundle {
+        if parent.is_empty() {
+            return Err(
+                Diagnostic::error("`content/index.md` would replace the home page")
+                    .in_file(&shown)
+                    .with_hint("write the home page in `content/_index.md` instead"),
+            );
+        }
+        parent.rsplit_once('/').unwrap_or(("", parent))
+    } else {
+        (parent, stem.trim_end_matches(".md"))
+    };
+    let slug_source = fm.slug.as_deref().unwrap_or(name);
+    let slug = slugify(slug_source);
+    if slug.is_empty() {
+        let offset = if fm.slug.is_some() { key_at("slug") } else { 0 };
+        return Err(Diagnostic::error(format!(
+            "cannot make an address from `{slug_source}`: it has no letters or digits"
+        ))
+        .at(&shown, &text, offset)
+        .with_hint("set `slug = \"a-few-words\"` in the front matter, or rename the file"));
+    }
+    let path = format!("{}{slug}/", dir_path(section_dir));
+    Ok(Page {
+        content_path: rel.clone(),
+        section_dir: section_dir.to_owned(),
+        bundle_dir: is_bundle.then(|| parent.to_owned()),
+        title: title.trim().to_owned(),
+        description: fm.description.unwrap_or_default().trim().to_owned(),
+        date,
+        updated,
+        tags: fm
+            .tags
+            .into_iter()
+            .filter(|t| !t.trim().is_empty())
+            .collect(),
+        author: fm.author,
+        draft: fm.draft,
+        slug,
+        image: fm.image.unwrap_or_default(),
+        image_alt: fm.image_alt.unwrap_or_default(),
+        weight: fm.weight,
+        template: fm.template,
+        aliases: fm.aliases,
+        extra: fm.extra,
+        path,
+        source: SourceText {
+            file: shown,
+            body_offset: split.body_offset,
+            text,
+        },
+    })
+}
+
+fn parse_section(file: &ContentFile, shown: PathBuf, text: String) -> Result<Section, Diagnostic> {
+    let split = front_matter::split(&text).map_err(|d| d.at(&shown, &text, 0))?;
+    let fm: SectionFrontMatter = front_matter::deserialize(&split, &shown, &text, SECTION_KEYS)?;
+    let dir = file
+        .rel
+        .rsplit_once('/')
+        .map_or("", |(parent, _)| parent)
+        .to_owned();
+    let title = match fm.title {
+        Some(title) if !title.trim().is_empty() => title.trim().to_owned(),
+        Some(_) => {
+            return Err(Diagnostic::error("the `title` is empty")
+                .at(&shown, &text, key_offset(&split, "title"))
+                .with_hint("write a title, or remove the line to use the folder's name"));
+        }
+        None => title_from_dir(&dir),
+    };
+    let body_offset = split.body_offset;
+    Ok(Section::new(
+        &dir,
+        title,
+        SectionSettings {
+            description: fm.description.unwrap_or_default().trim().to_owned(),
+            sort_by: fm.sort_by,
+            paginate_by: fm.paginate_by.unwrap_or(0) as usize,
+            template: fm.template,
+            page_template: fm.page_template,
+            weight: fm.weight,
+            extra: fm.extra,
+        },
+        SourceText {
+            file: shown,
+            text,
+            body_offset,
+        },
+    ))
+}
+
+/// A section's settings from front matter.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SectionSettings {
+    pub(crate) description: String,
+    pub(crate) sort_by: SortBy,
+    pub(crate) paginate_by: usize,
+    pub(crate) template: Option<String>,
+    pub(crate) page_template: Option<String>,
+    pub(crate) weight: Option<i64>,
+    pub(crate) extra: toml::Table,
+}
+
+impl Section {
+    pub(crate) fn new(
+        dir: &str,
+        title: String,
+        settings: SectionSettings,
+        source: SourceText,
+    ) -> Section {
+        Section {
+            source,
+            dir: dir.to_owned(),
+            title,
+            description: settings.description,
+            sort_by: settings.sort_by,
+            paginate_by: settings.paginate_by,
+            template: settings.template,
+            page_template: settings.page_template,
+            weight: settings.weight,
+            extra: settings.extra,
+            path: dir_path(dir),
+        }
+    }
+
+    /// A section for a folder without `_index.md`: default settings, titled after the folder.
+    pub(crate) fn implicit(dir: &str, site_title: &str) -> Section {
+        let title = if dir.is_empty() {
+            site_title.to_owned()
+        } else {
+            title_from_dir(dir)
+        };
+        Section::new(
+            dir,
+            title,
+            SectionSettings::default(),
+            SourceText::default(),
+        )
+    }
+}
+
+/// The address of a folder under `content/`: each folder name slugified, e.g. `blog/` or ``.
+pub(crate) fn dir_path(dir: &str) -> String {
+    dir.split('/')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let slug = slugify(part);
+            if slug.is_empty() {
+                "section".to_owned()
+            } else {
+                slug
+            }
+        })
+        .fold(String::new(), |mut path, part| {
+            path.push_str(&part);
+            path.push('/');
+            path
+        })
+}
+
+/// "sports-massage" → "Sports massage".
+fn title_from_dir(dir: &str) -> String {
+    let name = dir
+        .rsplit('/')
+        .next()
+        .unwrap_or(dir)
+        .replace(['-', '_'], " ");
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => name,
+    }
+}
+
+/// The byte offset in the file of the line setting `key`, or of the front matter's start.
+fn key_offset(split: &front_matter::Split<'_>, key: &str) -> usize {
+    let separator = if split.format == Some(front_matter::Format::Yaml) {
+        ':'
+    } else {
+        '='
+    };
+    crate::toml_errors::find_key_line(split.front_matter, key, separator)
+        .map_or(split.front_matter_offset.saturating_sub(4), |i| {
+            split.front_matter_offset + i
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(rel: &str, text: &str) -> ContentFile {
+        ContentFile {
+            rel: rel.into(),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    fn page(rel: &str, text: &str) -> Result<Page, Diagnostic> {
+        match parse_file(&file(rel, text))? {
+            Item::Page(page) => Ok(*page),
+            Item::Section(_) => panic!("not a page"),
+        }
+    }
+
+    #[test]
+    fn page_address_comes_from_file_name_or_slug() {
+        let p = page("blog/My Post.md", "+++\ntitle = \"A\"\n+++\n").unwrap();
+        assert_eq!(p.path, "blog/my-post/");
+        let p = page("blog/x.md", "+++\ntitle = \"A\"\nslug = \"../Café\"\n+++\n").unwrap();
+        assert_eq!(p.path, "blog/cafe/");
+        let p = page("blog/stretch/index.md", "+++\ntitle = \"A\"\n+++\n").unwrap();
+        assert_eq!(p.path, "blog/stretch/");
+        assert_eq!(p.bundle_dir.as_deref(), Some("blog/stretch"));
+        assert_eq!(p.section_dir, "blog");
+    }
+
+    #[test]
+    fn unknown_key_is_located_in_the_file() {
+        let err = page("a.md", "+++\ntitle = \"A\"\ntitel = \"B\"\n+++\n").unwrap_err();
+        let location = err.location.as_ref().unwrap();
+        assert_eq!((location.line, location.col), (3, 1));
+        assert_eq!(err.message, "unknown key `titel`");
+        assert_eq!(err.hint.as_deref(), Some("`titel`: did you mean `title`?"));
+    }
+
+    #[test]
+    fn yaml_front_matter_works_and_locates_errors() {
+        let p = page(
+            "a.md",
+            "---\ntitle: A\ntags: [x, y]\ndate: 2025-01-02\n---\nHi",
+        )
+        .unwrap();
+        assert_eq!(p.tags, ["x", "y"]);
+        assert_eq!(p.date.unwrap().day.to_string(), "2025-01-02");
+        let err = page("a.md", "---\ntitle: A\ntgas: [x]\n---\n").unwrap_err();
+        assert_eq!(err.location.as_ref().unwrap().line, 3);
+        assert_eq!(err.hint.as_deref(), Some("`tgas`: did you mean `tags`?"));
+    }
+
+    #[test]
+    fn bom_and_crlf_give_the_same_page() {
+        let plain = page("a.md", "+++\ntitle = \"A\"\n+++\nBody\n").unwrap();
+        let windows = page("a.md", "\u{feff}+++\r\ntitle = \"A\"\r\n+++\r\nBody\r\n").unwrap();
+        assert_eq!(plain.source.body(), windows.source.body());
+        assert_eq!(plain.title, windows.title);
+    }
+
+    #[test]
+    fn bad_files_get_clear_errors() {
+        let cases = [
+            ("", "this file is empty"),
+            ("Hello", "this page has no front matter"),
+            (
+                "+++\ntitle = \"A\"\n",
+                "the front matter opened here is never closed",
+            ),
+            ("+++\ndate = 2025-01-01\n+++\n", "this page has no `title`"),
+            ("+++\ntitle = \"  \"\n+++\n", "the `title` is empty"),
+            (
+                "+++\ntitle = \"A\"\ndate = \"2025-02-30\"\n+++\n",
+                "`date`: `2025-02-30` is not a real date",
+            ),
+        ];
+        for (text, message) in cases {
+            let err = page("a.md", text).unwrap_err();
+            assert_eq!(err.message, message, "for {text:?}");
+        }
+        let err = parse_file(&file("a.md", "+++\ntitle = \"\u{e9}\"\n+++\n"))
+            .map(|_| ())
+            .map_err(|d| d.message);
+        assert!(err.is_ok());
+        let bytes = ContentFile {
+            rel: "a.md".into(),
+            bytes: b"+++\ntitle = \"\xff\"\n+++\n".to_vec(),
+        };
+        let err = parse_file(&bytes).err().unwrap();
+        assert!(err.message.contains("not UTF-8"), "{}", err.message);
+    }
+}

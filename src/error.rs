@@ -1,0 +1,297 @@
+//! Errors and warnings as data, and the one place that prints them.
+//!
+//! Every problem knead finds in a site becomes a [`Diagnostic`]: a message, where it is (a file and,
+//! when known, a line and column counted in the file as the user sees it), the source line, and a
+//! hint on how to fix it. Stages collect all their diagnostics instead of stopping at the first, so
+//! staff can fix every mistake of a run at once.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Stops the build: nothing is written.
+    Error,
+    /// Reported, but the build goes on.
+    Warning,
+}
+
+/// A place in a file: the path as the user would type it (relative to the site root when the
+/// file is inside it), and a 1-based line and column. Columns count characters, not bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    /// The file, relative to the site root where possible.
+    pub path: PathBuf,
+    /// 1-based line, or 0 when the problem concerns the whole file.
+    pub line: usize,
+    /// 1-based column in characters, or 0 when unknown.
+    pub col: usize,
+}
+
+impl Location {
+    /// A location that points at a whole file rather than a line in it.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Location {
+            path: path.into(),
+            line: 0,
+            col: 0,
+        }
+    }
+
+    /// The location of byte `offset` in `text`, the full contents of the file at `path`.
+    pub fn at(path: impl Into<PathBuf>, text: &str, offset: usize) -> Self {
+        let (line, col) = line_col(text, offset);
+        Location {
+            path: path.into(),
+            line,
+            col,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+            if self.col > 0 {
+                write!(f, ":{}", self.col)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` in `text`. An offset past the end
+/// or inside a multi-byte character is clamped to the nearest character boundary before it.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+/// The byte offset of 1-based `line` and `col` in `text`: the inverse of [`line_col`].
+pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let rest = &text[start..];
+    rest.char_indices()
+        .nth(col.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| start + i)
+}
+
+/// One problem found in a site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Where, when it is about a file.
+    pub location: Option<Location>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// The line of the file the location points at, without its line ending.
+    pub source_line: Option<String>,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error with a message and nothing else.
+    pub fn error(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            location: None,
+            message: message.into(),
+            source_line: None,
+            hint: None,
+        }
+    }
+
+    /// A warning with a message and nothing else.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
+    }
+
+    /// Points the diagnostic at a whole file.
+    pub fn in_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.location = Some(Location::file(path));
+        self
+    }
+
+    /// Points the diagnostic at byte `offset` of `text`, the contents of the file at `path`, and
+    /// keeps the source line for display.
+    pub fn at(mut self, path: impl Into<PathBuf>, text: &str, offset: usize) -> Self {
+        let location = Location::at(path, text, offset);
+        self.source_line = text.lines().nth(location.line - 1).map(str::to_owned);
+        self.location = Some(location);
+        self
+    }
+
+    /// Adds a hint on how to fix the problem.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Whether this diagnostic stops the build.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        match &self.location {
+            Some(location) => writeln!(f, "{location}: {label}: {}", self.message)?,
+            None => writeln!(f, "{label}: {}", self.message)?,
+        }
+        if let (Some(line), Some(location)) = (&self.source_line, &self.location) {
+            let number = location.line.to_string();
+            let pad = " ".repeat(number.len());
+            let line = line.trim_end_matches('\r');
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{number} | {line}")?;
+            if location.col > 0 {
+                let indent: String = line
+                    .chars()
+                    .take(location.col - 1)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                writeln!(f, "{pad} | {indent}^")?;
+            }
+        }
+        if let Some(hint) = &self.hint {
+            writeln!(f, "  = help: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// All the diagnostics of one run, errors and warnings together.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// Adds one diagnostic.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    /// Adds many diagnostics.
+    pub fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
+        self.0.extend(diagnostics);
+    }
+
+    /// The number of errors (not warnings).
+    pub fn error_count(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Whether there is at least one error.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    /// Sorts by file, line and column so that output is stable whatever the thread timing.
+    pub fn sort(&mut self) {
+        self.0.sort_by(|a, b| {
+            (&a.location, a.severity, &a.message).cmp(&(&b.location, b.severity, &b.message))
+        });
+    }
+}
+
+/// A failure that stops a command: the site has errors, or knead could not read or write a file.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The site has problems; each is described in the diagnostics.
+    #[error("the site has {} error(s)", .0.error_count())]
+    Site(Diagnostics),
+    /// A file or folder could not be read or written.
+    #[error("{action} `{}`: {source}", .path.display())]
+    Io {
+        /// What knead was doing, e.g. "failed to write".
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The output folder is not one knead may write to.
+    #[error("refusing to write to `{}`: {reason}", .path.display())]
+    UnsafeOutput {
+        /// The output folder as given.
+        path: PathBuf,
+        /// Why it is refused, and what to do instead.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// An IO error that names its path.
+    pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// The result type of knead's fallible functions.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_lines_and_characters() {
+        let text = "ab\ncafé x\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 3), (2, 1));
+        // `x` comes after the two-byte `é`: column counts characters.
+        let x = text.find('x').unwrap();
+        assert_eq!(line_col(text, x), (2, 6));
+        assert_eq!(line_col(text, 1000), (3, 1));
+    }
+
+    #[test]
+    fn offset_of_inverts_line_col() {
+        let text = "a\nbé c\r\nd";
+        for offset in text.char_indices().map(|(i, _)| i) {
+            let (line, col) = line_col(text, offset);
+            assert_eq!(offset_of(text, line, col), offset, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn display_shows_source_line_and_caret() {
+        let text = "+++\ntitel = \"x\"\n+++\n";
+        let d = Diagnostic::error("unknown key `titel`")
+            .at("content/a.md", text, 4)
+            .with_hint("did you mean `title`?");
+        assert_eq!(
+            d.to_string(),
+            "content/a.md:2:1: error: unknown key `titel`\n  |\n2 | titel = \"x\"\n  | ^\n  = help: did you mean `title`?\n"
+        );
+    }
+}

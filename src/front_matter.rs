@@ -1,0 +1,412 @@
+//! Front matter: the settings block at the top of a Markdown file.
+//!
+//! TOML between `+++` lines, or YAML between `---` lines. Splitting is separate from
+//! deserializing so that the body keeps its byte offset in the file: every later message about the
+//! body (a broken link, say) can then point at the line of the file, not of the body.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::Diagnostic;
+use crate::toml_errors::{find_key_line, toml_diagnostic, yaml_diagnostic};
+
+/// The language of a front matter block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Between `+++` lines.
+    Toml,
+    /// Between `---` lines.
+    Yaml,
+}
+
+/// A file cut into its front matter and body, with their byte offsets in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split<'a> {
+    /// The front matter's language, or `None` when the file has no front matter.
+    pub format: Option<Format>,
+    /// The text between the delimiters.
+    pub front_matter: &'a str,
+    /// Where `front_matter` starts in the file.
+    pub front_matter_offset: usize,
+    /// Everything after the closing delimiter's line.
+    pub body: &'a str,
+    /// Where `body` starts in the file.
+    pub body_offset: usize,
+}
+
+/// Cuts `text` (with LF line endings) into front matter and body.
+///
+/// A file that does not start with a delimiter line has no front matter. A delimiter that opens
+/// but never closes is an error pointing at the opening line.
+pub fn split(text: &str) -> Result<Split<'_>, Diagnostic> {
+    let first_line = text.split('\n').next().unwrap_or_default();
+    let (format, delimiter) = match first_line.trim_end() {
+        "+++" => (Format::Toml, "+++"),
+        "---" => (Format::Yaml, "---"),
+        _ => {
+            return Ok(Split {
+                format: None,
+                front_matter: "",
+                front_matter_offset: 0,
+                body: text,
+                body_offset: 0,
+            });
+        }
+    };
+    let start = (first_line.len() + 1).min(text.len());
+    let mut offset = start;
+    for line in text[start..].split_inclusive('\n') {
+        let content = line.trim_end();
+        if content == delimiter || (format == Format::Yaml && content == "...") {
+            let body_offset = offset + line.len();
+            return Ok(Split {
+                format: Some(format),
+                front_matter: &text[start..offset],
+                front_matter_offset: start,
+                body: &text[body_offset..],
+                body_offset,
+            });
+        }
+        offset += line.len();
+    }
+    Err(
+        Diagnostic::error("the front matter opened here is never closed").with_hint(format!(
+            "add a line with only `{delimiter}` after the last setting, before the text"
+        )),
+    )
+}
+
+/// Deserializes a front matter block into `T`, turning errors into diagnostics at the right
+/// place of the file. `known` lists the keys `T` accepts, for suggestions.
+pub(crate) fn deserialize<T: DeserializeOwned + Default>(
+    split: &Split<'_>,
+    path: &Path,
+    text: &str,
+    known: &[&str],
+) -> Result<T, Diagnostic> {
+    let base = split.front_matter_offset;
+    match split.format {
+        None => Ok(T::default()),
+        Some(Format::Toml) => toml::from_str(split.front_matter)
+            .map_err(|err| toml_diagnostic(&err, path, text, base, known)),
+        Some(Format::Yaml) if split.front_matter.trim().is_empty() => Ok(T::default()),
+        Some(Format::Yaml) => serde_yaml_ng::from_str(split.front_matter)
+            .map_err(|err| yaml_diagnostic(&err, path, text, base, known)),
+    }
+}
+
+/// The keys a page's front matter may have.
+pub const PAGE_KEYS: &[&str] = &[
+    "title",
+    "date",
+    "updated",
+    "description",
+    "tags",
+    "author",
+    "draft",
+    "slug",
+    "image",
+    "image_alt",
+    "weight",
+    "template",
+    "aliases",
+    "extra",
+];
+
+/// The settings of a page, as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageFrontMatter {
+    /// The page's title; required and not empty.
+    pub title: Option<String>,
+    /// When it was published.
+    pub date: Option<toml::Value>,
+    /// When it was last changed.
+    pub updated: Option<toml::Value>,
+    /// One or two sentences for search results and lists.
+    pub description: Option<String>,
+    /// Tags, merged case-insensitively across the site.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The id of an author in site.toml.
+    pub author: Option<String>,
+    /// Left out of the build unless `--drafts`.
+    #[serde(default)]
+    pub draft: bool,
+    /// The last part of the page's address, instead of the file name.
+    pub slug: Option<String>,
+    /// The page's main image, for lists and social cards.
+    pub image: Option<String>,
+    /// The image's description for people who cannot see it.
+    pub image_alt: Option<String>,
+    /// Order in sections sorted by weight; lower comes first.
+    pub weight: Option<i64>,
+    /// The template that renders this page, instead of `page.html`.
+    pub template: Option<String>,
+    /// Old addresses of this page that should redirect to it.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Free settings for templates.
+    #[serde(default)]
+    pub extra: toml::Table,
+}
+
+/// The keys a section's `_index.md` may have.
+pub const SECTION_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "sort_by",
+    "paginate_by",
+    "template",
+    "page_template",
+    "weight",
+    "extra",
+];
+
+/// How a section orders its pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    /// Newest first; undated pages last.
+    #[default]
+    Date,
+    /// Lowest weight first; pages without weight last.
+    Weight,
+    /// Alphabetically by title.
+    Title,
+}
+
+/// The settings of a section, as written in its `_index.md`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionFrontMatter {
+    /// The section's title; defaults to the folder name.
+    pub title: Option<String>,
+    /// One or two sentences about the section.
+    pub description: Option<String>,
+    /// How pages are ordered.
+    #[serde(default)]
+    pub sort_by: SortBy,
+    /// How many pages each list page shows; 0 or absent shows all on one page.
+    pub paginate_by: Option<u32>,
+    /// The template that renders the section, instead of `section.html`.
+    pub template: Option<String>,
+    /// The template for the section's pages, instead of `page.html`.
+    pub page_template: Option<String>,
+    /// Order in the derived menu; lower comes first.
+    pub weight: Option<i64>,
+    /// Free settings for templates.
+    #[serde(default)]
+    pub extra: toml::Table,
+}
+
+/// A publication date: a calendar day, or an exact moment when a time and offset were given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PageDate {
+    /// The day, as written (in the offset written, for a full timestamp).
+    pub day: Date,
+    /// The exact moment, when the date had a time.
+    pub moment: Option<Timestamp>,
+}
+
+impl PageDate {
+    /// Parses `YYYY-MM-DD` or an RFC 3339 timestamp with an offset.
+    pub fn parse(text: &str) -> Result<PageDate, String> {
+        let text = text.trim();
+        if text.len() == 10 {
+            let day: Date = text
+                .parse()
+                .map_err(|_| format!("`{text}` is not a real date"))?;
+            return Ok(PageDate { day, moment: None });
+        }
+        let moment: Timestamp = text.parse().map_err(|_| {
+            if text.len() == 19 && text.as_bytes().get(10) == Some(&b'T') {
+                format!("`{text}` has a time but no offset")
+            } else {
+                format!("`{text}` is not a date")
+            }
+        })?;
+        let offset = offset_of_rfc3339(text);
+        let day = moment
+            .to_zoned_datetime(jiff::tz::TimeZone::fixed(offset))
+            .date();
+        Ok(PageDate {
+            day,
+            moment: Some(moment),
+        })
+    }
+
+    /// The moment used to sort: the exact moment, or the start of the day in UTC.
+    pub fn sort_key(&self) -> Timestamp {
+        self.moment.unwrap_or_else(|| {
+            self.day
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .unwrap_or(Timestamp::UNIX_EPOCH)
+        })
+    }
+
+    /// Whether the date is still to come at `now`. A date without a time counts as arrived once
+    /// that day has begun anywhere on Earth (UTC+14), so a post dated today is published whatever
+    /// the time zone of the machine that builds it.
+    pub fn is_future(&self, now: Timestamp) -> bool {
+        match self.moment {
+            Some(moment) => moment > now,
+            None => {
+                let earliest_zone = jiff::tz::TimeZone::fixed(jiff::tz::offset(14));
+                self.day > now.to_zoned_datetime(earliest_zone).date()
+            }
+        }
+    }
+
+    /// RFC 3339, as feeds and structured data want it.
+    pub fn rfc3339(&self) -> String {
+        match self.moment {
+            Some(moment) => moment.to_string(),
+            None => format!("{}T00:00:00Z", self.day),
+        }
+    }
+
+    /// The day in words, such as `March 3, 2025`.
+    pub fn display(&self) -> String {
+        self.day.strftime("%B %-d, %Y").to_string()
+    }
+}
+
+/// The offset at the end of an RFC 3339 timestamp (`Z`, `+02:00`, `-0500`).
+fn offset_of_rfc3339(text: &str) -> jiff::tz::Offset {
+    if text.ends_with(['Z', 'z']) {
+        return jiff::tz::Offset::UTC;
+    }
+    let Some(sign_at) = text.rfind(['+', '-']).filter(|&i| i > 10) else {
+        return jiff::tz::Offset::UTC;
+    };
+    let sign = if text.as_bytes()[sign_at] == b'-' {
+        -1
+    } else {
+        1
+    };
+    let digits: String = text[sign_at + 1..]
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let hours: i32 = digits.get(..2).and_then(|h| h.parse().ok()).unwrap_or(0);
+    let minutes: i32 = digits.get(2..4).and_then(|m| m.parse().ok()).unwrap_or(0);
+    jiff::tz::Offset::from_seconds(sign * (hours * 3600 + minutes * 60))
+        .unwrap_or(jiff::tz::Offset::UTC)
+}
+
+/// Reads a date value (a TOML date or a string) from front matter key `key`, pointing errors at
+/// the key's line.
+pub(crate) fn date_value(
+    value: &toml::Value,
+    key: &str,
+    split: &Split<'_>,
+    path: &Path,
+    text: &str,
+) -> Result<PageDate, Diagnostic> {
+    let written = match value {
+        toml::Value::Datetime(datetime) => datetime.to_string(),
+        toml::Value::String(s) => s.clone(),
+        other => format!("{other}"),
+    };
+    PageDate::parse(&written).map_err(|reason| {
+        let separator = if split.format == Some(Format::Yaml) {
+            ':'
+        } else {
+            '='
+        };
+        let offset = find_key_line(split.front_matter, key, separator)
+            .map_or(split.front_matter_offset, |i| split.front_matter_offset + i);
+        Diagnostic::error(format!("`{key}`: {reason}"))
+            .at(path, text, offset)
+            .with_hint("write dates as 2025-03-14, or 2025-03-14T09:30:00-07:00 with a time")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_toml_front_matter_with_offsets() {
+        let text = "+++\ntitle = \"A\"\n+++\nBody\n";
+        let split = split(text).unwrap();
+        assert_eq!(split.format, Some(Format::Toml));
+        assert_eq!(split.front_matter, "title = \"A\"\n");
+        assert_eq!(split.front_matter_offset, 4);
+        assert_eq!(split.body, "Body\n");
+        assert_eq!(&text[split.body_offset..], "Body\n");
+    }
+
+    #[test]
+    fn splits_yaml_front_matter() {
+        let split = split("---\ntitle: A\n---\nBody").unwrap();
+        assert_eq!(split.format, Some(Format::Yaml));
+        assert_eq!(split.front_matter, "title: A\n");
+        assert_eq!(split.body, "Body");
+    }
+
+    #[test]
+    fn file_that_is_only_front_matter_has_an_empty_body() {
+        let split = split("+++\ntitle = \"A\"\n+++").unwrap();
+        assert_eq!(split.body, "");
+    }
+
+    #[test]
+    fn delimiter_inside_the_body_stays_in_the_body() {
+        let split = split("+++\ntitle = \"A\"\n+++\nx\n+++\ny\n").unwrap();
+        assert_eq!(split.body, "x\n+++\ny\n");
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        let err = split("+++\ntitle = \"A\"\nBody\n").unwrap_err();
+        assert!(err.message.contains("never closed"));
+    }
+
+    #[test]
+    fn no_front_matter_means_all_body() {
+        let split = split("Just text\n").unwrap();
+        assert_eq!(split.format, None);
+        assert_eq!(split.body, "Just text\n");
+    }
+
+    #[test]
+    fn parses_dates() {
+        let day = PageDate::parse("2025-03-01").unwrap();
+        assert_eq!(day.day.to_string(), "2025-03-01");
+        assert_eq!(day.moment, None);
+        let moment = PageDate::parse("2025-03-01T23:30:00-05:00").unwrap();
+        // The day is the day as written, not the UTC day (which would be March 2).
+        assert_eq!(moment.day.to_string(), "2025-03-01");
+        assert_eq!(moment.rfc3339(), "2025-03-02T04:30:00Z");
+        assert!(PageDate::parse("2025-02-30").is_err());
+        assert!(
+            PageDate::parse("2025-03-01T10:00:00")
+                .unwrap_err()
+                .contains("no offset")
+        );
+    }
+
+    #[test]
+    fn a_post_dated_today_is_published_in_any_time_zone() {
+        // 2026-11-28 at 00:30 in UTC-11 is already 11:30 UTC; the post's day has begun in UTC+14.
+        let now: Timestamp = "2026-11-28T11:30:00Z".parse().unwrap();
+        assert!(!PageDate::parse("2026-11-28").unwrap().is_future(now));
+        // Late on the 27th in UTC-12 (the westernmost zone), the 28th has begun in UTC+14.
+        let now: Timestamp = "2026-11-28T10:00:00Z".parse().unwrap();
+        assert!(!PageDate::parse("2026-11-28").unwrap().is_future(now));
+        // Two days ahead is future everywhere.
+        assert!(PageDate::parse("2026-11-30").unwrap().is_future(now));
+        assert!(
+            PageDate::parse("2026-11-28T12:00:00Z")
+                .unwrap()
+                .is_future(now)
+        );
+    }
+}

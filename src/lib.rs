@@ -1,0 +1,275 @@
+//! knead turns a folder of Markdown articles into a fast, accessible, search-friendly website for
+//! a massage clinic.
+//!
+//! The build is a pipeline of plain functions, IO only at the ends:
+//!
+//! ```text
+//! read → parse → assemble → markdown → render → write
+//! ```
+//!
+//! Every stage reports all the problems it finds, and the next runs only if there were none, so
+//! nothing is written unless the whole site is right.
+
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod front_matter;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod slug;
+pub mod source;
+pub mod templates;
+mod toml_errors;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use rayon::prelude::*;
+
+pub use crate::error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};
+use crate::markdown::{Rendered, Resolve};
+use crate::render::Outputs;
+use crate::site::{Filter, Site};
+use crate::source::Sources;
+use crate::templates::Templates;
+
+/// What `knead build` was asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site's folder (holding `site.toml`).
+    pub root: PathBuf,
+    /// Where to write; `public/` inside the root when not given.
+    pub output: Option<PathBuf>,
+    /// Include drafts.
+    pub drafts: bool,
+    /// Include posts dated in the future.
+    pub future: bool,
+    /// Replace `base_url` (for a staging host).
+    pub base_url: Option<String>,
+    /// Write into a non-empty folder that knead did not make.
+    pub force: bool,
+    /// The moment of the build; now when not given (tests fix it).
+    pub now: Option<Timestamp>,
+}
+
+impl BuildOptions {
+    /// Options for building the site at `root` with every default.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            root: root.into(),
+            output: None,
+            drafts: false,
+            future: false,
+            base_url: None,
+            force: false,
+            now: None,
+        }
+    }
+
+    /// The output folder these options write to.
+    pub fn output_dir(&self) -> PathBuf {
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+/// What a successful build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// HTML pages rendered.
+    pub pages: usize,
+    /// What the writer did.
+    pub write: output::WriteReport,
+    /// Warnings found on the way.
+    pub warnings: Diagnostics,
+    /// How long the build took.
+    pub elapsed: Duration,
+    /// Where the site was written.
+    pub output: PathBuf,
+}
+
+/// Builds the site and writes it. Nothing is written unless every stage succeeded.
+pub fn build(options: &BuildOptions) -> Result<BuildReport> {
+    let start = Instant::now();
+    let sources = source::read(&options.root)?;
+    // Check the output folder before the work, so a refused folder is reported at once.
+    let output_dir = output::check_output_dir(&options.root, &options.output_dir(), options.force)?;
+    let (outputs, warnings) = build_outputs(&sources, options).map_err(Error::Site)?;
+    let write = output::write(&outputs, &output_dir)?;
+    Ok(BuildReport {
+        pages: outputs.page_count(),
+        write,
+        warnings,
+        elapsed: start.elapsed(),
+        output: options.output_dir(),
+    })
+}
+
+/// Runs every stage but `write`: the whole site in memory. Returns the outputs and any warnings,
+/// or every error found.
+pub fn build_outputs(
+    sources: &Sources,
+    options: &BuildOptions,
+) -> Result<(Outputs, Diagnostics), Diagnostics> {
+    let (site, templates, warnings) = assemble(sources, options)?;
+    let outputs = render::render(&site, &templates)?;
+    Ok((outputs, warnings))
+}
+
+/// Runs the stages up to `markdown`, returning the site, the templates and any warnings.
+pub fn assemble(
+    sources: &Sources,
+    options: &BuildOptions,
+) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
+    let mut diagnostics = sources.diagnostics.clone();
+    let config = config::Config::parse(
+        &sources.config_text,
+        Path::new(config::CONFIG_FILE),
+        options.base_url.as_deref(),
+    );
+    let parsed = content::parse(&sources.content);
+    let templates = Templates::load(&sources.templates);
+    let (config, parsed, templates) = match (config, parsed, templates) {
+        (Ok(c), Ok(p), Ok(t)) if !diagnostics.has_errors() => (c, p, t),
+        (c, p, t) => {
+            for result in [c.err(), p.err(), t.err()].into_iter().flatten() {
+                diagnostics.extend(result.0);
+            }
+            diagnostics.sort();
+            return Err(diagnostics);
+        }
+    };
+    let filter = Filter {
+        drafts: options.drafts,
+        future: options.future,
+        now: options.now.unwrap_or_else(Timestamp::now),
+    };
+    let site = Site::assemble(
+        config,
+        parsed,
+        &sources.content_assets,
+        &sources.static_files,
+        templates::theme_static(),
+        filter,
+    )
+    .map_err(|mut errors| {
+        errors.extend(diagnostics.0.clone());
+        errors.sort();
+        errors
+    })?;
+    let site = render_markdown(site).map_err(|mut errors| {
+        errors.extend(diagnostics.0.clone());
+        errors.sort();
+        errors
+    })?;
+    diagnostics.sort();
+    Ok((site, templates, diagnostics))
+}
+
+/// The markdown stage: renders every page and section body in parallel, then checks that every
+/// `@/page.md#anchor` link points at a heading that exists.
+pub fn render_markdown(mut site: Site) -> Result<Site, Diagnostics> {
+    let resolver = LinkIndex::new(&site);
+    let pages: Vec<(Rendered, Vec<Diagnostic>)> = site
+        .pages
+        .par_iter()
+        .map(|page| markdown::render(&page.source, &resolver))
+        .collect();
+    let sections: Vec<(Rendered, Vec<Diagnostic>)> = site
+        .sections
+        .par_iter()
+        .map(|section| markdown::render(&section.source, &resolver))
+        .collect();
+    let mut diagnostics = Diagnostics::default();
+    let mut ids: HashMap<&str, &[String]> = HashMap::new();
+    for (page, (rendered, _)) in site.pages.iter().zip(&pages) {
+        ids.insert(&page.content_path, &rendered.ids);
+    }
+    for (section, (rendered, _)) in site.sections.iter().zip(&sections) {
+        ids.insert(resolver.section_path(section), &rendered.ids);
+    }
+    let sources = site
+        .pages
+        .iter()
+        .map(|p| &p.source)
+        .chain(site.sections.iter().map(|s| &s.source));
+    for (source, (rendered, errors)) in sources.zip(pages.iter().chain(&sections)) {
+        diagnostics.extend(errors.iter().cloned());
+        for link in &rendered.internal_links {
+            let Some(anchor) = &link.anchor else { continue };
+            let known = ids.get(link.target.as_str()).copied().unwrap_or_default();
+            if !known.iter().any(|id| id == anchor) {
+                let hint = match crate::toml_errors::suggest(
+                    anchor,
+                    &known.iter().map(String::as_str).collect::<Vec<_>>(),
+                ) {
+                    Some(near) => format!("did you mean `#{near}`?"),
+                    None if known.is_empty() => "that page has no headings".to_owned(),
+                    None => format!("its headings are: #{}", known.join(", #")),
+                };
+                diagnostics.push(
+                    Diagnostic::error(format!(
+                        "link to `@/{}#{anchor}`, but that page has no heading `{anchor}`",
+                        link.target
+                    ))
+                    .at(&source.file, &source.text, link.offset)
+                    .with_hint(hint),
+                );
+            }
+        }
+    }
+    if diagnostics.has_errors() {
+        diagnostics.sort();
+        return Err(diagnostics);
+    }
+    site.rendered = pages.into_iter().map(|(r, _)| r).collect();
+    site.section_rendered = sections.into_iter().map(|(r, _)| r).collect();
+    Ok(site)
+}
+
+/// Source path → address, for `@/` links.
+struct LinkIndex {
+    urls: HashMap<String, String>,
+}
+
+impl LinkIndex {
+    fn new(site: &Site) -> Self {
+        let root = &site.config.root;
+        let mut urls = HashMap::new();
+        for page in &site.pages {
+            urls.insert(page.content_path.clone(), format!("{root}{}", page.path));
+        }
+        for section in &site.sections {
+            urls.insert(
+                Self::index_path(&section.dir),
+                format!("{root}{}", section.path),
+            );
+        }
+        LinkIndex { urls }
+    }
+
+    fn index_path(dir: &str) -> String {
+        if dir.is_empty() {
+            "_index.md".to_owned()
+        } else {
+            format!("{dir}/_index.md")
+        }
+    }
+
+    fn section_path<'s>(&'s self, section: &content::Section) -> &'s str {
+        self.urls
+            .get_key_value(&Self::index_path(&section.dir))
+            .map_or("", |(k, _)| k.as_str())
+    }
+}
+
+impl Resolve for LinkIndex {
+    fn url_of(&self, content_path: &str) -> Option<String> {
+        self.urls.get(content_path).cloned()
+    }
+}

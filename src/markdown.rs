@@ -1,0 +1,452 @@
+//! Markdown to HTML, with what a page needs besides: heading ids and anchors, a table of
+//! contents, a summary, a word count, and internal links resolved by source path.
+//!
+//! [`render`] is a pure function of the body and a link resolver, so pages render in parallel
+//! and the result is a plain value ([`Rendered`]).
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use serde::Serialize;
+
+use crate::content::SourceText;
+use crate::error::Diagnostic;
+use crate::slug::slugify;
+
+/// Words read per minute, for reading time.
+const WORDS_PER_MINUTE: usize = 200;
+
+/// The marker that ends a post's summary.
+const MORE_MARKER: &str = "<!-- more -->";
+
+/// A page's Markdown, rendered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// The body as HTML.
+    pub html: String,
+    /// The part before `<!-- more -->`, or else the first paragraph, as HTML.
+    pub summary: String,
+    /// The summary as plain text, for descriptions.
+    pub summary_text: String,
+    /// Headings, nested by level.
+    pub toc: Vec<Heading>,
+    /// Every heading id, in order.
+    pub ids: Vec<String>,
+    /// Number of words in the body.
+    pub words: usize,
+    /// Links to other pages by source path, to check their anchors once every page is rendered.
+    pub internal_links: Vec<InternalLink>,
+    /// Every other link and image address, with its place in the file, for `knead check`.
+    pub links: Vec<(String, usize)>,
+}
+
+impl Rendered {
+    /// Minutes to read, at least one.
+    pub fn reading_time(&self) -> usize {
+        self.words.div_ceil(WORDS_PER_MINUTE).max(1)
+    }
+}
+
+/// A heading in the table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    /// Its id, unique on the page.
+    pub id: String,
+    /// Its text.
+    pub title: String,
+    /// The headings under it.
+    pub children: Vec<Heading>,
+}
+
+/// A link written as `@/path/to/file.md#anchor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalLink {
+    /// The target's path under `content/`.
+    pub target: String,
+    /// The anchor, if any.
+    pub anchor: Option<String>,
+    /// Byte offset of the link in the file.
+    pub offset: usize,
+}
+
+/// Resolves the source path of a page or section (`blog/post.md`) to its address.
+pub trait Resolve: Sync {
+    /// The root-relative address of the page or section at `content_path`, if there is one.
+    fn url_of(&self, content_path: &str) -> Option<String>;
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders the Markdown body of `source`. Links to missing pages are returned as errors at their
+/// place in the file; the HTML is still produced so that every error of a run can be reported.
+pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diagnostic>) {
+    let body = source.body();
+    let mut state = State {
+        source,
+        resolve,
+        out: Vec::new(),
+        rendered: Rendered::default(),
+        diagnostics: Vec::new(),
+        used_ids: HashSet::new(),
+        headings: Vec::new(),
+        plain: String::new(),
+        summary_end: None,
+        first_paragraph: None,
+    };
+    let mut events = Parser::new_ext(body, options()).into_offset_iter();
+    while let Some((event, range)) = events.next() {
+        match event {
+            Event::Start(Tag::Heading {
+                level, id, attrs, ..
+            }) => {
+                let mut inner = Vec::new();
+                for (event, range) in events.by_ref() {
+                    if matches!(event, Event::End(TagEnd::Heading(_))) {
+                        break;
+                    }
+                    inner.push((event, range));
+                }
+                state.heading(level, id, attrs, inner);
+            }
+            event => state.event(event, range.start),
+        }
+    }
+    state.finish()
+}
+
+struct State<'a, 's> {
+    source: &'s SourceText,
+    resolve: &'s dyn Resolve,
+    out: Vec<Event<'a>>,
+    rendered: Rendered,
+    diagnostics: Vec<Diagnostic>,
+    used_ids: HashSet<String>,
+    headings: Vec<(u8, String, String)>,
+    plain: String,
+    /// Index in `out` of the `<!-- more -->` marker, and the plain text length there.
+    summary_end: Option<(usize, usize)>,
+    /// Range in `out` of the first paragraph, and the plain text range.
+    first_paragraph: Option<(usize, usize, usize, usize)>,
+}
+
+impl<'a> State<'a, '_> {
+    fn event(&mut self, event: Event<'a>, offset: usize) {
+        match &event {
+            Event::Text(text) | Event::Code(text) => self.plain.push_str(text),
+            Event::SoftBreak | Event::HardBreak => self.plain.push(' '),
+            Event::Html(html) | Event::InlineHtml(html)
+                if self.summary_end.is_none() && html.trim() == MORE_MARKER =>
+            {
+                // The marker is an HTML block: cut before the block's start event.
+                let at = match self.out.last() {
+                    Some(Event::Start(Tag::HtmlBlock)) => self.out.len() - 1,
+                    _ => self.out.len(),
+                };
+                self.summary_end = Some((at, self.plain.len()));
+            }
+            Event::Start(Tag::Paragraph) if self.first_paragraph.is_none() => {
+                self.first_paragraph = Some((self.out.len(), 0, self.plain.len(), 0));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if let Some((start, 0, plain_start, 0)) = self.first_paragraph {
+                    self.first_paragraph =
+                        Some((start, self.out.len() + 1, plain_start, self.plain.len()));
+                }
+                self.plain.push(' ');
+            }
+            Event::End(TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_)) => {
+                self.plain.push(' ');
+            }
+            _ => {}
+        }
+        let event = match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: self.link(dest_url, offset),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: self.link(dest_url, offset),
+                title,
+                id,
+            }),
+            event => event,
+        };
+        self.out.push(event);
+    }
+
+    /// Resolves `@/` links; records every link for later checks.
+    fn link(&mut self, dest: CowStr<'a>, offset: usize) -> CowStr<'a> {
+        let file_offset = self.source.body_offset + offset;
+        let Some(internal) = dest.strip_prefix("@/") else {
+            self.rendered.links.push((dest.to_string(), file_offset));
+            return dest;
+        };
+        let (target, anchor) = match internal.split_once('#') {
+            Some((target, anchor)) => (target, Some(anchor.to_owned())),
+            None => (internal, None),
+        };
+        match self.resolve.url_of(target) {
+            Some(url) => {
+                self.rendered.internal_links.push(InternalLink {
+                    target: target.to_owned(),
+                    anchor: anchor.clone(),
+                    offset: file_offset,
+                });
+                match anchor {
+                    Some(anchor) => format!("{url}#{anchor}").into(),
+                    None => url.into(),
+                }
+            }
+            None => {
+                self.diagnostics.push(
+                    Diagnostic::error(format!(
+                        "link to `@/{target}`, but there is no `content/{target}`"
+                    ))
+                    .at(&self.source.file, &self.source.text, file_offset)
+                    .with_hint(
+                        "check the path under content/ (e.g. `@/blog/my-post.md`), or whether that page is a draft",
+                    ),
+                );
+                dest
+            }
+        }
+    }
+
+    fn heading(
+        &mut self,
+        level: HeadingLevel,
+        explicit_id: Option<CowStr<'a>>,
+        attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+        inner: Vec<(Event<'a>, std::ops::Range<usize>)>,
+    ) {
+        let title: String = inner
+            .iter()
+            .filter_map(|(event, _)| match event {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let base = match explicit_id {
+            Some(id) => id.to_string(),
+            None => {
+                let slug = slugify(&title);
+                if slug.is_empty() {
+                    "section".to_owned()
+                } else {
+                    slug
+                }
+            }
+        };
+        let id = self.unique_id(base);
+        let level_number = level as u8;
+        let mut open = format!("<h{level_number} id=\"{id}\"");
+        for (name, value) in &attrs {
+            open.push(' ');
+            escape_into(&mut open, name);
+            if let Some(value) = value {
+                open.push_str("=\"");
+                escape_into(&mut open, value);
+                open.push('"');
+            }
+        }
+        open.push('>');
+        self.out.push(Event::Html(open.into()));
+        for (event, range) in inner {
+            self.event(event, range.start);
+        }
+        let mut close = format!(" <a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to “");
+        escape_into(&mut close, title.trim());
+        close.push_str(&format!("”\">#</a></h{level_number}>\n"));
+        self.out.push(Event::Html(close.into()));
+        self.plain.push(' ');
+        self.rendered.ids.push(id.clone());
+        self.headings
+            .push((level_number, id, title.trim().to_owned()));
+    }
+
+    fn unique_id(&mut self, base: String) -> String {
+        let mut id = base.clone();
+        let mut n = 1;
+        while !self.used_ids.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+
+    fn finish(mut self) -> (Rendered, Vec<Diagnostic>) {
+        let mut html_out = String::with_capacity(self.source.body().len() * 3 / 2);
+        html::push_html(&mut html_out, self.out.iter().cloned());
+        let (summary_events, summary_text) = match (self.summary_end, self.first_paragraph) {
+            (Some((end, plain_end)), _) => (&self.out[..end], &self.plain[..plain_end]),
+            (None, Some((start, end, plain_start, plain_end))) if end > start => (
+                &self.out[start..end.min(self.out.len())],
+                &self.plain[plain_start..plain_end],
+            ),
+            _ => (&self.out[..0], ""),
+        };
+        let mut summary = String::new();
+        html::push_html(&mut summary, summary_events.iter().cloned());
+        self.rendered.summary = summary;
+        self.rendered.summary_text = summary_text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.rendered.words = self
+            .plain
+            .split_whitespace()
+            .filter(|word| word.chars().any(char::is_alphanumeric))
+            .count();
+        self.rendered.html = html_out;
+        self.rendered.toc = nest(&self.headings);
+        (self.rendered, self.diagnostics)
+    }
+}
+
+/// `text` escaped for HTML text and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Nests a flat list of headings: each heading holds the deeper ones that follow it.
+fn nest(flat: &[(u8, String, String)]) -> Vec<Heading> {
+    let mut result: Vec<Heading> = Vec::new();
+    for (level, id, title) in flat {
+        let heading = Heading {
+            level: *level,
+            id: id.clone(),
+            title: title.clone(),
+            children: Vec::new(),
+        };
+        insert(&mut result, heading);
+    }
+    result
+}
+
+fn insert(siblings: &mut Vec<Heading>, heading: Heading) {
+    match siblings.last_mut() {
+        Some(last) if last.level < heading.level => insert(&mut last.children, heading),
+        _ => siblings.push(heading),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Urls;
+    impl Resolve for Urls {
+        fn url_of(&self, path: &str) -> Option<String> {
+            (path == "blog/a.md").then(|| "/blog/a/".to_owned())
+        }
+    }
+
+    fn md(body: &str) -> (Rendered, Vec<Diagnostic>) {
+        let source = SourceText {
+            file: "content/x.md".into(),
+            text: format!("+++\ntitle = \"x\"\n+++\n{body}"),
+            body_offset: 20,
+        };
+        render(&source, &Urls)
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_anchors() {
+        let (r, _) = md("## Hello World\n\n## Hello World\n\n### Sub *part*\n");
+        assert!(r.html.contains(
+            "<h2 id=\"hello-world\">Hello World <a class=\"anchor\" href=\"#hello-world\""
+        ));
+        assert!(r.html.contains("<h2 id=\"hello-world-1\">"));
+        assert_eq!(r.ids, ["hello-world", "hello-world-1", "sub-part"]);
+        assert_eq!(r.toc.len(), 2);
+        assert_eq!(r.toc[1].children[0].title, "Sub part");
+    }
+
+    #[test]
+    fn summary_is_before_more_or_first_paragraph() {
+        let (r, _) = md("First *para*.\n\n<!-- more -->\n\nSecond.\n");
+        assert_eq!(r.summary, "<p>First <em>para</em>.</p>\n");
+        assert_eq!(r.summary_text, "First para.");
+        let (r, _) = md("## Title\n\nOnly this.\n\nNot this.\n");
+        assert_eq!(r.summary, "<p>Only this.</p>\n");
+    }
+
+    #[test]
+    fn counts_words_across_smart_punctuation() {
+        let (r, _) = md("Don't stop -- it's \"fine\".\n\n- one two\n");
+        assert_eq!(r.words, 6);
+        assert!(r.html.contains("Don’t"));
+        assert!(r.html.contains("–"));
+    }
+
+    #[test]
+    fn resolves_internal_links_and_reports_missing_ones_at_their_line() {
+        let (r, errors) = md("See [a](@/blog/a.md#x).\n\nAnd [b](@/blog/missing.md).\n");
+        assert!(r.html.contains("href=\"/blog/a/#x\""));
+        assert_eq!(r.internal_links[0].anchor.as_deref(), Some("x"));
+        assert_eq!(errors.len(), 1);
+        let location = errors[0].location.as_ref().unwrap();
+        assert_eq!((location.line, location.col), (6, 5));
+    }
+
+    #[test]
+    fn supports_tables_footnotes_tasks_and_strikethrough() {
+        let (r, _) = md("|a|b|\n|-|-|\n|1|2|\n\nX[^1]\n\n[^1]: note\n\n- [ ] task\n\n~~old~~\n");
+        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("footnote-definition"));
+        assert!(r.html.contains("type=\"checkbox\""));
+        assert!(r.html.contains("<del>old</del>"));
+    }
+
+    #[test]
+    fn raw_html_passes_through_and_titles_are_escaped_in_anchors() {
+        let (r, _) = md("<iframe src=\"https://v.example/x\"></iframe>\n\n## Fish & `<chips>`\n");
+        assert!(
+            r.html
+                .contains("<iframe src=\"https://v.example/x\"></iframe>")
+        );
+        assert!(
+            r.html
+                .contains("aria-label=\"Link to “Fish &amp; &lt;chips&gt;”\""),
+            "{}",
+            r.html
+        );
+    }
+}

@@ -1,0 +1,577 @@
+//! `Site::assemble`: the whole site as one read-only value.
+//!
+//! Turns the parsed pages and sections into a tree, leaves out drafts and future posts, sorts,
+//! groups tags, checks authors, and claims every output path so that two sources that would write
+//! the same file are reported (naming both) before anything is rendered.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::config::{Config, MenuItem};
+use crate::content::{Page, PageId, Parsed, Section, SectionId};
+use crate::error::{Diagnostic, Diagnostics};
+use crate::front_matter::SortBy;
+use crate::markdown::Rendered;
+use crate::slug::slugify;
+use crate::source::FileRef;
+use crate::toml_errors::{find_key_line, suggest};
+
+/// How many posts the home page lists.
+pub const LATEST_POSTS: usize = 5;
+
+/// Which pages a build includes.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter {
+    /// Include pages with `draft = true`.
+    pub drafts: bool,
+    /// Include pages dated after `now`.
+    pub future: bool,
+    /// The moment of the build.
+    pub now: Timestamp,
+}
+
+/// The whole site: a plain value, indexed by [`PageId`] and [`SectionId`], shared read-only.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// The settings.
+    pub config: Config,
+    /// Every published page.
+    pub pages: Vec<Page>,
+    /// Every section; `SectionId(0)` is the home page.
+    pub sections: Vec<Section>,
+    /// The pages of each section, in the section's order (by `SectionId`).
+    pub section_pages: Vec<Vec<PageId>>,
+    /// Each page's section.
+    pub page_section: Vec<SectionId>,
+    /// Tags, sorted by slug.
+    pub tags: Vec<Tag>,
+    /// Files copied as they are: `static/` and the files of page bundles and sections.
+    pub assets: Vec<Asset>,
+    /// Dated pages, newest first.
+    pub dated: Vec<PageId>,
+    /// The main navigation.
+    pub menu: Vec<MenuItem>,
+    /// Each page's Markdown, rendered (filled by the markdown stage).
+    pub rendered: Vec<Rendered>,
+    /// Each section's Markdown, rendered (filled by the markdown stage).
+    pub section_rendered: Vec<Rendered>,
+}
+
+/// A tag and the pages that carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// The spelling most pages use.
+    pub name: String,
+    /// Its address segment.
+    pub slug: String,
+    /// Its pages, newest first.
+    pub pages: Vec<PageId>,
+}
+
+/// A file copied into the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asset {
+    /// Where it goes, relative to the output folder.
+    pub output: String,
+    /// Where it comes from.
+    pub source: AssetSource,
+}
+
+/// Where an asset's bytes are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssetSource {
+    /// A file of the built-in theme.
+    Embedded(&'static [u8]),
+    /// A file on disk; `shown` is how messages name it.
+    File {
+        /// Its path on disk.
+        path: PathBuf,
+        /// Its path as shown to the user, e.g. `static/logo.png`.
+        shown: PathBuf,
+    },
+}
+
+/// Generated files that pages may not replace.
+pub const RESERVED_OUTPUTS: &[&str] = &["atom.xml", "sitemap.xml", "robots.txt", "404.html"];
+
+impl Site {
+    /// Assembles the site. `theme_static` are the built-in theme's static files, which a site's
+    /// own `static/` files replace by name.
+    pub fn assemble(
+        config: Config,
+        parsed: Parsed,
+        content_assets: &[FileRef],
+        static_files: &[FileRef],
+        theme_static: &[(&str, &'static [u8])],
+        filter: Filter,
+    ) -> Result<Site, Diagnostics> {
+        let mut diagnostics = Diagnostics::default();
+        let pages: Vec<Page> = parsed
+            .pages
+            .into_iter()
+            .filter(|page| filter.drafts || !page.draft)
+            .filter(|page| filter.future || !page.date.is_some_and(|d| d.is_future(filter.now)))
+            .collect();
+        let mut pages = pages;
+        pages.sort_by(|a, b| a.content_path.cmp(&b.content_path));
+
+        let sections = build_sections(&config, parsed.sections, &pages);
+        let index: HashMap<&str, usize> = sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.dir.as_str(), i))
+            .collect();
+        let page_section: Vec<SectionId> = pages
+            .iter()
+            .map(|p| SectionId(index[p.section_dir.as_str()]))
+            .collect();
+        let mut section_pages = vec![Vec::new(); sections.len()];
+        for (i, section) in page_section.iter().enumerate() {
+            section_pages[section.0].push(PageId(i));
+        }
+        for (section, ids) in sections.iter().zip(&mut section_pages) {
+            sort_pages(ids, &pages, section.sort_by);
+        }
+
+        check_authors(&config, &pages, &mut diagnostics);
+        let tags = group_tags(&pages);
+        let mut dated: Vec<PageId> = (0..pages.len())
+            .map(PageId)
+            .filter(|id| pages[id.0].date.is_some())
+            .collect();
+        sort_pages(&mut dated, &pages, SortBy::Date);
+
+        let assets = collect_assets(
+            &pages,
+            &sections,
+            content_assets,
+            static_files,
+            theme_static,
+        );
+        let menu = if config.menu.is_empty() {
+            derived_menu(&config, &pages, &sections, &page_section)
+        } else {
+            config.menu.clone()
+        };
+        let site = Site {
+            rendered: vec![Rendered::default(); pages.len()],
+            section_rendered: vec![Rendered::default(); sections.len()],
+            config,
+            pages,
+            sections,
+            section_pages,
+            page_section,
+            tags,
+            assets,
+            dated,
+            menu,
+        };
+        site.claim_outputs(&mut diagnostics);
+        if diagnostics.has_errors() {
+            diagnostics.sort();
+            return Err(diagnostics);
+        }
+        Ok(site)
+    }
+
+    /// The section a page belongs to.
+    pub fn section_of(&self, page: PageId) -> &Section {
+        &self.sections[self.page_section[page.0].0]
+    }
+
+    /// The list pages of a section: its pages cut into chunks of `paginate_by`.
+    pub fn paginate(&self, section: SectionId) -> Vec<&[PageId]> {
+        let ids = &self.section_pages[section.0];
+        let per_page = self.sections[section.0].paginate_by;
+        if per_page == 0 || ids.is_empty() {
+            return vec![ids.as_slice()];
+        }
+        ids.chunks(per_page).collect()
+    }
+
+    /// The address, relative to the site root, of list page `number` (1-based) of a section.
+    pub fn pager_path(&self, section: SectionId, number: usize) -> String {
+        let base = &self.sections[section.0].path;
+        if number <= 1 {
+            base.clone()
+        } else {
+            format!("{base}page/{number}/")
+        }
+    }
+
+    /// The page before and after `page` in its section's reading order. For a section sorted by
+    /// date, "before" is the older post.
+    pub fn neighbours(&self, page: PageId) -> (Option<PageId>, Option<PageId>) {
+        let section = self.page_section[page.0];
+        let ids = &self.section_pages[section.0];
+        let Some(i) = ids.iter().position(|&id| id == page) else {
+            return (None, None);
+        };
+        let before = i.checked_sub(1).map(|j| ids[j]);
+        let after = ids.get(i + 1).copied();
+        match self.sections[section.0].sort_by {
+            // Lists are newest first; reading order is oldest first.
+            SortBy::Date => (after, before),
+            SortBy::Weight | SortBy::Title => (before, after),
+        }
+    }
+
+    /// Every output path each source will write, checked for collisions (also those that differ
+    /// only in case, which collide on macOS and Windows).
+    fn claim_outputs(&self, diagnostics: &mut Diagnostics) {
+        let mut claims: HashMap<String, (String, PathBuf)> = HashMap::new();
+        let mut claim = |output: String, owner: PathBuf, diagnostics: &mut Diagnostics| {
+            let key = output.to_lowercase();
+            match claims.get(&key) {
+                Some((first_output, first_owner)) => {
+                    let what = if *first_output == output {
+                        format!("`{output}`")
+                    } else {
+                        format!("`{output}` (and `{first_output}`, which differs only in case)")
+                    };
+                    diagnostics.push(
+                        Diagnostic::error(format!(
+                            "this would write {what}, which `{}` writes too",
+                            first_owner.display()
+                        ))
+                        .in_file(&owner)
+                        .with_hint("give one of them another `slug` or file name"),
+                    );
+                }
+                None => {
+                    claims.insert(key, (output, owner));
+                }
+            }
+        };
+        for name in RESERVED_OUTPUTS {
+            claim((*name).to_owned(), PathBuf::from("(knead)"), diagnostics);
+        }
+        for (i, section) in self.sections.iter().enumerate() {
+            let owner = section_owner(section);
+            for number in 1..=self.paginate(SectionId(i)).len() {
+                let path = self.pager_path(SectionId(i), number);
+                claim(format!("{path}index.html"), owner.clone(), diagnostics);
+            }
+        }
+        for page in &self.pages {
+            claim(
+                format!("{}index.html", page.path),
+                page.source.file.clone(),
+                diagnostics,
+            );
+        }
+        for page in &self.pages {
+            for alias in &page.aliases {
+                match alias_output(alias) {
+                    Ok(output) => claim(output, page.source.file.clone(), diagnostics),
+                    Err(reason) => diagnostics.push(alias_error(page, alias, &reason)),
+                }
+            }
+        }
+        if !self.tags.is_empty() {
+            claim("tags/index.html".into(), "(tags)".into(), diagnostics);
+            for tag in &self.tags {
+                claim(
+                    format!("tags/{}/index.html", tag.slug),
+                    PathBuf::from(format!("(tag `{}`)", tag.name)),
+                    diagnostics,
+                );
+            }
+        }
+        for asset in &self.assets {
+            let owner = match &asset.source {
+                AssetSource::File { shown, .. } => shown.clone(),
+                // A built-in file that a page replaces is the page's to take.
+                AssetSource::Embedded(_) => continue,
+            };
+            claim(asset.output.clone(), owner, diagnostics);
+        }
+    }
+}
+
+fn section_owner(section: &Section) -> PathBuf {
+    if section.source.file.as_os_str().is_empty() {
+        Path::new("content").join(&section.dir)
+    } else {
+        section.source.file.clone()
+    }
+}
+
+fn alias_error(page: &Page, alias: &str, reason: &str) -> Diagnostic {
+    let text = &page.source.text;
+    let offset = find_key_line(text, "aliases", '=')
+        .or_else(|| find_key_line(text, "aliases", ':'))
+        .unwrap_or(0);
+    Diagnostic::error(format!("alias `{alias}` {reason}"))
+        .at(&page.source.file, text, offset)
+        .with_hint("write aliases as paths on this site, e.g. \"/old-blog/my-post/\"")
+}
+
+/// The output file of an alias: `/old/post/` → `old/post/index.html`, `/old.html` stays.
+pub fn alias_output(alias: &str) -> Result<String, String> {
+    let alias = alias.trim();
+    if alias.contains("://") {
+        return Err("is a full address; only paths on this site can redirect".into());
+    }
+    if alias.contains(['\\', '\0', '?', '#', '%']) || alias.chars().any(char::is_control) {
+        return Err("contains characters that cannot be in a path".into());
+    }
+    let mut segments = Vec::new();
+    for segment in alias.split('/').filter(|s| !s.is_empty()) {
+        if segment == "." || segment == ".." {
+            return Err("contains `.` or `..`".into());
+        }
+        if segment.len() > 255 {
+            return Err("has a part longer than 255 bytes".into());
+        }
+        if segment.ends_with(['.', ' ']) || segment.contains(':') {
+            return Err(format!(
+                "has a part, `{segment}`, that is not a valid file name"
+            ));
+        }
+        segments.push(segment);
+    }
+    let Some(last) = segments.last() else {
+        return Err("is the home page".into());
+    };
+    let mut output = segments.join("/");
+    if !(last.ends_with(".html") || last.ends_with(".htm")) {
+        output.push_str("/index.html");
+    }
+    Ok(output)
+}
+
+/// Every section that has pages or an `_index.md`, with the home section first and each folder
+/// in between (a page in `a/b/` without `a/_index.md` still gets section `a/`).
+fn build_sections(config: &Config, explicit: Vec<Section>, pages: &[Page]) -> Vec<Section> {
+    let mut by_dir: BTreeMap<String, Section> =
+        explicit.into_iter().map(|s| (s.dir.clone(), s)).collect();
+    let dirs: Vec<String> = pages.iter().map(|p| p.section_dir.clone()).collect();
+    for dir in std::iter::once(String::new()).chain(dirs) {
+        let mut dir = dir.as_str();
+        loop {
+            by_dir
+                .entry(dir.to_owned())
+                .or_insert_with(|| Section::implicit(dir, &config.title));
+            match dir.rsplit_once('/') {
+                Some((parent, _)) => dir = parent,
+                None if !dir.is_empty() => dir = "",
+                None => break,
+            }
+        }
+    }
+    // BTreeMap order puts "" (home) first.
+    by_dir.into_values().collect()
+}
+
+fn sort_pages(ids: &mut [PageId], pages: &[Page], sort_by: SortBy) {
+    let title = |id: &PageId| pages[id.0].title.to_lowercase();
+    match sort_by {
+        SortBy::Date => ids.sort_by(|a, b| {
+            let (pa, pb) = (&pages[a.0], &pages[b.0]);
+            // Newest first; undated last.
+            let key = |p: &Page| p.date.map(|d| std::cmp::Reverse(d.sort_key()));
+            match (key(pa), key(pb)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            }
+            .then_with(|| title(a).cmp(&title(b)))
+            .then_with(|| pa.content_path.cmp(&pb.content_path))
+        }),
+        SortBy::Weight => ids.sort_by(|a, b| {
+            let key = |id: &PageId| (pages[id.0].weight.is_none(), pages[id.0].weight);
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| title(a).cmp(&title(b)))
+                .then_with(|| pages[a.0].content_path.cmp(&pages[b.0].content_path))
+        }),
+        SortBy::Title => ids.sort_by(|a, b| {
+            title(a)
+                .cmp(&title(b))
+                .then_with(|| pages[a.0].content_path.cmp(&pages[b.0].content_path))
+        }),
+    }
+}
+
+fn check_authors(config: &Config, pages: &[Page], diagnostics: &mut Diagnostics) {
+    let known: Vec<&str> = config.authors.keys().map(String::as_str).collect();
+    for page in pages {
+        let Some(author) = &page.author else { continue };
+        if config.authors.contains_key(author) {
+            continue;
+        }
+        let text = &page.source.text;
+        let offset = find_key_line(text, "author", '=')
+            .or_else(|| find_key_line(text, "author", ':'))
+            .unwrap_or(0);
+        let hint = match suggest(author, &known) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None if known.is_empty() => {
+                format!("add `[authors.{author}]` with a `name` to site.toml")
+            }
+            None => format!(
+                "use one of the author ids in site.toml: {}, or add `[authors.{author}]`",
+                known.join(", ")
+            ),
+        };
+        diagnostics.push(
+            Diagnostic::error(format!("unknown author `{author}`"))
+                .at(&page.source.file, text, offset)
+                .with_hint(hint),
+        );
+    }
+}
+
+/// Groups tags by slug, so "Deep Tissue" and "deep tissue" are one tag. The name shown is the
+/// spelling most pages use (ties go to the alphabetically first).
+fn group_tags(pages: &[Page]) -> Vec<Tag> {
+    let mut groups: BTreeMap<String, (BTreeMap<&str, usize>, Vec<PageId>)> = BTreeMap::new();
+    for (i, page) in pages.iter().enumerate() {
+        let mut seen = Vec::new();
+        for tag in &page.tags {
+            let slug = slugify(tag);
+            if slug.is_empty() || seen.contains(&slug) {
+                continue;
+            }
+            let group = groups.entry(slug.clone()).or_default();
+            *group.0.entry(tag.trim()).or_default() += 1;
+            group.1.push(PageId(i));
+            seen.push(slug);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(slug, (spellings, mut ids))| {
+            let name = spellings
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                .map(|(name, _)| (*name).to_owned())
+                .unwrap_or_else(|| slug.clone());
+            sort_pages(&mut ids, pages, SortBy::Date);
+            Tag {
+                name,
+                slug,
+                pages: ids,
+            }
+        })
+        .collect()
+}
+
+fn collect_assets(
+    pages: &[Page],
+    sections: &[Section],
+    content_assets: &[FileRef],
+    static_files: &[FileRef],
+    theme_static: &[(&str, &'static [u8])],
+) -> Vec<Asset> {
+    let mut assets = Vec::new();
+    for (name, bytes) in theme_static {
+        if !static_files.iter().any(|f| f.rel == *name) {
+            assets.push(Asset {
+                output: (*name).to_owned(),
+                source: AssetSource::Embedded(bytes),
+            });
+        }
+    }
+    for file in static_files {
+        assets.push(Asset {
+            output: file.rel.clone(),
+            source: AssetSource::File {
+                path: file.path.clone(),
+                shown: Path::new("static").join(&file.rel),
+            },
+        });
+    }
+    let bundles: HashMap<&str, &str> = pages
+        .iter()
+        .filter_map(|p| Some((p.bundle_dir.as_deref()?, p.path.as_str())))
+        .collect();
+    let section_paths: HashMap<&str, &str> = sections
+        .iter()
+        .map(|s| (s.dir.as_str(), s.path.as_str()))
+        .collect();
+    for file in content_assets {
+        let (dir, name) = file.rel.rsplit_once('/').unwrap_or(("", &file.rel));
+        let base = bundles
+            .get(dir)
+            .or_else(|| section_paths.get(dir))
+            .map(|s| (*s).to_owned())
+            .unwrap_or_else(|| crate::content::dir_path(dir));
+        assets.push(Asset {
+            output: format!("{base}{name}"),
+            source: AssetSource::File {
+                path: file.path.clone(),
+                shown: Path::new("content").join(&file.rel),
+            },
+        });
+    }
+    assets.sort_by(|a, b| a.output.cmp(&b.output));
+    assets
+}
+
+/// Without `[[menu]]` in site.toml: every top-level section, then every top-level page, in
+/// weight then title order.
+fn derived_menu(
+    config: &Config,
+    pages: &[Page],
+    sections: &[Section],
+    page_section: &[SectionId],
+) -> Vec<MenuItem> {
+    let mut items: Vec<(bool, Option<i64>, String, String)> = Vec::new();
+    for section in sections
+        .iter()
+        .filter(|s| !s.dir.is_empty() && !s.dir.contains('/'))
+    {
+        items.push((
+            section.weight.is_none(),
+            section.weight,
+            section.title.clone(),
+            format!("{}{}", config.root, section.path),
+        ));
+    }
+    for (page, section) in pages.iter().zip(page_section) {
+        if section.0 == 0 {
+            items.push((
+                page.weight.is_none(),
+                page.weight,
+                page.title.clone(),
+                format!("{}{}", config.root, page.path),
+            ));
+        }
+    }
+    items.sort();
+    items
+        .into_iter()
+        .map(|(_, _, name, url)| MenuItem { name, url })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_outputs_stay_inside_the_output_folder() {
+        assert_eq!(
+            alias_output("/old-blog/post/").unwrap(),
+            "old-blog/post/index.html"
+        );
+        assert_eq!(alias_output("old.html").unwrap(), "old.html");
+        for bad in [
+            "/../../etc/passwd",
+            "/a/./b",
+            "https://x.example/a",
+            "/a\\b",
+            "/",
+            "",
+            "/a\0b",
+            "/c:/x",
+        ] {
+            assert!(alias_output(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Slugs: the parts of an address made from titles, file names and tags.
+//!
+//! A slug is always one safe path segment: ASCII lowercase letters, digits and single hyphens,
+//! never empty, never `.` or `..`, never longer than a file system allows. Accents are
+//! transliterated ("Café" → "cafe"); emoji and punctuation are dropped.
+
+/// The longest slug, in bytes: well under the 255-byte limit of a file name, leaving room for
+/// suffixes such as `-2`.
+pub const MAX_SLUG_LEN: usize = 120;
+
+/// Makes a slug from any text. Returns an empty string when nothing usable is left (the text was
+/// only emoji or punctuation); callers decide what to do then.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut pending_hyphen = false;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            push_char(&mut slug, &mut pending_hyphen, c.to_ascii_lowercase());
+        } else if c.is_ascii() {
+            // Apostrophes join words ("Don't" → "dont"); everything else separates them.
+            if c != '\'' {
+                pending_hyphen = true;
+            }
+        } else {
+            transliterate(c, &mut slug, &mut pending_hyphen);
+        }
+        if slug.len() >= MAX_SLUG_LEN {
+            break;
+        }
+    }
+    truncate(slug)
+}
+
+fn transliterate(c: char, slug: &mut String, pending_hyphen: &mut bool) {
+    // Typographic apostrophes join words, like the ASCII one.
+    if matches!(c, '\u{2019}' | '\u{2018}') {
+        return;
+    }
+    // Only letters and digits are spelt out; deunicode would turn emoji and symbols into words.
+    let ascii = match deunicode::deunicode_char(c) {
+        Some(ascii) if c.is_alphanumeric() => ascii,
+        _ => {
+            *pending_hyphen = true;
+            return;
+        }
+    };
+    for a in ascii.chars() {
+        if a.is_ascii_alphanumeric() {
+            push_char(slug, pending_hyphen, a.to_ascii_lowercase());
+        } else if a != '\'' {
+            *pending_hyphen = true;
+        }
+    }
+}
+
+fn push_char(slug: &mut String, pending_hyphen: &mut bool, c: char) {
+    if *pending_hyphen && !slug.is_empty() {
+        slug.push('-');
+    }
+    *pending_hyphen = false;
+    slug.push(c);
+}
+
+fn truncate(mut slug: String) -> String {
+    if slug.len() > MAX_SLUG_LEN {
+        let cut = slug[..MAX_SLUG_LEN].rfind('-').unwrap_or(MAX_SLUG_LEN);
+        slug.truncate(cut);
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowercases_and_hyphenates() {
+        assert_eq!(
+            slugify("Back and Neck Massage for Muscle Recovery"),
+            "back-and-neck-massage-for-muscle-recovery"
+        );
+        assert_eq!(slugify("  Deep   Tissue!! "), "deep-tissue");
+    }
+
+    #[test]
+    fn transliterates_accents() {
+        assert_eq!(slugify("Café"), "cafe");
+        assert_eq!(slugify("Müller’s Straße"), "mullers-strasse");
+    }
+
+    #[test]
+    fn drops_emoji_and_punctuation() {
+        assert_eq!(slugify("Relax 😌 & Recover!"), "relax-recover");
+        assert_eq!(slugify("😌🎉"), "");
+        assert_eq!(slugify("Don't stop"), "dont-stop");
+    }
+
+    #[test]
+    fn never_produces_path_syntax() {
+        for input in [
+            "../../etc/passwd",
+            "a/b\\c",
+            "..",
+            ".",
+            "C:\\x",
+            "a\0b",
+            "%2e%2e",
+        ] {
+            let slug = slugify(input);
+            assert!(
+                slug.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{input:?} gave {slug:?}"
+            );
+            assert!(!slug.starts_with('-') && !slug.ends_with('-'));
+        }
+    }
+
+    #[test]
+    fn long_titles_are_cut_at_a_word() {
+        let slug = slugify(&"massage ".repeat(100));
+        assert!(slug.len() <= MAX_SLUG_LEN);
+        assert!(slug.ends_with("massage"));
+    }
+}

@@ -1,0 +1,230 @@
+//! Reading a site from disk: the only stage of a build that reads files.
+//!
+//! Everything later works on the [`Sources`] value this returns, which is what makes the other
+//! stages pure functions that run in parallel and are tested without a file system.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::config::CONFIG_FILE;
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
+
+/// Everything a build reads, before anything is parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The site root, as given.
+    pub root: PathBuf,
+    /// The text of `site.toml`.
+    pub config_text: String,
+    /// Markdown files under `content/`.
+    pub content: Vec<ContentFile>,
+    /// Other files under `content/` (images of page bundles and the like).
+    pub content_assets: Vec<FileRef>,
+    /// The site's own templates (overriding the built-in theme), as `(name, text)`.
+    pub templates: Vec<(String, String)>,
+    /// Files under `static/`.
+    pub static_files: Vec<FileRef>,
+    /// Problems found while reading: unreadable files, links that leave the site.
+    pub diagnostics: Diagnostics,
+}
+
+/// A Markdown file, as bytes: turning them into text is the parse stage's job, which reports
+/// files that are not UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentFile {
+    /// The path relative to `content/`, with `/` separators, e.g. `blog/post.md`.
+    pub rel: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A file that is copied, not parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    /// The path relative to its folder (`content/` or `static/`), with `/` separators.
+    pub rel: String,
+    /// Where it is on disk.
+    pub path: PathBuf,
+}
+
+/// Reads the site at `root`. A missing `site.toml` or `content/` is an error; unreadable files are
+/// collected as diagnostics so that every problem is reported at once.
+pub fn read(root: &Path) -> Result<Sources> {
+    let config_path = root.join(CONFIG_FILE);
+    let config_text = match fs::read(&config_path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            site_error(
+                Diagnostic::error("site.toml is not UTF-8 text")
+                    .in_file(CONFIG_FILE)
+                    .with_hint("save it as UTF-8 in your editor"),
+            )
+        })?,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(site_error(
+                Diagnostic::error(format!(
+                    "no site.toml in `{}`: this folder is not a knead site",
+                    root.display()
+                ))
+                .with_hint("run knead in the site's folder, or point at it with --root DIR"),
+            ));
+        }
+        Err(err) => return Err(Error::io("failed to read", &config_path, err)),
+    };
+    let canonical_root = root
+        .canonicalize()
+        .map_err(|err| Error::io("failed to open the site folder", root, err))?;
+
+    let mut sources = Sources {
+        root: root.to_path_buf(),
+        config_text,
+        ..Sources::default()
+    };
+    let content_dir = root.join("content");
+    if !content_dir.is_dir() {
+        return Err(site_error(
+            Diagnostic::error("the site has no `content/` folder")
+                .in_file(CONFIG_FILE)
+                .with_hint("create `content/` beside site.toml and put your Markdown files in it"),
+        ));
+    }
+    for file in walk(&canonical_root, root, "content", &mut sources.diagnostics) {
+        if file.rel.ends_with(".md") {
+            match fs::read(&file.path) {
+                Ok(bytes) => sources.content.push(ContentFile {
+                    rel: file.rel,
+                    bytes,
+                }),
+                Err(err) => sources
+                    .diagnostics
+                    .push(read_failed(&file, "content", &err)),
+            }
+        } else {
+            sources.content_assets.push(file);
+        }
+    }
+    for file in walk(&canonical_root, root, "templates", &mut sources.diagnostics) {
+        match fs::read(&file.path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => sources.templates.push((file.rel, text)),
+                Err(_) => sources.diagnostics.push(
+                    Diagnostic::error("this template is not UTF-8 text")
+                        .in_file(Path::new("templates").join(&file.rel))
+                        .with_hint("save it as UTF-8 in your editor"),
+                ),
+            },
+            Err(err) => sources
+                .diagnostics
+                .push(read_failed(&file, "templates", &err)),
+        }
+    }
+    sources.static_files = walk(&canonical_root, root, "static", &mut sources.diagnostics);
+    Ok(sources)
+}
+
+fn site_error(diagnostic: Diagnostic) -> Error {
+    Error::Site(Diagnostics(vec![diagnostic]))
+}
+
+fn read_failed(file: &FileRef, folder: &str, err: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(format!("could not read this file: {err}"))
+        .in_file(Path::new(folder).join(&file.rel))
+}
+
+/// Lists the files under `root/folder`, sorted, skipping hidden and editor backup files. Symbolic
+/// links are followed only when they stay inside the site; the others are reported and skipped.
+fn walk(
+    canonical_root: &Path,
+    root: &Path,
+    folder: &str,
+    diagnostics: &mut Diagnostics,
+) -> Vec<FileRef> {
+    let base = root.join(folder);
+    if !base.is_dir() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    let mut escaping = Vec::new();
+    let walker = WalkDir::new(&base)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            if entry.depth() > 0 && is_ignored(entry.file_name()) {
+                return false;
+            }
+            if entry.path_is_symlink() && !stays_inside(entry.path(), canonical_root) {
+                escaping.push(entry.path().to_path_buf());
+                return false;
+            }
+            true
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err.path().unwrap_or(&base);
+                let shown = shown_path(path, root);
+                let message = if err.loop_ancestor().is_some() {
+                    "this symbolic link points back to a folder that contains it; it is skipped"
+                        .to_owned()
+                } else {
+                    format!("could not read this: {err}")
+                };
+                diagnostics.push(Diagnostic::warning(message).in_file(shown));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(&base) else {
+            continue;
+        };
+        match rel.to_str() {
+            Some(rel) => files.push(FileRef {
+                rel: rel.replace('\\', "/"),
+                path: entry.path().to_path_buf(),
+            }),
+            None => diagnostics.push(
+                Diagnostic::error("this file name is not valid UTF-8")
+                    .in_file(shown_path(entry.path(), root))
+                    .with_hint("rename the file using letters, digits and hyphens"),
+            ),
+        }
+    }
+    for link in escaping {
+        let target = fs::read_link(&link)
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
+        diagnostics.push(
+            Diagnostic::warning(format!(
+                "this symbolic link points outside the site (to `{target}`); it is not followed"
+            ))
+            .in_file(shown_path(&link, root))
+            .with_hint("copy the file into the site instead of linking to it"),
+        );
+    }
+    files
+}
+
+/// Whether a symbolic link's target is inside the site (a dangling link is treated as outside).
+fn stays_inside(link: &Path, canonical_root: &Path) -> bool {
+    link.canonicalize()
+        .map(|target| target.starts_with(canonical_root))
+        .unwrap_or(false)
+}
+
+fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.starts_with("#")
+        || name == "Thumbs.db"
+}
+
+fn shown_path(path: &Path, root: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}

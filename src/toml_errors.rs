@@ -1,0 +1,150 @@
+//! Turning TOML and YAML errors into diagnostics that point at the user's file.
+//!
+//! Both `site.toml` and front matter are deserialized with serde, which reports unknown keys as
+//! "unknown field `x`, expected one of ...". Staff deserve better: the message names the key and
+//! suggests the nearest known one ("`titel`: did you mean `title`?").
+
+use std::path::Path;
+
+use crate::error::Diagnostic;
+
+/// Converts a TOML error into a diagnostic. `text` is the whole file and `base` the byte offset at
+/// which the TOML document starts in it (the front matter of a Markdown file starts after `+++`).
+pub(crate) fn toml_diagnostic(
+    err: &toml::de::Error,
+    path: &Path,
+    text: &str,
+    base: usize,
+    known: &[&str],
+) -> Diagnostic {
+    let offset = err.span().map_or(base, |span| base + span.start);
+    friendly(err.message(), known).at(path, text, offset)
+}
+
+/// Converts a YAML error into a diagnostic. `text` is the whole file and `base` the byte offset at
+/// which the YAML document starts in it.
+pub(crate) fn yaml_diagnostic(
+    err: &serde_yaml_ng::Error,
+    path: &Path,
+    text: &str,
+    base: usize,
+    known: &[&str],
+) -> Diagnostic {
+    let message = err.to_string();
+    // serde_yaml_ng appends " at line L column C"; the location is shown separately.
+    let message = match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message,
+    };
+    let yaml = &text[base.min(text.len())..];
+    let offset = match err.location() {
+        Some(location) => base + crate::error::offset_of(yaml, location.line(), location.column()),
+        None => base,
+    };
+    let diagnostic = friendly(&message, known);
+    // An unknown key is reported at the mapping that contains it; point at the key itself.
+    if let Some(key) = unknown_field(&message) {
+        if let Some(i) = find_key_line(yaml, key, ':') {
+            return diagnostic.at(path, text, base + i);
+        }
+    }
+    diagnostic.at(path, text, offset)
+}
+
+/// Rewrites serde's unknown-field message into one that suggests the nearest known key.
+fn friendly(message: &str, known: &[&str]) -> Diagnostic {
+    let message = message.trim();
+    if let Some(key) = unknown_field(message) {
+        let diagnostic = Diagnostic::error(format!("unknown key `{key}`"));
+        return match suggest(key, known) {
+            Some(near) => diagnostic.with_hint(format!("`{key}`: did you mean `{near}`?")),
+            None => diagnostic.with_hint(format!("known keys are: {}", known.join(", "))),
+        };
+    }
+    // serde says "invalid type: string \"x\", expected a boolean" and the like: already precise.
+    Diagnostic::error(message.to_owned())
+}
+
+/// The key of an "unknown field `key`, expected ..." message.
+fn unknown_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+/// The byte offset of the line that sets `key` (a line starting with `key` then `separator`).
+pub(crate) fn find_key_line(text: &str, key: &str, separator: char) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with(separator)
+        {
+            return Some(offset + indent);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The known key closest to `key`, if it is close enough to be a typo.
+pub(crate) fn suggest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    let key = key.to_lowercase();
+    known
+        .iter()
+        .map(|&candidate| (edit_distance(&key, candidate), candidate))
+        .filter(|&(distance, candidate)| distance <= (candidate.len() / 3).max(1))
+        .min()
+        .map(|(_, candidate)| candidate)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbouring characters each cost one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: &[&str] = &["title", "date", "tags", "description", "draft"];
+
+    #[test]
+    fn suggests_the_nearest_key_for_typos() {
+        assert_eq!(suggest("titel", KEYS), Some("title"));
+        assert_eq!(suggest("Title", KEYS), Some("title"));
+        assert_eq!(suggest("tag", KEYS), Some("tags"));
+        assert_eq!(suggest("descripton", KEYS), Some("description"));
+        assert_eq!(suggest("colour", KEYS), None);
+    }
+
+    #[test]
+    fn finds_the_line_of_a_key() {
+        let text = "title = 1\n  titel = 2\n";
+        assert_eq!(find_key_line(text, "titel", '='), Some(12));
+        assert_eq!(find_key_line(text, "date", '='), None);
+    }
+}
