@@ -93,6 +93,9 @@ pub enum AssetSource {
     },
 }
 
+/// The owner of outputs that knead generates itself, in collision messages.
+const GENERATED: &str = "(generated)";
+
 /// Generated files that pages may not replace.
 pub const RESERVED_OUTPUTS: &[&str] = &["atom.xml", "sitemap.xml", "robots.txt", "404.html"];
 
@@ -231,14 +234,19 @@ impl Site {
                     } else {
                         format!("`{output}` (and `{first_output}`, which differs only in case)")
                     };
-                    diagnostics.push(
+                    let diagnostic = if first_owner.as_os_str() == GENERATED {
+                        Diagnostic::error(format!(
+                            "this would write {what}, which knead itself writes"
+                        ))
+                        .with_hint("rename or move this file; that name is taken by the site")
+                    } else {
                         Diagnostic::error(format!(
                             "this would write {what}, which `{}` writes too",
                             first_owner.display()
                         ))
-                        .in_file(&owner)
-                        .with_hint("give one of them another `slug` or file name"),
-                    );
+                        .with_hint("give one of them another `slug` or file name")
+                    };
+                    diagnostics.push(diagnostic.in_file(&owner));
                 }
                 None => {
                     claims.insert(key, (output, owner));
@@ -246,7 +254,7 @@ impl Site {
             }
         };
         for name in RESERVED_OUTPUTS {
-            claim((*name).to_owned(), PathBuf::from("(knead)"), diagnostics);
+            claim((*name).to_owned(), PathBuf::from(GENERATED), diagnostics);
         }
         for (i, section) in self.sections.iter().enumerate() {
             let owner = section_owner(section);
@@ -271,7 +279,7 @@ impl Site {
             }
         }
         if !self.tags.is_empty() {
-            claim("tags/index.html".into(), "(tags)".into(), diagnostics);
+            claim("tags/index.html".into(), GENERATED.into(), diagnostics);
             for tag in &self.tags {
                 claim(
                     format!("tags/{}/index.html", tag.slug),
