@@ -261,7 +261,9 @@ impl<'a> State<'a, '_> {
         };
         let id = self.unique_id(base);
         let level_number = level as u8;
-        let mut open = format!("<h{level_number} id=\"{id}\"");
+        let mut open = format!("<h{level_number} id=\"");
+        escape_into(&mut open, &id);
+        open.push('"');
         for (name, value) in &attrs {
             open.push(' ');
             escape_into(&mut open, name);
@@ -276,7 +278,9 @@ impl<'a> State<'a, '_> {
         for (event, range) in inner {
             self.event(event, range.start);
         }
-        let mut close = format!(" <a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to “");
+        let mut close = String::from(" <a class=\"anchor\" href=\"#");
+        escape_into(&mut close, &id);
+        close.push_str("\" aria-label=\"Link to “");
         escape_into(&mut close, title.trim());
         close.push_str(&format!("”\">#</a></h{level_number}>\n"));
         self.out.push(Event::Html(close.into()));

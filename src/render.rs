@@ -522,6 +522,11 @@ fn summary<'a>(site: &'a Site, id: PageId, page: &'a Page, tags: Vec<&'a TagRef>
             .as_deref()
             .and_then(|a| Some(AuthorRef::new(a, config.authors.get(a)?))),
         image: resolve_image(&config.root, &page.path, &page.image),
+        image_permalink: absolute(
+            &config.base_url,
+            &config.root,
+            &resolve_image(&config.root, &page.path, &page.image),
+        ),
         image_alt: &page.image_alt,
         draft: page.draft,
         extra: &page.extra,
@@ -535,6 +540,14 @@ fn resolve_image(root: &str, page_path: &str, image: &str) -> String {
         image.to_owned()
     } else {
         format!("{root}{page_path}{image}")
+    }
+}
+
+/// A root-relative address (`/clinic/x.jpg`) made absolute with the site's address.
+fn absolute(base_url: &str, root: &str, url: &str) -> String {
+    match url.strip_prefix(root) {
+        Some(rest) if url.starts_with('/') => format!("{base_url}/{rest}"),
+        _ => url.to_owned(),
     }
 }
 
@@ -598,6 +611,7 @@ struct Summary<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     author: Option<AuthorRef<'a>>,
     image: String,
+    image_permalink: String,
     image_alt: &'a str,
     draft: bool,
     extra: &'a toml::Table,
