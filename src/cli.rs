@@ -42,6 +42,9 @@ struct BuildArgs {
     /// Write into an existing folder that knead did not create, deleting what it does not need.
     #[arg(long)]
     force: bool,
+    /// Print how long each stage of the build took.
+    #[arg(long)]
+    timings: bool,
 }
 
 impl BuildArgs {
@@ -61,16 +64,24 @@ impl BuildArgs {
 /// 2 bad usage.
 pub(crate) fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Build(args) => build(args.into_options()),
+        Command::Build(args) => {
+            let timings = args.timings;
+            build(args.into_options(), timings)
+        }
     }
 }
 
-fn build(options: BuildOptions) -> ExitCode {
+fn build(options: BuildOptions, show_timings: bool) -> ExitCode {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     match knead::build(&options) {
         Ok(report) => {
             print_diagnostics(&mut err, &report.warnings);
+            if show_timings {
+                for (stage, time) in &report.timings {
+                    let _ = writeln!(err, "  {:>8.3} s  {stage}", time.as_secs_f64());
+                }
+            }
             let w = report.write;
             let _ = writeln!(
                 err,

@@ -91,22 +91,37 @@ pub struct BuildReport {
     pub elapsed: Duration,
     /// Where the site was written.
     pub output: PathBuf,
+    /// How long each stage took, in order.
+    pub timings: Vec<(&'static str, Duration)>,
 }
 
 /// Builds the site and writes it. Nothing is written unless every stage succeeded.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
+    let mut timings = Vec::new();
+    let mut last = start;
+    let mut lap = |stage: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
+        let now = Instant::now();
+        timings.push((stage, now - last));
+        last = now;
+    };
     let sources = source::read(&options.root)?;
     // Check the output folder before the work, so a refused folder is reported at once.
     let output_dir = output::check_output_dir(&options.root, &options.output_dir(), options.force)?;
-    let (outputs, warnings) = build_outputs(&sources, options).map_err(Error::Site)?;
+    lap("read", &mut timings);
+    let (site, templates, warnings) = assemble(&sources, options).map_err(Error::Site)?;
+    lap("parse, assemble, markdown", &mut timings);
+    let outputs = render::render(&site, &templates).map_err(Error::Site)?;
+    lap("render", &mut timings);
     let write = output::write(&outputs, &output_dir)?;
+    lap("write", &mut timings);
     Ok(BuildReport {
         pages: outputs.page_count(),
         write,
         warnings,
         elapsed: start.elapsed(),
         output: options.output_dir(),
+        timings,
     })
 }
 

@@ -232,7 +232,8 @@ impl Renderer<'_> {
             title: &site.pages[id.0].title,
             url: format!("{}{}", site.config.root, site.pages[id.0].path),
         };
-        let extra = PageExtra {
+        let value = PageValue {
+            summary: self.values.summary(site, id),
             content: &rendered.html,
             toc: &rendered.toc,
             slug: &page.slug,
@@ -244,10 +245,8 @@ impl Renderer<'_> {
             prev: prev.map(link),
             next: next.map(link),
         };
-        let mut value = self.values.summaries[id.0].clone();
-        merge(&mut value, Value::from_serializable(&extra));
         let mut context = self.context(&page.path);
-        context.insert_value("page", value);
+        context.insert("page", &value);
         let template = page
             .template
             .as_deref()
@@ -313,14 +312,10 @@ impl Renderer<'_> {
             .iter()
             .take(FEED_ENTRIES)
             .map(|id| {
-                let mut value = self.values.summaries[id.0].clone();
-                merge(
-                    &mut value,
-                    Value::from_serializable(&FeedExtra {
-                        content: &site.rendered[id.0].html,
-                    }),
-                );
-                value
+                Value::from_serializable(&FeedEntry {
+                    summary: self.values.summary(site, *id),
+                    content: &site.rendered[id.0].html,
+                })
             })
             .collect();
         let updated = site
@@ -385,16 +380,6 @@ fn section_file(site: &Site, id: SectionId) -> Option<&std::path::Path> {
     (!file.as_os_str().is_empty()).then_some(file.as_path())
 }
 
-/// Adds the entries of map `extra` to map `value`.
-fn merge(value: &mut Value, extra: Value) {
-    let (Some(base), Some(extra)) = (value.clone().into_map(), extra.into_map()) else {
-        return;
-    };
-    let mut base = base;
-    base.extend(extra);
-    *value = Value::from_serializable(&base);
-}
-
 /// A small HTML page that sends visitors and search engines from an old address to the new one.
 fn redirect_page(permalink: &str) -> String {
     let url = crate::markdown::escape(permalink);
@@ -412,6 +397,9 @@ struct Values {
     summaries: Vec<Value>,
     sections: Vec<Value>,
     tags: Vec<Value>,
+    tag_refs: Vec<TagRef>,
+    /// Each page's tags, as indices in `tag_refs`.
+    page_tags: Vec<Vec<usize>>,
 }
 
 impl Values {
@@ -433,23 +421,19 @@ impl Values {
             .enumerate()
             .map(|(i, t)| (t.slug.as_str(), i))
             .collect();
-        let summaries = site
+        let page_tags: Vec<Vec<usize>> = site
             .pages
-            .par_iter()
-            .enumerate()
-            .map(|(i, page)| {
-                let tags: Vec<&TagRef> = page
-                    .tags
-                    .iter()
-                    .filter_map(|t| tag_index.get(crate::slug::slugify(t).as_str()))
-                    .map(|&i| &tag_refs[i])
-                    .fold(Vec::new(), |mut acc, t| {
-                        if !acc.iter().any(|x: &&TagRef| x.slug == t.slug) {
-                            acc.push(t);
-                        }
-                        acc
-                    });
-                Value::from_serializable(&summary(site, PageId(i), page, tags))
+            .iter()
+            .map(|page| {
+                let mut tags: Vec<usize> = Vec::new();
+                for tag in &page.tags {
+                    if let Some(&i) = tag_index.get(crate::slug::slugify(tag).as_str())
+                        && !tags.contains(&i)
+                    {
+                        tags.push(i);
+                    }
+                }
+                tags
             })
             .collect();
         let sections = site
@@ -483,12 +467,28 @@ impl Values {
             authors,
             menu: &site.menu,
         });
-        Values {
+        let mut values = Values {
             site: site_value,
-            summaries,
+            summaries: Vec::new(),
             sections,
             tags: tag_refs.iter().map(Value::from_serializable).collect(),
-        }
+            tag_refs,
+            page_tags,
+        };
+        values.summaries = (0..site.pages.len())
+            .into_par_iter()
+            .map(|i| Value::from_serializable(&values.summary(site, PageId(i))))
+            .collect();
+        values
+    }
+
+    /// The summary values of a page, as lists show it.
+    fn summary<'a>(&'a self, site: &'a Site, id: PageId) -> Summary<'a> {
+        let tags = self.page_tags[id.0]
+            .iter()
+            .map(|&i| &self.tag_refs[i])
+            .collect();
+        summary(site, id, &site.pages[id.0], tags)
     }
 }
 
@@ -618,7 +618,9 @@ struct Summary<'a> {
 }
 
 #[derive(Serialize)]
-struct PageExtra<'a> {
+struct PageValue<'a> {
+    #[serde(flatten)]
+    summary: Summary<'a>,
     content: &'a str,
     toc: &'a [Heading],
     slug: &'a str,
@@ -670,7 +672,9 @@ struct Pager {
 }
 
 #[derive(Serialize)]
-struct FeedExtra<'a> {
+struct FeedEntry<'a> {
+    #[serde(flatten)]
+    summary: Summary<'a>,
     content: &'a str,
 }
 
