@@ -20,6 +20,7 @@ const TOP_KEYS: &[&str] = &[
     "description",
     "language",
     "menu",
+    "default_author",
     "clinic",
     "authors",
     "extra",
@@ -58,6 +59,9 @@ pub struct Config {
     pub clinic: Clinic,
     /// The people who write posts, by id.
     pub authors: BTreeMap<String, Author>,
+    /// The author of new posts made with `knead new`: `default_author` in site.toml, or the only
+    /// author when there is one.
+    pub default_author: Option<String>,
     /// Free settings for templates.
     pub extra: toml::Table,
 }
@@ -120,6 +124,7 @@ struct RawConfig {
     language: Option<String>,
     #[serde(default)]
     menu: Vec<MenuItem>,
+    default_author: Option<String>,
     #[serde(default)]
     clinic: Clinic,
     #[serde(default)]
@@ -203,6 +208,19 @@ impl Config {
             }
         }
 
+        let default_author = match raw.default_author {
+            Some(id) if !raw.authors.contains_key(&id) => {
+                diagnostics.push(
+                    at_key("default_author", format!("`default_author` `{id}` is not an author"))
+                        .with_hint(format!("add `[authors.{id}]`, or use one of the ids under [authors]")),
+                );
+                None
+            }
+            Some(id) => Some(id),
+            None if raw.authors.len() == 1 => raw.authors.keys().next().cloned(),
+            None => None,
+        };
+
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
@@ -216,6 +234,7 @@ impl Config {
             menu: raw.menu,
             clinic: raw.clinic,
             authors: raw.authors,
+            default_author,
             extra: raw.extra,
         })
     }

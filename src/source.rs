@@ -218,7 +218,9 @@ fn stays_inside(link: &Path, canonical_root: &Path) -> bool {
 
 fn is_ignored(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
-    name.starts_with('.')
+    // A README explains a folder to the people editing it; it is not part of the site.
+    name.eq_ignore_ascii_case("README.md")
+        || name.starts_with('.')
         || name.ends_with('~')
         || name.ends_with(".swp")
         || name.starts_with("#")
