@@ -211,8 +211,13 @@ impl Config {
         let default_author = match raw.default_author {
             Some(id) if !raw.authors.contains_key(&id) => {
                 diagnostics.push(
-                    at_key("default_author", format!("`default_author` `{id}` is not an author"))
-                        .with_hint(format!("add `[authors.{id}]`, or use one of the ids under [authors]")),
+                    at_key(
+                        "default_author",
+                        format!("`default_author` `{id}` is not an author"),
+                    )
+                    .with_hint(format!(
+                        "add `[authors.{id}]`, or use one of the ids under [authors]"
+                    )),
                 );
                 None
             }

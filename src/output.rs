@@ -255,12 +255,18 @@ fn read_full(file: &mut fs::File, buffer: &mut [u8]) -> io::Result<usize> {
 /// Removes files under `dir` that the build did not produce, then empty folders. Never follows
 /// symbolic links: a link is removed as a link.
 fn remove_stale(outputs: &Outputs, dir: &Path) -> Result<usize> {
-    let keep: HashSet<PathBuf> = outputs
+    let keep: HashSet<&str> = outputs
         .0
         .keys()
-        .map(|rel| dir.join(rel))
-        .chain(std::iter::once(dir.join(MARKER)))
+        .map(String::as_str)
+        .chain(std::iter::once(MARKER))
         .collect();
+    let is_kept = |path: &Path| {
+        path.strip_prefix(dir)
+            .ok()
+            .and_then(Path::to_str)
+            .is_some_and(|rel| keep.contains(rel.replace('\\', "/").as_str()))
+    };
     let mut removed = 0;
     let mut folders = Vec::new();
     for entry in walkdir::WalkDir::new(dir).follow_links(false).min_depth(1) {
@@ -270,7 +276,7 @@ fn remove_stale(outputs: &Outputs, dir: &Path) -> Result<usize> {
         })?;
         if entry.file_type().is_dir() {
             folders.push(entry.path().to_path_buf());
-        } else if !keep.contains(entry.path()) {
+        } else if !is_kept(entry.path()) {
             fs::remove_file(entry.path())
                 .map_err(|e| Error::io("failed to remove", entry.path(), e))?;
             removed += 1;

@@ -201,11 +201,12 @@ impl Renderer<'_> {
             next_url: (number < chunks.len()).then(|| url(number + 1)),
             first_url: url(1),
             last_url: url(chunks.len()),
-            pagers: (1..=chunks.len())
-                .map(|n| Pager {
+            pagers: pager_window(number, chunks.len())
+                .map(|(n, gap)| Pager {
                     number: n,
                     url: url(n),
                     current: n == number,
+                    gap,
                 })
                 .collect(),
         };
@@ -669,6 +670,26 @@ struct Pager {
     number: usize,
     url: String,
     current: bool,
+    /// Whether numbers were skipped before this one.
+    gap: bool,
+}
+
+/// How many numbered links either side of the current list page.
+const PAGER_RADIUS: usize = 2;
+
+/// The list pages worth a numbered link: the first, the last, and those near the current one,
+/// each with whether numbers were skipped before it. A 1,000-page blog gets seven links, not
+/// a thousand on each of its thousand pages.
+fn pager_window(current: usize, total: usize) -> impl Iterator<Item = (usize, bool)> {
+    let near = current.saturating_sub(PAGER_RADIUS).max(1)..=(current + PAGER_RADIUS).min(total);
+    let mut previous = 0;
+    (1..=total)
+        .filter(move |&n| n == 1 || n == total || near.contains(&n))
+        .map(move |n| {
+            let gap = n > previous + 1;
+            previous = n;
+            (n, gap)
+        })
 }
 
 #[derive(Serialize)]
@@ -690,4 +711,28 @@ struct Feed {
 struct SitemapEntry {
     permalink: String,
     lastmod: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pager_window_keeps_ends_and_neighbours() {
+        let window: Vec<_> = pager_window(50, 100).collect();
+        assert_eq!(
+            window,
+            [
+                (1, false),
+                (48, true),
+                (49, false),
+                (50, false),
+                (51, false),
+                (52, false),
+                (100, true)
+            ]
+        );
+        let small: Vec<_> = pager_window(1, 3).collect();
+        assert_eq!(small, [(1, false), (2, false), (3, false)]);
+    }
 }
