@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Diagnostic, Diagnostics};
-use crate::toml_errors::{find_key_line, toml_diagnostic};
+use crate::toml_errors::{find_key_line, suggest, toml_diagnostic};
 
 /// The settings file's name, at the site root.
 pub const CONFIG_FILE: &str = "site.toml";
@@ -21,6 +21,7 @@ const TOP_KEYS: &[&str] = &[
     "language",
     "menu",
     "default_author",
+    "disclaimer",
     "clinic",
     "authors",
     "extra",
@@ -36,8 +37,27 @@ const CLINIC_KEYS: &[&str] = &[
     "email",
     "booking_url",
     "hours",
+    "type",
+    "latitude",
+    "longitude",
+    "price_range",
+    "area_served",
+    "same_as",
+    "image",
 ];
-const AUTHOR_KEYS: &[&str] = &["name", "credentials", "bio"];
+const AUTHOR_KEYS: &[&str] = &[
+    "name",
+    "credentials",
+    "job_title",
+    "bio",
+    "photo",
+    "same_as",
+];
+
+/// The medical disclaimer shown under posts when site.toml does not set one.
+pub const DEFAULT_DISCLAIMER: &str = "This article is general information, not medical advice. \
+If you have an injury, a health condition or are pregnant, talk to your doctor before booking, \
+and tell your therapist at your appointment.";
 const MENU_KEYS: &[&str] = &["name", "url"];
 
 /// The validated settings of a site.
@@ -62,8 +82,14 @@ pub struct Config {
     /// The author of new posts made with `knead new`: `default_author` in site.toml, or the only
     /// author when there is one.
     pub default_author: Option<String>,
+    /// The medical disclaimer shown under posts.
+    pub disclaimer: String,
     /// Free settings for templates.
     pub extra: toml::Table,
+    /// The clinic's phone in E.164 form (`+14065550142`), when it has a phone.
+    pub phone_e164: Option<String>,
+    /// The clinic's opening hours, parsed from `[clinic] hours`.
+    pub opening_hours: Vec<crate::clinic::OpeningHours>,
 }
 
 /// One entry of the main navigation.
@@ -77,7 +103,7 @@ pub struct MenuItem {
 }
 
 /// The clinic's contact details, shown on every page and in structured data.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Clinic {
     /// The business name.
@@ -100,6 +126,21 @@ pub struct Clinic {
     pub booking_url: String,
     /// Opening hours in schema.org's syntax, e.g. `Mo-Fr 09:00-18:00`.
     pub hours: Vec<String>,
+    /// The schema.org type of the business; `HealthAndBeautyBusiness` by default.
+    #[serde(rename = "type")]
+    pub business_type: Option<String>,
+    /// Latitude of the entrance, for maps.
+    pub latitude: Option<f64>,
+    /// Longitude of the entrance, for maps.
+    pub longitude: Option<f64>,
+    /// Price level, such as `$$`.
+    pub price_range: String,
+    /// Towns or areas the clinic serves.
+    pub area_served: Vec<String>,
+    /// The clinic's profiles elsewhere (maps, social networks), as full addresses.
+    pub same_as: Vec<String>,
+    /// A photo of the clinic or its logo: a path on the site (`/clinic.jpg`) or a full address.
+    pub image: String,
 }
 
 /// Someone who writes posts.
@@ -110,8 +151,14 @@ pub struct Author {
     pub name: String,
     /// Credentials shown after the name, such as `LMT`.
     pub credentials: String,
+    /// Their role, such as `Licensed Massage Therapist`.
+    pub job_title: String,
     /// A sentence or two about them.
     pub bio: String,
+    /// Their photo: a path on the site (`/authors/dana.jpg`) or a full address.
+    pub photo: String,
+    /// Their profiles elsewhere, as full addresses.
+    pub same_as: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +172,7 @@ struct RawConfig {
     #[serde(default)]
     menu: Vec<MenuItem>,
     default_author: Option<String>,
+    disclaimer: Option<String>,
     #[serde(default)]
     clinic: Clinic,
     #[serde(default)]
@@ -208,6 +256,106 @@ impl Config {
             }
         }
 
+        let clinic_key = |key: &str, message: String| {
+            let diagnostic = Diagnostic::error(message);
+            match table_key_offset(text, "[clinic]", key) {
+                Some(offset) => diagnostic.at(path, text, offset),
+                None => diagnostic.in_file(path),
+            }
+        };
+        let clinic = &raw.clinic;
+        let phone_e164 = if clinic.phone.trim().is_empty() {
+            None
+        } else {
+            match crate::clinic::e164(&clinic.phone, &clinic.country) {
+                Ok(phone) => Some(phone),
+                Err(reason) => {
+                    diagnostics.push(
+                        clinic_key(
+                            "phone",
+                            format!("`phone` `{}` cannot be dialled from abroad: {reason}", clinic.phone),
+                        )
+                        .with_hint("write it with the country code, e.g. `phone = \"+1 406 555 0142\"`, or set `country`"),
+                    );
+                    None
+                }
+            }
+        };
+        let mut opening_hours = Vec::new();
+        for spec in &clinic.hours {
+            match crate::clinic::parse_hours(spec) {
+                Ok(hours) => opening_hours.extend(hours),
+                Err(reason) => diagnostics.push(
+                    clinic_key("hours", format!("opening hours `{spec}`: {reason}")).with_hint(
+                        "write each line like \"Mo-Fr 09:00-18:00\" or \"Sa 10:00-14:00\"",
+                    ),
+                ),
+            }
+        }
+        if let Some(business_type) = &clinic.business_type
+            && !crate::clinic::BUSINESS_TYPES.contains(&business_type.as_str())
+        {
+            let hint = match suggest(business_type, crate::clinic::BUSINESS_TYPES) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => format!(
+                    "schema.org has no such type; use one of: {}",
+                    crate::clinic::BUSINESS_TYPES.join(", ")
+                ),
+            };
+            diagnostics.push(
+                clinic_key(
+                    "type",
+                    format!("`type` `{business_type}` is not a schema.org business type"),
+                )
+                .with_hint(hint),
+            );
+        }
+        for (key, value, limit) in [
+            ("latitude", clinic.latitude, 90.0),
+            ("longitude", clinic.longitude, 180.0),
+        ] {
+            if let Some(value) = value
+                && !(value.is_finite() && value.abs() <= limit)
+            {
+                diagnostics.push(
+                    clinic_key(
+                        key,
+                        format!("`{key}` {value} is out of range (-{limit} to {limit})"),
+                    )
+                    .with_hint("copy the coordinates from a map, e.g. `latitude = 45.7833`"),
+                );
+            }
+        }
+        if clinic.latitude.is_some() != clinic.longitude.is_some() {
+            let missing = if clinic.latitude.is_some() {
+                "longitude"
+            } else {
+                "latitude"
+            };
+            diagnostics.push(
+                Diagnostic::error(format!("`[clinic]` has one coordinate but no `{missing}`"))
+                    .in_file(path)
+                    .with_hint("set both `latitude` and `longitude`, or neither"),
+            );
+        }
+        for url in clinic
+            .same_as
+            .iter()
+            .chain(raw.authors.values().flat_map(|a| &a.same_as))
+        {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                let diagnostic =
+                    Diagnostic::error(format!("`same_as` `{url}` is not a full address"));
+                diagnostics.push(
+                    match text.find(url.as_str()) {
+                        Some(offset) => diagnostic.at(path, text, offset),
+                        None => diagnostic.in_file(path),
+                    }
+                    .with_hint("write profiles as full addresses, e.g. \"https://www.facebook.com/yourclinic\""),
+                );
+            }
+        }
+
         let default_author = match raw.default_author {
             Some(id) if !raw.authors.contains_key(&id) => {
                 diagnostics.push(
@@ -240,9 +388,24 @@ impl Config {
             clinic: raw.clinic,
             authors: raw.authors,
             default_author,
+            disclaimer: raw
+                .disclaimer
+                .unwrap_or_else(|| DEFAULT_DISCLAIMER.to_owned()),
             extra: raw.extra,
+            phone_e164,
+            opening_hours,
         })
     }
+}
+
+/// The byte offset of the line setting `key` inside the table that starts with `header`.
+fn table_key_offset(text: &str, header: &str, key: &str) -> Option<usize> {
+    let start = text.find(header)?;
+    let table = &text[start..];
+    let end = table[header.len()..]
+        .find("\n[")
+        .map_or(table.len(), |i| header.len() + i);
+    find_key_line(&table[..end], key, '=').map(|i| start + i)
 }
 
 /// The keys allowed in the table that contains byte `offset` of `text`, judged by the nearest
@@ -345,6 +508,37 @@ mod tests {
         assert_eq!(d.message, "unknown key `phnoe`");
         assert_eq!(d.hint.as_deref(), Some("`phnoe`: did you mean `phone`?"));
         assert_eq!(d.location.as_ref().unwrap().line, 4);
+    }
+
+    #[test]
+    fn invalid_clinic_data_is_an_error_at_its_line() {
+        let base = "title = \"T\"\nbase_url = \"https://x.example\"\n[clinic]\ncountry = \"US\"\n";
+        let cases = [
+            ("phone = \"555-0142\"\n", 5, "cannot be dialled from abroad"),
+            ("hours = [\"Mo-Fr 9-5\"]\n", 5, "opening hours `Mo-Fr 9-5`"),
+            (
+                "type = \"MassageTherapy\"\n",
+                5,
+                "is not a schema.org business type",
+            ),
+            (
+                "latitude = 91.0\nlongitude = 0.0\n",
+                5,
+                "`latitude` 91 is out of range",
+            ),
+        ];
+        for (extra, line, message) in cases {
+            let err = parse(&format!("{base}{extra}")).unwrap_err();
+            let d = &err.0[0];
+            assert!(d.message.contains(message), "{extra}: {d}");
+            assert_eq!(d.location.as_ref().unwrap().line, line, "{extra}");
+        }
+        let ok = parse(&format!(
+            "{base}phone = \"(406) 555-0142\"\nhours = [\"Mo-Fr 09:00-18:00\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(ok.phone_e164.as_deref(), Some("+14065550142"));
+        assert_eq!(ok.opening_hours.len(), 1);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! Every stage reports all the problems it finds, and the next runs only if there were none, so
 //! nothing is written unless the whole site is right.
 
+pub mod clinic;
 pub mod config;
 pub mod content;
 pub mod error;
