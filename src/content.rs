@@ -77,6 +77,12 @@ pub struct Page {
     pub template: Option<String>,
     /// Old addresses that redirect here.
     pub aliases: Vec<String>,
+    /// Slugs of the service pages it is about.
+    pub services: Vec<String>,
+    /// Author id of its reviewer.
+    pub reviewed_by: Option<String>,
+    /// When it was last reviewed.
+    pub last_reviewed: Option<PageDate>,
     /// Free settings.
     pub extra: toml::Table,
     /// Its address relative to the site root, e.g. `blog/post/` (no leading slash).
@@ -224,6 +230,11 @@ fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, 
         .as_ref()
         .map(|v| front_matter::date_value(v, "updated", &split, &shown, &text))
         .transpose()?;
+    let last_reviewed = fm
+        .last_reviewed
+        .as_ref()
+        .map(|v| front_matter::date_value(v, "last_reviewed", &split, &shown, &text))
+        .transpose()?;
 
     let rel = &file.rel;
     let (parent, stem) = rel.rsplit_once('/').unwrap_or(("", rel));
@@ -272,6 +283,9 @@ fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, 
         weight: fm.weight,
         template: fm.template,
         aliases: fm.aliases,
+        services: fm.services,
+        reviewed_by: fm.reviewed_by,
+        last_reviewed,
         extra: fm.extra,
         path,
         source: SourceText {

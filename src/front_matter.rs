@@ -114,6 +114,9 @@ pub const PAGE_KEYS: &[&str] = &[
     "weight",
     "template",
     "aliases",
+    "services",
+    "reviewed_by",
+    "last_reviewed",
     "extra",
 ];
 
@@ -150,6 +153,13 @@ pub struct PageFrontMatter {
     /// Old addresses of this page that should redirect to it.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The services a post is about: slugs of pages in `content/services/`, for a call to action.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// The id of the author who reviewed the post for accuracy.
+    pub reviewed_by: Option<String>,
+    /// When it was last reviewed.
+    pub last_reviewed: Option<toml::Value>,
     /// Free settings for templates.
     #[serde(default)]
     pub extra: toml::Table,

@@ -18,11 +18,13 @@ pub mod front_matter;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod seo;
 pub mod site;
 pub mod slug;
 pub mod source;
 pub mod templates;
 mod toml_errors;
+mod values;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,24 +1,23 @@
 //! The render stage: every output of the site, as bytes, from `&Site` and the templates.
 //!
-//! Each page's template values are built once ([`Values`]) and shared between the page itself,
-//! the lists that show it and the feed, instead of serialising the whole site for every page.
 //! Outputs render in parallel and are collected into a sorted map, so builds are deterministic.
+//! Values shared between outputs (page summaries, the site) are built once, in [`Values`].
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Value};
 
-use crate::config::{Author, Config, MenuItem};
-use crate::content::{Page, PageId, SectionId};
+use crate::content::{PageId, SectionId};
 use crate::error::{Diagnostic, Diagnostics};
-use crate::markdown::Heading;
-use crate::site::{AssetSource, LATEST_POSTS, Site, alias_output};
+use crate::seo::{self, PersonData, PostData};
+use crate::site::{AssetSource, LATEST_POSTS, Site, alias_output, author_path};
 use crate::templates::Templates;
+use crate::values::{AuthorRef, LinkRef, PageValue, Summary, Values, absolute, site_url};
 
-/// How many posts the feed holds.
+/// How many posts a feed holds.
 const FEED_ENTRIES: usize = 20;
 
 /// What the build writes: output path (relative to the output folder, `/` separators) → content.
@@ -55,6 +54,8 @@ pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics
         Job::Atom,
         Job::Sitemap,
         Job::Robots,
+        Job::Search,
+        Job::SearchIndex,
     ];
     for section in 1..site.sections.len() {
         for number in 1..=site.paginate(SectionId(section)).len() {
@@ -65,7 +66,9 @@ pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics
     if !site.tags.is_empty() {
         jobs.push(Job::Tags);
         jobs.extend((0..site.tags.len()).map(Job::Tag));
+        jobs.extend((0..site.tags.len()).map(Job::TagFeed));
     }
+    jobs.extend(site.author_pages.keys().cloned().map(Job::Author));
     for (i, page) in site.pages.iter().enumerate() {
         for alias in &page.aliases {
             if let Ok(output) = alias_output(alias) {
@@ -77,6 +80,11 @@ pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics
         site,
         templates,
         values: &values,
+        website: seo::website(&site.config),
+        clinic: seo::clinic(
+            &site.config,
+            non_empty(site_image(site, &site.config.clinic.image)).as_deref(),
+        ),
     };
     let results: Vec<Result<(String, Vec<u8>), Diagnostic>> =
         jobs.par_iter().map(|job| renderer.job(job)).collect();
@@ -106,13 +114,27 @@ pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics
     Ok(outputs)
 }
 
+/// An absolute address for an image written in site.toml (`/clinic.jpg` or a full address).
+fn site_image(site: &Site, image: &str) -> String {
+    let config = &site.config;
+    absolute(&config.base_url, &config.root, &site_url(&config.root, "", image))
+}
+
+fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
 enum Job {
     Home,
     Section(SectionId, usize),
     Page(PageId),
     Tags,
     Tag(usize),
+    TagFeed(usize),
+    Author(String),
     NotFound,
+    Search,
+    SearchIndex,
     Atom,
     Sitemap,
     Robots,
@@ -123,61 +145,111 @@ struct Renderer<'a> {
     site: &'a Site,
     templates: &'a Templates,
     values: &'a Values,
+    /// The WebSite node, the same on every page.
+    website: serde_json::Value,
+    /// The clinic's node, the same on every page.
+    clinic: serde_json::Value,
+}
+
+/// What a page tells search engines: its meta description and its structured data.
+struct Meta {
+    description: String,
+    graph: Vec<serde_json::Value>,
 }
 
 impl Renderer<'_> {
     fn job(&self, job: &Job) -> Result<(String, Vec<u8>), Diagnostic> {
         let site = self.site;
+        let config = &site.config;
         match job {
             Job::Home => {
-                let mut context = self.context("");
+                let section = &site.sections[0];
+                let meta = self.meta(
+                    "",
+                    &section.description,
+                    &site.section_rendered[0].summary_text,
+                    &section.title,
+                    "WebPage",
+                    &[],
+                );
+                let mut context = self.context("", meta);
                 context.insert_value("section", self.values.sections[0].clone());
-                let latest: Vec<Value> = site
-                    .dated
-                    .iter()
-                    .take(LATEST_POSTS)
-                    .map(|id| self.values.summaries[id.0].clone())
-                    .collect();
-                context.insert_value("posts", Value::from(latest.as_slice()));
-                let template = site.sections[0].template.as_deref().unwrap_or("index.html");
-                self.render(
-                    template,
-                    &context,
-                    "index.html",
-                    section_file(site, SectionId(0)),
-                )
+                let latest: Vec<PageId> = site.dated.iter().take(LATEST_POSTS).copied().collect();
+                context.insert_value("posts", self.values.summaries(&latest));
+                let template = section.template.as_deref().unwrap_or("index.html");
+                self.render(template, &context, "index.html", section_file(site, SectionId(0)))
             }
             Job::Section(id, number) => self.section(*id, *number),
             Job::Page(id) => self.page(*id),
             Job::Tags => {
-                let mut context = self.context("tags/");
+                let meta = self.meta(
+                    "tags/",
+                    &format!("Every topic on {}, with its articles.", config.title),
+                    "",
+                    "Topics",
+                    "CollectionPage",
+                    &[("Topics", "tags/".to_owned())],
+                );
+                let mut context = self.context("tags/", meta);
                 context.insert_value("tags", Value::from(self.values.tags.as_slice()));
                 self.render("taxonomy.html", &context, "tags/index.html", None)
             }
             Job::Tag(i) => {
                 let tag = &site.tags[*i];
                 let path = format!("tags/{}/", tag.slug);
-                let mut context = self.context(&path);
+                let meta = self.meta(
+                    &path,
+                    &format!("Articles about {} from {}.", tag.name, config.title),
+                    "",
+                    &tag.name,
+                    "CollectionPage",
+                    &[("Topics", "tags/".to_owned()), (&tag.name, path.clone())],
+                );
+                let mut context = self.context(&path, meta);
                 context.insert_value("tag", self.values.tags[*i].clone());
-                context.insert_value("pages", self.summaries(&tag.pages));
+                context.insert_value("pages", self.values.summaries(&tag.pages));
                 self.render("term.html", &context, &format!("{path}index.html"), None)
             }
+            Job::TagFeed(i) => {
+                let tag = &site.tags[*i];
+                let path = format!("tags/{}/atom.xml", tag.slug);
+                let mut context = self.context(&path, self.no_meta());
+                let title = format!("{} – {}", config.title, tag.name);
+                context.insert("feed", &self.feed(title, &path, &tag.pages));
+                self.render("atom.xml", &context, &path, None)
+            }
+            Job::Author(id) => self.author(id),
             Job::NotFound => {
-                let context = self.context("404.html");
+                let context = self.context("404.html", self.no_meta());
                 self.render("404.html", &context, "404.html", None)
             }
+            Job::Search => {
+                let meta = self.meta(
+                    "search/",
+                    &format!("Search the articles of {}.", config.title),
+                    "",
+                    "Search",
+                    "WebPage",
+                    &[("Search", "search/".to_owned())],
+                );
+                let mut context = self.context("search/", meta);
+                context.insert("search_index_url", &format!("{}search-index.json", config.root));
+                self.render("search.html", &context, "search/index.html", None)
+            }
+            Job::SearchIndex => Ok(("search-index.json".to_owned(), self.search_index())),
             Job::Atom => {
-                let mut context = self.context("atom.xml");
-                context.insert("feed", &self.feed());
+                let mut context = self.context("atom.xml", self.no_meta());
+                let feed = self.feed(config.title.clone(), "atom.xml", &site.dated);
+                context.insert("feed", &feed);
                 self.render("atom.xml", &context, "atom.xml", None)
             }
             Job::Sitemap => {
-                let mut context = self.context("sitemap.xml");
+                let mut context = self.context("sitemap.xml", self.no_meta());
                 context.insert("entries", &self.sitemap());
                 self.render("sitemap.xml", &context, "sitemap.xml", None)
             }
             Job::Robots => {
-                let context = self.context("robots.txt");
+                let context = self.context("robots.txt", self.no_meta());
                 self.render("robots.txt", &context, "robots.txt", None)
             }
             Job::Alias(id, output) => Ok((
@@ -194,7 +266,7 @@ impl Renderer<'_> {
         let path = site.pager_path(id, number);
         let url = |n: usize| format!("{}{}", site.config.root, site.pager_path(id, n));
         let paginator = Paginator {
-            pages: self.summaries(chunks[number - 1]),
+            pages: self.values.summaries(chunks[number - 1]),
             current: number,
             total: chunks.len(),
             previous_url: (number > 1).then(|| url(number - 1)),
@@ -210,7 +282,20 @@ impl Renderer<'_> {
                 })
                 .collect(),
         };
-        let mut context = self.context(&path);
+        let title = if number > 1 {
+            format!("{} – page {number}", section.title)
+        } else {
+            section.title.clone()
+        };
+        let meta = self.meta(
+            &path,
+            &section.description,
+            &site.section_rendered[id.0].summary_text,
+            &title,
+            "CollectionPage",
+            &[(&section.title, section.path.clone())],
+        );
+        let mut context = self.context(&path, meta);
         context.insert_value("section", self.values.sections[id.0].clone());
         context.insert("paginator", &paginator);
         let template = section.template.as_deref().unwrap_or("section.html");
@@ -224,6 +309,7 @@ impl Renderer<'_> {
 
     fn page(&self, id: PageId) -> Result<(String, Vec<u8>), Diagnostic> {
         let site = self.site;
+        let config = &site.config;
         let page = &site.pages[id.0];
         let rendered = &site.rendered[id.0];
         let section_id = site.page_section[id.0];
@@ -231,8 +317,12 @@ impl Renderer<'_> {
         let (prev, next) = site.neighbours(id);
         let link = |id: PageId| LinkRef {
             title: &site.pages[id.0].title,
-            url: format!("{}{}", site.config.root, site.pages[id.0].path),
+            url: format!("{}{}", config.root, site.pages[id.0].path),
         };
+        let reviewer = page
+            .reviewed_by
+            .as_deref()
+            .and_then(|r| Some(AuthorRef::new(config, r, config.authors.get(r)?)));
         let value = PageValue {
             summary: self.values.summary(site, id),
             content: &rendered.html,
@@ -241,12 +331,31 @@ impl Renderer<'_> {
             path: &page.content_path,
             section: (section_id.0 != 0).then(|| LinkRef {
                 title: &section.title,
-                url: format!("{}{}", site.config.root, section.path),
+                url: format!("{}{}", config.root, section.path),
             }),
             prev: prev.map(link),
             next: next.map(link),
+            related: self.values.summaries(&site.related[id.0]),
+            services: site.page_services[id.0].iter().map(|&s| link(s)).collect(),
+            reviewed_by: reviewer,
+            last_reviewed: page.last_reviewed.map(|d| d.day.to_string()).unwrap_or_default(),
+            last_reviewed_display: page.last_reviewed.map(|d| d.display()).unwrap_or_default(),
         };
-        let mut context = self.context(&page.path);
+        let mut trail = Vec::new();
+        if section_id.0 != 0 {
+            trail.push((section.title.as_str(), section.path.clone()));
+        }
+        trail.push((page.title.as_str(), page.path.clone()));
+        let mut meta = self.meta(
+            &page.path,
+            &page.description,
+            &rendered.summary_text,
+            &page.title,
+            "WebPage",
+            &trail,
+        );
+        self.describe_post(&mut meta, &value);
+        let mut context = self.context(&page.path, meta);
         context.insert("page", &value);
         let template = page
             .template
@@ -261,21 +370,143 @@ impl Renderer<'_> {
         )
     }
 
-    fn summaries(&self, ids: &[PageId]) -> Value {
-        let list: Vec<Value> = ids
-            .iter()
-            .map(|id| self.values.summaries[id.0].clone())
-            .collect();
-        Value::from(list.as_slice())
+    /// Adds a post's BlogPosting, its author and its reviewer to its structured data.
+    fn describe_post(&self, meta: &mut Meta, page: &PageValue<'_>) {
+        let config = &self.site.config;
+        let summary = &page.summary;
+        if let Some(reviewer) = &page.reviewed_by
+            && !page.last_reviewed.is_empty()
+        {
+            seo::add_review(&mut meta.graph[2], &reviewer.permalink, &page.last_reviewed);
+        }
+        let mut people: Vec<&AuthorRef<'_>> = Vec::new();
+        people.extend(summary.author.as_ref());
+        people.extend(page.reviewed_by.as_ref());
+        people.dedup_by(|a, b| a.id == b.id);
+        if !summary.date.is_empty() {
+            let post = PostData {
+                url: &summary.permalink,
+                headline: &summary.title,
+                description: &meta.description,
+                published: summary.date_rfc3339.clone(),
+                modified: if summary.updated_rfc3339.is_empty() {
+                    summary.date_rfc3339.clone()
+                } else {
+                    summary.updated_rfc3339.clone()
+                },
+                image: non_empty(summary.image_permalink.clone()),
+                author_url: summary.author.as_ref().map(|a| a.permalink.clone()),
+                reviewer_url: page.reviewed_by.as_ref().map(|a| a.permalink.clone()),
+                last_reviewed: non_empty(page.last_reviewed.clone()),
+                keywords: summary.tag_names(),
+                word_count: summary.word_count,
+            };
+            meta.graph.push(seo::blog_posting(config, &post));
+        }
+        for person in people {
+            meta.graph.push(seo::person(config, &self.person(person)));
+        }
     }
 
-    fn context(&self, path: &str) -> Context {
+    fn person(&self, author: &AuthorRef<'_>) -> PersonData<'_> {
+        let config = &self.site.config;
+        let source = &config.authors[author.id];
+        PersonData {
+            url: author.permalink.clone(),
+            name: &source.name,
+            job_title: &source.job_title,
+            credentials: &source.credentials,
+            bio: &source.bio,
+            image: non_empty(absolute(&config.base_url, &config.root, &author.photo)),
+            same_as: &source.same_as,
+        }
+    }
+
+    fn author(&self, id: &str) -> Result<(String, Vec<u8>), Diagnostic> {
+        let site = self.site;
+        let config = &site.config;
+        let path = author_path(id);
+        let Some((id, source)) = config.authors.get_key_value(id) else {
+            return Err(Diagnostic::error(format!("unknown author `{id}`")));
+        };
+        let author = AuthorRef::new(config, id, source);
+        let title = if source.credentials.is_empty() {
+            source.name.clone()
+        } else {
+            format!("{}, {}", source.name, source.credentials)
+        };
+        let mut meta = self.meta(
+            &path,
+            &source.bio,
+            "",
+            &title,
+            "ProfilePage",
+            &[(&source.name, path.clone())],
+        );
+        meta.graph.push(seo::person(config, &self.person(&author)));
+        if let serde_json::Value::Object(page) = &mut meta.graph[2] {
+            page.insert(
+                "mainEntity".into(),
+                serde_json::json!({ "@id": seo::person_id(&author.permalink) }),
+            );
+        }
+        let mut context = self.context(&path, meta);
+        context.insert("author", &author);
+        context.insert_value("pages", self.values.summaries(&site.author_pages[id]));
+        self.render("author.html", &context, &format!("{path}index.html"), None)
+    }
+
+    /// The meta description and the base of the structured data for the output at `path`:
+    /// WebSite, the clinic, the WebPage (`kind`) and the breadcrumbs (`trail` after Home).
+    fn meta(
+        &self,
+        path: &str,
+        description: &str,
+        fallback: &str,
+        name: &str,
+        kind: &str,
+        trail: &[(&str, String)],
+    ) -> Meta {
+        let config = &self.site.config;
+        let fallback = if fallback.trim().is_empty() {
+            config.description.as_str()
+        } else {
+            fallback
+        };
+        let description = seo::meta_description(description, fallback);
+        let url = self.permalink(path);
+        let mut crumbs = vec![("Home", self.permalink(""))];
+        crumbs.extend(trail.iter().map(|(name, path)| (*name, self.permalink(path))));
+        let graph = vec![
+            self.website.clone(),
+            self.clinic.clone(),
+            seo::web_page(config, &url, name, &description, kind),
+            seo::breadcrumbs(&url, &crumbs),
+        ];
+        Meta { description, graph }
+    }
+
+    fn no_meta(&self) -> Meta {
+        Meta {
+            description: seo::meta_description("", &self.site.config.description),
+            graph: Vec::new(),
+        }
+    }
+
+    fn context(&self, path: &str, meta: Meta) -> Context {
         let config = &self.site.config;
         let mut context = Context::new();
         context.insert_value("site", self.values.site.clone());
         context.insert("current_path", &format!("{}{path}", config.root));
         context.insert("current_url", &self.permalink(path));
         context.insert("feed_url", &self.permalink("atom.xml"));
+        context.insert("meta_description", &meta.description);
+        let jsonld = if meta.graph.is_empty() {
+            String::new()
+        } else {
+            seo::json_ld(meta.graph)
+        };
+        context.insert("jsonld", &jsonld);
         context
     }
 
@@ -288,7 +519,7 @@ impl Renderer<'_> {
         template: &str,
         context: &Context,
         output: &str,
-        source: Option<&std::path::Path>,
+        source: Option<&Path>,
     ) -> Result<(String, Vec<u8>), Diagnostic> {
         match self.templates.tera.render(template, context) {
             Ok(text) => Ok((output.to_owned(), text.into_bytes())),
@@ -306,10 +537,9 @@ impl Renderer<'_> {
         }
     }
 
-    fn feed(&self) -> Feed {
+    fn feed(&self, title: String, path: &str, ids: &[PageId]) -> Feed {
         let site = self.site;
-        let entries: Vec<Value> = site
-            .dated
+        let entries: Vec<Value> = ids
             .iter()
             .take(FEED_ENTRIES)
             .map(|id| {
@@ -319,8 +549,7 @@ impl Renderer<'_> {
                 })
             })
             .collect();
-        let updated = site
-            .dated
+        let updated = ids
             .iter()
             .filter_map(|id| {
                 let page = &site.pages[id.0];
@@ -330,11 +559,35 @@ impl Renderer<'_> {
             .map(|d| d.rfc3339())
             .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned());
         Feed {
-            title: site.config.title.clone(),
-            url: self.permalink("atom.xml"),
+            title,
+            url: self.permalink(path),
             updated,
             entries,
         }
+    }
+
+    /// A compact index for the search page: title, address, summary text and tags of every
+    /// page, as JSON.
+    fn search_index(&self) -> Vec<u8> {
+        let site = self.site;
+        let entries: Vec<SearchEntry<'_>> = site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, page)| {
+                let summary = self.values.summary(site, PageId(i));
+                SearchEntry {
+                    title: &page.title,
+                    url: summary.url.clone(),
+                    summary: seo::meta_description(&page.description, summary.summary_text),
+                    tags: summary.tag_names().into_iter().map(str::to_owned).collect(),
+                    date: summary.date_display.clone(),
+                }
+            })
+            .collect();
+        let mut json = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());
+        json.push(b'\n');
+        json
     }
 
     fn sitemap(&self) -> Vec<SitemapEntry> {
@@ -371,9 +624,24 @@ impl Renderer<'_> {
                 lastmod: lastmod(&tag.pages),
             });
         }
+        for (id, pages) in &site.author_pages {
+            entries.push(SitemapEntry {
+                permalink: self.permalink(&author_path(id)),
+                lastmod: lastmod(pages),
+            });
+        }
         entries.sort_by(|a, b| a.permalink.cmp(&b.permalink));
         entries
     }
+}
+
+#[derive(Serialize)]
+struct SearchEntry<'a> {
+    title: &'a str,
+    url: String,
+    summary: String,
+    tags: Vec<String>,
+    date: String,
 }
 
 fn section_file(site: &Site, id: SectionId) -> Option<&std::path::Path> {
@@ -390,265 +658,6 @@ fn redirect_page(permalink: &str) -> String {
          <meta http-equiv=\"refresh\" content=\"0; url={url}\">\n</head>\n<body>\n\
          <p>This page has moved to <a href=\"{url}\">{url}</a>.</p>\n</body>\n</html>\n"
     )
-}
-
-/// The template values shared between outputs, built once per build.
-struct Values {
-    site: Value,
-    summaries: Vec<Value>,
-    sections: Vec<Value>,
-    tags: Vec<Value>,
-    tag_refs: Vec<TagRef>,
-    /// Each page's tags, as indices in `tag_refs`.
-    page_tags: Vec<Vec<usize>>,
-}
-
-impl Values {
-    fn new(site: &Site) -> Values {
-        let config = &site.config;
-        let tag_refs: Vec<TagRef> = site
-            .tags
-            .iter()
-            .map(|tag| TagRef {
-                name: tag.name.clone(),
-                slug: tag.slug.clone(),
-                url: format!("{}tags/{}/", config.root, tag.slug),
-                count: tag.pages.len(),
-            })
-            .collect();
-        let tag_index: std::collections::HashMap<&str, usize> = site
-            .tags
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.slug.as_str(), i))
-            .collect();
-        let page_tags: Vec<Vec<usize>> = site
-            .pages
-            .iter()
-            .map(|page| {
-                let mut tags: Vec<usize> = Vec::new();
-                for tag in &page.tags {
-                    if let Some(&i) = tag_index.get(crate::slug::slugify(tag).as_str())
-                        && !tags.contains(&i)
-                    {
-                        tags.push(i);
-                    }
-                }
-                tags
-            })
-            .collect();
-        let sections = site
-            .sections
-            .iter()
-            .enumerate()
-            .map(|(i, section)| {
-                Value::from_serializable(&SectionValue {
-                    title: &section.title,
-                    description: &section.description,
-                    content: &site.section_rendered[i].html,
-                    url: format!("{}{}", config.root, section.path),
-                    permalink: format!("{}/{}", config.base_url, section.path),
-                    extra: &section.extra,
-                    path: section
-                        .source
-                        .file
-                        .strip_prefix("content")
-                        .map(|p| p.to_string_lossy().replace('\\', "/"))
-                        .unwrap_or_default(),
-                })
-            })
-            .collect();
-        let authors: BTreeMap<&str, AuthorRef> = config
-            .authors
-            .iter()
-            .map(|(id, a)| (id.as_str(), AuthorRef::new(id, a)))
-            .collect();
-        let site_value = Value::from_serializable(&SiteValue {
-            config,
-            authors,
-            menu: &site.menu,
-        });
-        let mut values = Values {
-            site: site_value,
-            summaries: Vec::new(),
-            sections,
-            tags: tag_refs.iter().map(Value::from_serializable).collect(),
-            tag_refs,
-            page_tags,
-        };
-        values.summaries = (0..site.pages.len())
-            .into_par_iter()
-            .map(|i| Value::from_serializable(&values.summary(site, PageId(i))))
-            .collect();
-        values
-    }
-
-    /// The summary values of a page, as lists show it.
-    fn summary<'a>(&'a self, site: &'a Site, id: PageId) -> Summary<'a> {
-        let tags = self.page_tags[id.0]
-            .iter()
-            .map(|&i| &self.tag_refs[i])
-            .collect();
-        summary(site, id, &site.pages[id.0], tags)
-    }
-}
-
-fn summary<'a>(site: &'a Site, id: PageId, page: &'a Page, tags: Vec<&'a TagRef>) -> Summary<'a> {
-    let config = &site.config;
-    let rendered = &site.rendered[id.0];
-    let day = |d: Option<crate::front_matter::PageDate>| DateValues {
-        iso: d.map(|d| d.day.to_string()).unwrap_or_default(),
-        display: d.map(|d| d.display()).unwrap_or_default(),
-        rfc3339: d.map(|d| d.rfc3339()).unwrap_or_default(),
-    };
-    let date = day(page.date);
-    let updated = day(page.updated);
-    Summary {
-        title: &page.title,
-        description: &page.description,
-        url: format!("{}{}", config.root, page.path),
-        permalink: format!("{}/{}", config.base_url, page.path),
-        date: date.iso,
-        date_display: date.display,
-        date_rfc3339: date.rfc3339,
-        updated: updated.iso,
-        updated_display: updated.display,
-        updated_rfc3339: updated.rfc3339,
-        summary: &rendered.summary,
-        reading_time: rendered.reading_time(),
-        word_count: rendered.words,
-        tags,
-        author: page
-            .author
-            .as_deref()
-            .and_then(|a| Some(AuthorRef::new(a, config.authors.get(a)?))),
-        image: resolve_image(&config.root, &page.path, &page.image),
-        image_permalink: absolute(
-            &config.base_url,
-            &config.root,
-            &resolve_image(&config.root, &page.path, &page.image),
-        ),
-        image_alt: &page.image_alt,
-        draft: page.draft,
-        extra: &page.extra,
-    }
-}
-
-/// A page's image as a root-relative address: `stretch.jpg` in a bundle becomes
-/// `/blog/bundle/stretch.jpg`, so lists on other pages can show it too.
-fn resolve_image(root: &str, page_path: &str, image: &str) -> String {
-    if image.is_empty() || image.contains("://") || image.starts_with('/') {
-        image.to_owned()
-    } else {
-        format!("{root}{page_path}{image}")
-    }
-}
-
-/// A root-relative address (`/clinic/x.jpg`) made absolute with the site's address.
-fn absolute(base_url: &str, root: &str, url: &str) -> String {
-    match url.strip_prefix(root) {
-        Some(rest) if url.starts_with('/') => format!("{base_url}/{rest}"),
-        _ => url.to_owned(),
-    }
-}
-
-struct DateValues {
-    iso: String,
-    display: String,
-    rfc3339: String,
-}
-
-#[derive(Serialize)]
-struct SiteValue<'a> {
-    #[serde(flatten)]
-    config: &'a Config,
-    authors: BTreeMap<&'a str, AuthorRef<'a>>,
-    menu: &'a [MenuItem],
-}
-
-#[derive(Serialize)]
-struct AuthorRef<'a> {
-    id: &'a str,
-    name: &'a str,
-    credentials: &'a str,
-    bio: &'a str,
-}
-
-impl<'a> AuthorRef<'a> {
-    fn new(id: &'a str, author: &'a Author) -> Self {
-        AuthorRef {
-            id,
-            name: &author.name,
-            credentials: &author.credentials,
-            bio: &author.bio,
-        }
-    }
-}
-
-#[derive(Serialize, Clone)]
-struct TagRef {
-    name: String,
-    slug: String,
-    url: String,
-    count: usize,
-}
-
-#[derive(Serialize)]
-struct Summary<'a> {
-    title: &'a str,
-    description: &'a str,
-    url: String,
-    permalink: String,
-    date: String,
-    date_display: String,
-    date_rfc3339: String,
-    updated: String,
-    updated_display: String,
-    updated_rfc3339: String,
-    summary: &'a str,
-    reading_time: usize,
-    word_count: usize,
-    tags: Vec<&'a TagRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    author: Option<AuthorRef<'a>>,
-    image: String,
-    image_permalink: String,
-    image_alt: &'a str,
-    draft: bool,
-    extra: &'a toml::Table,
-}
-
-#[derive(Serialize)]
-struct PageValue<'a> {
-    #[serde(flatten)]
-    summary: Summary<'a>,
-    content: &'a str,
-    toc: &'a [Heading],
-    slug: &'a str,
-    path: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    section: Option<LinkRef<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    prev: Option<LinkRef<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next: Option<LinkRef<'a>>,
-}
-
-#[derive(Serialize)]
-struct LinkRef<'a> {
-    title: &'a str,
-    url: String,
-}
-
-#[derive(Serialize)]
-struct SectionValue<'a> {
-    title: &'a str,
-    description: &'a str,
-    content: &'a str,
-    url: String,
-    permalink: String,
-    extra: &'a toml::Table,
-    path: String,
 }
 
 #[derive(Serialize)]

@@ -53,6 +53,12 @@ pub struct Site {
     pub dated: Vec<PageId>,
     /// The main navigation.
     pub menu: Vec<MenuItem>,
+    /// Each page's service pages (from `services` in its front matter).
+    pub page_services: Vec<Vec<PageId>>,
+    /// Each dated page's related posts: those sharing the most tags, newest first.
+    pub related: Vec<Vec<PageId>>,
+    /// Author ids that have at least one page, each with their pages, newest first.
+    pub author_pages: BTreeMap<String, Vec<PageId>>,
     /// Each page's Markdown, rendered (filled by the markdown stage).
     pub rendered: Vec<Rendered>,
     /// Each section's Markdown, rendered (filled by the markdown stage).
@@ -77,6 +83,8 @@ pub struct Asset {
     pub output: String,
     /// Where it comes from.
     pub source: AssetSource,
+    /// Width and height, for images.
+    pub size: Option<(u32, u32)>,
 }
 
 /// Where an asset's bytes are.
@@ -97,7 +105,23 @@ pub enum AssetSource {
 const GENERATED: &str = "(generated)";
 
 /// Generated files that pages may not replace.
-pub const RESERVED_OUTPUTS: &[&str] = &["atom.xml", "sitemap.xml", "robots.txt", "404.html"];
+pub const RESERVED_OUTPUTS: &[&str] = &[
+    "atom.xml",
+    "sitemap.xml",
+    "robots.txt",
+    "404.html",
+    "search/index.html",
+    "search-index.json",
+];
+
+/// The address of an author's page, relative to the site root.
+pub fn author_path(id: &str) -> String {
+    let slug = slugify(id);
+    format!("authors/{}/", if slug.is_empty() { "author" } else { &slug })
+}
+
+/// How many related posts a post lists.
+pub const RELATED_POSTS: usize = 3;
 
 impl Site {
     /// Assembles the site. `theme_static` are the built-in theme's static files, which a site's
@@ -139,6 +163,7 @@ impl Site {
         }
 
         check_authors(&config, &pages, &mut diagnostics);
+        let page_services = resolve_services(&pages, &mut diagnostics);
         let tags = group_tags(&pages);
         let mut dated: Vec<PageId> = (0..pages.len())
             .map(PageId)
@@ -158,7 +183,21 @@ impl Site {
         } else {
             config.menu.clone()
         };
+        let related = related_posts(&pages, &tags);
+        let mut author_pages: BTreeMap<String, Vec<PageId>> = config
+            .authors
+            .keys()
+            .map(|id| (id.clone(), Vec::new()))
+            .collect();
+        for &id in &dated {
+            if let Some(list) = pages[id.0].author.as_ref().and_then(|a| author_pages.get_mut(a)) {
+                list.push(id);
+            }
+        }
         let site = Site {
+            page_services,
+            related,
+            author_pages,
             rendered: vec![Rendered::default(); pages.len()],
             section_rendered: vec![Rendered::default(); sections.len()],
             config,
@@ -177,6 +216,17 @@ impl Site {
             return Err(diagnostics);
         }
         Ok(site)
+    }
+
+    /// The pixel size of the image at root-relative address `url`, when it is one of the site's
+    /// files and its size is known.
+    pub fn image_size(&self, url: &str) -> Option<(u32, u32)> {
+        let rel = url.strip_prefix(&self.config.root)?;
+        let i = self
+            .assets
+            .binary_search_by(|asset| asset.output.as_str().cmp(rel))
+            .ok()?;
+        self.assets[i].size
     }
 
     /// The section a page belongs to.
@@ -281,12 +331,21 @@ impl Site {
         if !self.tags.is_empty() {
             claim("tags/index.html".into(), GENERATED.into(), diagnostics);
             for tag in &self.tags {
-                claim(
-                    format!("tags/{}/index.html", tag.slug),
-                    PathBuf::from(format!("(tag `{}`)", tag.name)),
-                    diagnostics,
-                );
+                for file in ["index.html", "atom.xml"] {
+                    claim(
+                        format!("tags/{}/{file}", tag.slug),
+                        GENERATED.into(),
+                        diagnostics,
+                    );
+                }
             }
+        }
+        for id in self.author_pages.keys() {
+            claim(
+                format!("{}index.html", author_path(id)),
+                GENERATED.into(),
+                diagnostics,
+            );
         }
         for asset in &self.assets {
             let owner = match &asset.source {
@@ -408,30 +467,130 @@ fn sort_pages(ids: &mut [PageId], pages: &[Page], sort_by: SortBy) {
 fn check_authors(config: &Config, pages: &[Page], diagnostics: &mut Diagnostics) {
     let known: Vec<&str> = config.authors.keys().map(String::as_str).collect();
     for page in pages {
-        let Some(author) = &page.author else { continue };
-        if config.authors.contains_key(author) {
-            continue;
-        }
-        let text = &page.source.text;
-        let offset = find_key_line(text, "author", '=')
-            .or_else(|| find_key_line(text, "author", ':'))
-            .unwrap_or(0);
-        let hint = match suggest(author, &known) {
-            Some(near) => format!("did you mean `{near}`?"),
-            None if known.is_empty() => {
-                format!("add `[authors.{author}]` with a `name` to site.toml")
+        for (key, author) in [("author", &page.author), ("reviewed_by", &page.reviewed_by)] {
+            let Some(author) = author else { continue };
+            if config.authors.contains_key(author) {
+                continue;
             }
-            None => format!(
-                "use one of the author ids in site.toml: {}, or add `[authors.{author}]`",
-                known.join(", ")
-            ),
-        };
-        diagnostics.push(
-            Diagnostic::error(format!("unknown author `{author}`"))
-                .at(&page.source.file, text, offset)
-                .with_hint(hint),
-        );
+            let hint = match suggest(author, &known) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None if known.is_empty() => {
+                    format!("add `[authors.{author}]` with a `name` to site.toml")
+                }
+                None => format!(
+                    "use one of the author ids in site.toml: {}, or add `[authors.{author}]`",
+                    known.join(", ")
+                ),
+            };
+            diagnostics.push(
+                Diagnostic::error(format!("unknown author `{author}` in `{key}`"))
+                    .at(&page.source.file, &page.source.text, key_in_page(page, key))
+                    .with_hint(hint),
+            );
+        }
     }
+}
+
+/// The byte offset of the front matter line that sets `key`, or 0.
+fn key_in_page(page: &Page, key: &str) -> usize {
+    let text = &page.source.text[..page.source.body_offset];
+    find_key_line(text, key, '=')
+        .or_else(|| find_key_line(text, key, ':'))
+        .unwrap_or(0)
+}
+
+/// Resolves `services = ["swedish-massage"]`: slugs of pages under `content/services/`, or
+/// paths such as `services/swedish-massage.md`.
+fn resolve_services(pages: &[Page], diagnostics: &mut Diagnostics) -> Vec<Vec<PageId>> {
+    let is_service = |p: &Page| p.section_dir == "services" || p.section_dir.starts_with("services/");
+    let available: Vec<&str> = pages
+        .iter()
+        .filter(|p| is_service(p))
+        .map(|p| p.slug.as_str())
+        .collect();
+    pages
+        .iter()
+        .map(|page| {
+            let mut ids = Vec::new();
+            for wanted in &page.services {
+                let path = wanted.trim().trim_start_matches("@/");
+                let found = pages.iter().position(|p| {
+                    if path.contains('/') {
+                        p.content_path == path || p.content_path == format!("{path}.md")
+                    } else {
+                        is_service(p) && p.slug == path
+                    }
+                });
+                match found {
+                    Some(i) if !ids.contains(&PageId(i)) => ids.push(PageId(i)),
+                    Some(_) => {}
+                    None => {
+                        let hint = match suggest(path, &available) {
+                            Some(near) => format!("did you mean `{near}`?"),
+                            None if available.is_empty() => {
+                                "there are no pages in content/services/".to_owned()
+                            }
+                            None => format!("the services are: {}", available.join(", ")),
+                        };
+                        diagnostics.push(
+                            Diagnostic::error(format!("unknown service `{wanted}`"))
+                                .at(
+                                    &page.source.file,
+                                    &page.source.text,
+                                    key_in_page(page, "services"),
+                                )
+                                .with_hint(hint),
+                        );
+                    }
+                }
+            }
+            ids
+        })
+        .collect()
+}
+
+/// For each dated page, the dated pages that share the most tags with it (newest first among
+/// equals), at most [`RELATED_POSTS`].
+fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
+    let mut page_tags: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
+    for (t, tag) in tags.iter().enumerate() {
+        for id in &tag.pages {
+            page_tags[id.0].push(t);
+        }
+    }
+    let mut shared = vec![0u32; pages.len()];
+    (0..pages.len())
+        .map(|i| {
+            if pages[i].date.is_none() {
+                return Vec::new();
+            }
+            let mut touched = Vec::new();
+            for &t in &page_tags[i] {
+                for id in &tags[t].pages {
+                    if id.0 != i && pages[id.0].date.is_some() {
+                        if shared[id.0] == 0 {
+                            touched.push(*id);
+                        }
+                        shared[id.0] += 1;
+                    }
+                }
+            }
+            // The best few by (shared tags, date), without sorting every candidate.
+            let rank = |id: &PageId| (shared[id.0], pages[id.0].date.map(|d| d.sort_key()));
+            let mut best: Vec<PageId> = Vec::with_capacity(RELATED_POSTS + 1);
+            for id in &touched {
+                let at = best.partition_point(|b| rank(b) >= rank(id));
+                if at < RELATED_POSTS {
+                    best.insert(at, *id);
+                    best.truncate(RELATED_POSTS);
+                }
+            }
+            for id in &touched {
+                shared[id.0] = 0;
+            }
+            best
+        })
+        .collect()
 }
 
 /// Groups tags by slug, so "Deep Tissue" and "deep tissue" are one tag. The name shown is the
@@ -482,6 +641,7 @@ fn collect_assets(
             assets.push(Asset {
                 output: (*name).to_owned(),
                 source: AssetSource::Embedded(bytes),
+                size: None,
             });
         }
     }
@@ -492,6 +652,7 @@ fn collect_assets(
                 path: file.path.clone(),
                 shown: Path::new("static").join(&file.rel),
             },
+            size: file.size,
         });
     }
     let bundles: HashMap<&str, &str> = pages
@@ -515,6 +676,7 @@ fn collect_assets(
                 path: file.path.clone(),
                 shown: Path::new("content").join(&file.rel),
             },
+            size: file.size,
         });
     }
     assets.sort_by(|a, b| a.output.cmp(&b.output));

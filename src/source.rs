@@ -47,6 +47,8 @@ pub struct FileRef {
     pub rel: String,
     /// Where it is on disk.
     pub path: PathBuf,
+    /// Width and height in pixels, for images whose header says so.
+    pub size: Option<(u32, u32)>,
 }
 
 /// Reads the site at `root`. A missing `site.toml` or `content/` is an error; unreadable files are
@@ -185,6 +187,7 @@ fn walk(
         match rel.to_str() {
             Some(rel) => files.push(FileRef {
                 rel: rel.replace('\\', "/"),
+                size: image_size(entry.path()),
                 path: entry.path().to_path_buf(),
             }),
             None => diagnostics.push(
@@ -209,6 +212,37 @@ fn walk(
     files
 }
 
+/// The pixel size of an image, read from its header (or an SVG's `width` and `height`).
+fn image_size(path: &Path) -> Option<(u32, u32)> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    match extension.as_str() {
+        "jpg" | "jpeg" | "png" | "gif" | "webp" | "avif" => {
+            let size = imagesize::size(path).ok()?;
+            Some((u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?))
+        }
+        "svg" => {
+            let mut head = vec![0u8; 4096];
+            let mut file = fs::File::open(path).ok()?;
+            let n = std::io::Read::read(&mut file, &mut head).ok()?;
+            svg_size(&String::from_utf8_lossy(&head[..n]))
+        }
+        _ => None,
+    }
+}
+
+/// The `width` and `height` attributes of an SVG's root element, in pixels.
+fn svg_size(head: &str) -> Option<(u32, u32)> {
+    let start = head.find("<svg")?;
+    let tag = &head[start..start + head[start..].find('>')?];
+    let attribute = |name: &str| -> Option<u32> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let value = &tag[at..at + tag[at..].find('"')?];
+        let number = value.trim_end_matches("px");
+        number.parse::<f64>().ok().filter(|v| *v > 0.0).map(|v| v.round() as u32)
+    };
+    Some((attribute("width")?, attribute("height")?))
+}
+
 /// Whether a symbolic link's target is inside the site (a dangling link is treated as outside).
 fn stays_inside(link: &Path, canonical_root: &Path) -> bool {
     link.canonicalize()
@@ -229,4 +263,16 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
 
 fn shown_path(path: &Path, root: &Path) -> PathBuf {
     path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svg_size_reads_width_and_height() {
+        let svg = r#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="640" height="360px" viewBox="0 0 640 360">"#;
+        assert_eq!(svg_size(svg), Some((640, 360)));
+        assert_eq!(svg_size(r#"<svg viewBox="0 0 1 1">"#), None);
+    }
 }

@@ -1,0 +1,451 @@
+//! The values templates see (documented in docs/templates.md).
+//!
+//! Each page's summary is built once per build and shared, as a cheap-to-clone Tera value,
+//! between the lists, tag pages and author pages that show it, instead of serialising the whole
+//! site for every page.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Value;
+
+use crate::clinic::{days_display, time_display, uses_twelve_hour_clock};
+use crate::config::{Author, Clinic, Config, MenuItem};
+use crate::content::{Page, PageId};
+use crate::front_matter::PageDate;
+use crate::markdown::Heading;
+use crate::site::{Site, author_path};
+
+/// The values shared between outputs.
+pub(crate) struct Values {
+    /// `site`.
+    pub(crate) site: Value,
+    /// Each page's summary.
+    pub(crate) summaries: Vec<Value>,
+    /// Each section's values.
+    pub(crate) sections: Vec<Value>,
+    /// Each tag's values.
+    pub(crate) tags: Vec<Value>,
+    tag_refs: Vec<TagRef>,
+    /// Each page's tags, as indices in `tag_refs`.
+    page_tags: Vec<Vec<usize>>,
+}
+
+impl Values {
+    pub(crate) fn new(site: &Site) -> Values {
+        let config = &site.config;
+        let tag_refs: Vec<TagRef> = site
+            .tags
+            .iter()
+            .map(|tag| TagRef {
+                name: tag.name.clone(),
+                slug: tag.slug.clone(),
+                url: format!("{}tags/{}/", config.root, tag.slug),
+                feed_url: format!("{}/tags/{}/atom.xml", config.base_url, tag.slug),
+                count: tag.pages.len(),
+            })
+            .collect();
+        let tag_index: HashMap<&str, usize> = site
+            .tags
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.slug.as_str(), i))
+            .collect();
+        let page_tags = site
+            .pages
+            .iter()
+            .map(|page| {
+                let mut tags: Vec<usize> = Vec::new();
+                for tag in &page.tags {
+                    if let Some(&i) = tag_index.get(crate::slug::slugify(tag).as_str())
+                        && !tags.contains(&i)
+                    {
+                        tags.push(i);
+                    }
+                }
+                tags
+            })
+            .collect();
+        let sections = site
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, section)| {
+                Value::from_serializable(&SectionValue {
+                    title: &section.title,
+                    description: &section.description,
+                    content: &site.section_rendered[i].html,
+                    url: format!("{}{}", config.root, section.path),
+                    permalink: format!("{}/{}", config.base_url, section.path),
+                    extra: &section.extra,
+                    path: section
+                        .source
+                        .file
+                        .strip_prefix("content")
+                        .map(|p| p.to_string_lossy().replace('\\', "/"))
+                        .unwrap_or_default(),
+                })
+            })
+            .collect();
+        let authors: BTreeMap<&str, AuthorRef> = config
+            .authors
+            .iter()
+            .map(|(id, a)| (id.as_str(), AuthorRef::new(config, id, a)))
+            .collect();
+        let site_value = Value::from_serializable(&SiteValue {
+            title: &config.title,
+            base_url: &config.base_url,
+            root: &config.root,
+            description: &config.description,
+            language: &config.language,
+            disclaimer: &config.disclaimer,
+            clinic: ClinicValue::new(config),
+            authors,
+            menu: &site.menu,
+            extra: &config.extra,
+        });
+        let mut values = Values {
+            site: site_value,
+            summaries: Vec::new(),
+            sections,
+            tags: tag_refs.iter().map(Value::from_serializable).collect(),
+            tag_refs,
+            page_tags,
+        };
+        values.summaries = (0..site.pages.len())
+            .into_par_iter()
+            .map(|i| Value::from_serializable(&values.summary(site, PageId(i))))
+            .collect();
+        values
+    }
+
+    /// The summary of a page, as lists show it.
+    pub(crate) fn summary<'a>(&'a self, site: &'a Site, id: PageId) -> Summary<'a> {
+        let tags = self.page_tags[id.0]
+            .iter()
+            .map(|&i| &self.tag_refs[i])
+            .collect();
+        summary(site, id, &site.pages[id.0], tags)
+    }
+
+    /// The summaries of some pages, as one list value.
+    pub(crate) fn summaries(&self, ids: &[PageId]) -> Value {
+        let list: Vec<Value> = ids.iter().map(|id| self.summaries[id.0].clone()).collect();
+        Value::from(list.as_slice())
+    }
+}
+
+fn summary<'a>(site: &'a Site, id: PageId, page: &'a Page, tags: Vec<&'a TagRef>) -> Summary<'a> {
+    let config = &site.config;
+    let rendered = &site.rendered[id.0];
+    let date = DateValues::new(page.date);
+    let updated = DateValues::new(page.updated);
+    let image = site_url(&config.root, &page.path, &page.image);
+    let size = site.image_size(&image);
+    Summary {
+        title: &page.title,
+        description: &page.description,
+        url: format!("{}{}", config.root, page.path),
+        permalink: format!("{}/{}", config.base_url, page.path),
+        date: date.iso,
+        date_display: date.display,
+        date_rfc3339: date.rfc3339,
+        updated: updated.iso,
+        updated_display: updated.display,
+        updated_rfc3339: updated.rfc3339,
+        summary: &rendered.summary,
+        summary_text: &rendered.summary_text,
+        reading_time: rendered.reading_time(),
+        word_count: rendered.words,
+        tags,
+        author: page
+            .author
+            .as_deref()
+            .and_then(|a| Some(AuthorRef::new(config, a, config.authors.get(a)?))),
+        image_permalink: absolute(&config.base_url, &config.root, &image),
+        image,
+        image_width: size.map(|s| s.0),
+        image_height: size.map(|s| s.1),
+        image_alt: &page.image_alt,
+        draft: page.draft,
+        extra: &page.extra,
+    }
+}
+
+/// An image or link target written in front matter or site.toml, as a root-relative address:
+/// `stretch.jpg` beside a page becomes `/blog/bundle/stretch.jpg`; `/logo.png` is relative to
+/// the site's root (`/clinic/logo.png` when base_url has a path); full addresses stay.
+pub(crate) fn site_url(root: &str, page_path: &str, url: &str) -> String {
+    if url.is_empty() || url.contains("://") || url.starts_with("data:") {
+        url.to_owned()
+    } else if let Some(rest) = url.strip_prefix('/') {
+        format!("{root}{rest}")
+    } else {
+        format!("{root}{page_path}{url}")
+    }
+}
+
+/// A root-relative address (`/clinic/x.jpg`) made absolute with the site's address.
+pub(crate) fn absolute(base_url: &str, root: &str, url: &str) -> String {
+    match url.strip_prefix(root) {
+        Some(rest) if url.starts_with('/') => format!("{base_url}/{rest}"),
+        _ => url.to_owned(),
+    }
+}
+
+struct DateValues {
+    iso: String,
+    display: String,
+    rfc3339: String,
+}
+
+impl DateValues {
+    fn new(date: Option<PageDate>) -> Self {
+        DateValues {
+            iso: date.map(|d| d.day.to_string()).unwrap_or_default(),
+            display: date.map(|d| d.display()).unwrap_or_default(),
+            rfc3339: date.map(|d| d.rfc3339()).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SiteValue<'a> {
+    title: &'a str,
+    base_url: &'a str,
+    root: &'a str,
+    description: &'a str,
+    language: &'a str,
+    disclaimer: &'a str,
+    clinic: ClinicValue<'a>,
+    authors: BTreeMap<&'a str, AuthorRef<'a>>,
+    menu: &'a [MenuItem],
+    extra: &'a toml::Table,
+}
+
+#[derive(Serialize)]
+struct ClinicValue<'a> {
+    #[serde(flatten)]
+    clinic: &'a Clinic,
+    name: &'a str,
+    phone_e164: &'a str,
+    phone_uri: String,
+    map_url: String,
+    address: String,
+    hours_display: Vec<HoursLine>,
+}
+
+#[derive(Serialize)]
+struct HoursLine {
+    days: String,
+    times: String,
+}
+
+impl<'a> ClinicValue<'a> {
+    fn new(config: &'a Config) -> Self {
+        let c = &config.clinic;
+        let region_postal = join_nonempty(&[&c.region, &c.postal_code], " ");
+        let city_line = join_nonempty(&[&c.city, &region_postal], ", ");
+        let address = join_nonempty(&[&c.street, &city_line, &c.country], ", ");
+        let name = if c.name.is_empty() {
+            &config.title
+        } else {
+            &c.name
+        };
+        let query = join_nonempty(&[name, &address], ", ");
+        let twelve_hour = uses_twelve_hour_clock(&c.country);
+        ClinicValue {
+            clinic: c,
+            name,
+            phone_e164: config.phone_e164.as_deref().unwrap_or_default(),
+            phone_uri: config
+                .phone_e164
+                .as_ref()
+                .map(|p| format!("tel:{p}"))
+                .unwrap_or_default(),
+            map_url: if address.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "https://www.openstreetmap.org/search?query={}",
+                    url_encode(&query)
+                )
+            },
+            address,
+            hours_display: config
+                .opening_hours
+                .iter()
+                .map(|h| HoursLine {
+                    days: days_display(&h.days),
+                    times: format!(
+                        "{}–{}",
+                        time_display(&h.opens, twelve_hour),
+                        time_display(&h.closes, twelve_hour)
+                    ),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn join_nonempty(parts: &[&str], separator: &str) -> String {
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+/// Percent-encodes everything but unreserved characters, for a query string.
+fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// An author, as templates see them.
+#[derive(Serialize)]
+pub(crate) struct AuthorRef<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) credentials: &'a str,
+    pub(crate) job_title: &'a str,
+    pub(crate) bio: &'a str,
+    pub(crate) photo: String,
+    pub(crate) same_as: &'a [String],
+    pub(crate) url: String,
+    pub(crate) permalink: String,
+}
+
+impl<'a> AuthorRef<'a> {
+    pub(crate) fn new(config: &Config, id: &'a str, author: &'a Author) -> Self {
+        let path = author_path(id);
+        AuthorRef {
+            id,
+            name: &author.name,
+            credentials: &author.credentials,
+            job_title: &author.job_title,
+            bio: &author.bio,
+            photo: site_url(&config.root, &path, &author.photo),
+            same_as: &author.same_as,
+            url: format!("{}{path}", config.root),
+            permalink: format!("{}/{path}", config.base_url),
+        }
+    }
+}
+
+#[derive(Serialize, Clone)]
+struct TagRef {
+    name: String,
+    slug: String,
+    url: String,
+    feed_url: String,
+    count: usize,
+}
+
+/// A page as lists show it.
+#[derive(Serialize)]
+pub(crate) struct Summary<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) description: &'a str,
+    pub(crate) url: String,
+    pub(crate) permalink: String,
+    pub(crate) date: String,
+    pub(crate) date_display: String,
+    pub(crate) date_rfc3339: String,
+    pub(crate) updated: String,
+    pub(crate) updated_display: String,
+    pub(crate) updated_rfc3339: String,
+    pub(crate) summary: &'a str,
+    pub(crate) summary_text: &'a str,
+    pub(crate) reading_time: usize,
+    pub(crate) word_count: usize,
+    tags: Vec<&'a TagRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) author: Option<AuthorRef<'a>>,
+    pub(crate) image: String,
+    pub(crate) image_permalink: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) image_width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) image_height: Option<u32>,
+    pub(crate) image_alt: &'a str,
+    pub(crate) draft: bool,
+    pub(crate) extra: &'a toml::Table,
+}
+
+impl Summary<'_> {
+    /// The names of the page's tags.
+    pub(crate) fn tag_names(&self) -> Vec<&str> {
+        self.tags.iter().map(|t| t.name.as_str()).collect()
+    }
+}
+
+/// A page on its own page.
+#[derive(Serialize)]
+pub(crate) struct PageValue<'a> {
+    #[serde(flatten)]
+    pub(crate) summary: Summary<'a>,
+    pub(crate) content: &'a str,
+    pub(crate) toc: &'a [Heading],
+    pub(crate) slug: &'a str,
+    pub(crate) path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) section: Option<LinkRef<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) prev: Option<LinkRef<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) next: Option<LinkRef<'a>>,
+    pub(crate) related: Value,
+    pub(crate) services: Vec<LinkRef<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reviewed_by: Option<AuthorRef<'a>>,
+    pub(crate) last_reviewed: String,
+    pub(crate) last_reviewed_display: String,
+}
+
+/// A title and an address.
+#[derive(Serialize)]
+pub(crate) struct LinkRef<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) url: String,
+}
+
+#[derive(Serialize)]
+struct SectionValue<'a> {
+    title: &'a str,
+    description: &'a str,
+    content: &'a str,
+    url: String,
+    permalink: String,
+    extra: &'a toml::Table,
+    path: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_urls_are_root_relative() {
+        assert_eq!(site_url("/", "blog/a/", "x.jpg"), "/blog/a/x.jpg");
+        assert_eq!(site_url("/clinic/", "blog/a/", "/logo.png"), "/clinic/logo.png");
+        assert_eq!(site_url("/", "blog/a/", "https://cdn.example/x.jpg"), "https://cdn.example/x.jpg");
+        assert_eq!(absolute("https://x.example/clinic", "/clinic/", "/clinic/a.jpg"), "https://x.example/clinic/a.jpg");
+    }
+
+    #[test]
+    fn url_encode_escapes_reserved_characters() {
+        assert_eq!(url_encode("A & B, #3"), "A+%26+B%2C+%233");
+    }
+}

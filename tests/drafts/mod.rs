@@ -1,0 +1,97 @@
+//! Drafts and posts dated in the future are left out of every output (the page, lists, tags,
+//! feed, sitemap) unless `--drafts` or `--future` asks for them.
+
+use crate::support::{Run, Site, md, post};
+
+fn site() -> Site {
+    Site::new()
+        .file(
+            "templates/section.html",
+            "{% for p in paginator.pages %}{{ p.title }};{% endfor %}",
+        )
+        .file("content/blog/_index.md", md("title = \"Blog\"", ""))
+        .file("content/blog/live.md", post("Live", "2025-01-01", "Hi."))
+        .file(
+            "content/blog/wip.md",
+            md(
+                "title = \"Wip\"\ndate = 2025-02-01\ndraft = true\ntags = [\"Secret\"]",
+                "Not yet.",
+            ),
+        )
+        .file(
+            "content/blog/later.md",
+            md(
+                "title = \"Later\"\ndate = 2999-01-01\ntags = [\"Tomorrow\"]",
+                "Soon.",
+            ),
+        )
+        .file(
+            "content/blog/tonight.md",
+            md(
+                "title = \"Tonight\"\ndate = 2999-01-01T20:00:00+02:00",
+                "Soon.",
+            ),
+        )
+}
+
+/// Whether `slug`'s post shows up anywhere.
+fn published(run: &Run, slug: &str) -> [bool; 4] {
+    [
+        run.exists(&format!("blog/{slug}/index.html")),
+        run.read("blog/index.html").contains(&title(slug)),
+        run.read("atom.xml").contains(&format!("/blog/{slug}/")),
+        run.read("sitemap.xml").contains(&format!("/blog/{slug}/")),
+    ]
+}
+
+fn title(slug: &str) -> String {
+    let mut chars = slug.chars();
+    let first = chars.next().unwrap().to_uppercase();
+    format!("{first}{};", chars.as_str())
+}
+
+#[test]
+fn drafts_and_future_posts_are_left_out_by_default() {
+    let run = site().build().success();
+    assert_eq!(published(&run, "live"), [true; 4]);
+    assert_eq!(published(&run, "wip"), [false; 4]);
+    assert_eq!(published(&run, "later"), [false; 4]);
+    assert_eq!(published(&run, "tonight"), [false; 4]);
+    assert!(!run.exists("tags/secret/index.html"));
+    assert!(!run.exists("tags/tomorrow/index.html"));
+    assert_eq!(run.read("blog/index.html"), "Live;");
+}
+
+#[test]
+fn drafts_flag_includes_drafts_only() {
+    let run = site().build_with(&["--drafts"]).success();
+    assert_eq!(published(&run, "wip"), [true; 4]);
+    assert!(run.exists("tags/secret/index.html"));
+    assert_eq!(published(&run, "later"), [false; 4]);
+    assert_eq!(published(&run, "tonight"), [false; 4]);
+}
+
+#[test]
+fn future_flag_includes_future_posts_only() {
+    let run = site().build_with(&["--future"]).success();
+    assert_eq!(published(&run, "later"), [true; 4]);
+    assert_eq!(published(&run, "tonight"), [true; 4]);
+    assert!(run.exists("tags/tomorrow/index.html"));
+    assert_eq!(published(&run, "wip"), [false; 4]);
+}
+
+#[test]
+fn both_flags_include_everything() {
+    let run = site().build_with(&["--drafts", "--future"]).success();
+    assert_eq!(run.read("blog/index.html"), "Tonight;Later;Wip;Live;");
+}
+
+#[test]
+fn a_draft_dropped_from_the_build_is_removed_from_the_output() {
+    let site = site();
+    let run = site.build_with(&["--drafts"]).success();
+    assert!(run.exists("blog/wip/index.html"));
+    let run = site.build().success();
+    assert!(!run.exists("blog/wip/index.html"));
+    assert!(!run.exists("tags/secret/index.html"));
+}

@@ -1,0 +1,372 @@
+//! Every kind of output a site gets, from a small clinic site with the built-in theme: home,
+//! sections and their pagination, posts with prev/next, tags, standalone pages, the feed, the
+//! sitemap, robots.txt, 404.html, alias redirects and static files; and a site's own templates
+//! and static files replacing the built-in ones.
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use crate::support::{Run, Site, md, page, post, xml};
+
+fn clinic() -> Run {
+    Site::fixture("outputs/clinic").build().success()
+}
+
+#[test]
+fn every_output_is_written_and_nothing_else() {
+    let run = clinic();
+    let mut expected: BTreeSet<String> = [
+        ".knead-output",
+        "index.html",
+        "404.html",
+        "atom.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "about/index.html",
+        "blog/index.html",
+        "blog/page/2/index.html",
+        "blog/oldest/index.html",
+        "blog/middle/index.html",
+        "blog/newest/index.html",
+        "tags/index.html",
+        "tags/neck-pain/index.html",
+        "tags/neck-pain/atom.xml",
+        "tags/stretching/index.html",
+        "tags/stretching/atom.xml",
+        "search/index.html",
+        "search-index.json",
+        "old/middle/index.html",
+        "2025/middle.html",
+        "files/price-list.txt",
+        "img/logo.png",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    expected.extend(
+        knead::templates::theme_static()
+            .iter()
+            .map(|(name, _)| (*name).to_owned()),
+    );
+    let files: BTreeSet<String> = run.files().into_iter().collect();
+    assert_eq!(files, expected);
+}
+
+#[test]
+fn home_page_shows_its_content_and_the_latest_posts() {
+    let main = clinic().main_of("index.html");
+    assert!(
+        main.contains("We are a small clinic by the river."),
+        "{main}"
+    );
+    for url in ["/blog/newest/", "/blog/middle/", "/blog/oldest/"] {
+        assert!(
+            main.contains(&format!("href=\"{url}\"")),
+            "no link to {url}: {main}"
+        );
+    }
+    let newest = main.find("/blog/newest/").unwrap();
+    let oldest = main.find("/blog/oldest/").unwrap();
+    assert!(newest < oldest, "latest posts come first");
+}
+
+#[test]
+fn section_pages_are_paginated() {
+    let run = clinic();
+    let first = run.main_of("blog/index.html");
+    let second = run.main_of("blog/page/2/index.html");
+    assert!(first.contains("Notes from the treatment room."), "{first}");
+    assert!(first.contains("href=\"/blog/newest/\"") && first.contains("href=\"/blog/middle/\""));
+    assert!(!first.contains("href=\"/blog/oldest/\""), "{first}");
+    assert!(
+        first.contains("href=\"/blog/page/2/\""),
+        "no link to page 2: {first}"
+    );
+    assert!(second.contains("href=\"/blog/oldest/\""), "{second}");
+    assert!(!second.contains("href=\"/blog/newest/\""), "{second}");
+    assert!(
+        second.contains("href=\"/blog/\""),
+        "no link back to page 1: {second}"
+    );
+}
+
+#[test]
+fn posts_link_to_the_older_post_as_prev_and_the_newer_as_next() {
+    let run = clinic();
+    let middle = run.main_of("blog/middle/index.html");
+    let prev = middle.find("rel=\"prev\"").expect("middle has a prev link");
+    let next = middle.find("rel=\"next\"").expect("middle has a next link");
+    let link_before = |at: usize| &middle[middle[..at].rfind("href=").unwrap()..at];
+    assert!(link_before(prev).contains("/blog/oldest/"), "{middle}");
+    assert!(link_before(next).contains("/blog/newest/"), "{middle}");
+    assert!(
+        !run.main_of("blog/oldest/index.html")
+            .contains("rel=\"prev\"")
+    );
+    assert!(
+        !run.main_of("blog/newest/index.html")
+            .contains("rel=\"next\"")
+    );
+}
+
+const NEIGHBOURS: &str = "{% if page.prev %}prev={{ page.prev.title }}@{{ page.prev.url }}{% endif %}|\
+{% if page.next %}next={{ page.next.title }}@{{ page.next.url }}{% endif %}";
+
+#[test]
+fn prev_and_next_in_a_date_sorted_section() {
+    let run = Site::new()
+        .file("templates/page.html", NEIGHBOURS)
+        .file("content/blog/a.md", post("Old", "2025-01-01", ""))
+        .file("content/blog/b.md", post("Mid", "2025-02-01", ""))
+        .file("content/blog/c.md", post("New", "2025-03-01", ""))
+        .build()
+        .success();
+    assert_eq!(run.read("blog/a/index.html"), "|next=Mid@/blog/b/");
+    assert_eq!(
+        run.read("blog/b/index.html"),
+        "prev=Old@/blog/a/|next=New@/blog/c/"
+    );
+    assert_eq!(run.read("blog/c/index.html"), "prev=Mid@/blog/b/|");
+}
+
+#[test]
+fn prev_and_next_in_a_weight_sorted_section_follow_its_order() {
+    let run = Site::new()
+        .file("templates/page.html", NEIGHBOURS)
+        .file(
+            "content/services/_index.md",
+            md("title = \"Services\"\nsort_by = \"weight\"", ""),
+        )
+        .file(
+            "content/services/a.md",
+            md("title = \"Second\"\nweight = 2", ""),
+        )
+        .file(
+            "content/services/b.md",
+            md("title = \"First\"\nweight = 1", ""),
+        )
+        .file(
+            "content/services/c.md",
+            md("title = \"Third\"\nweight = 3", ""),
+        )
+        .build()
+        .success();
+    assert_eq!(
+        run.read("services/a/index.html"),
+        "prev=First@/services/b/|next=Third@/services/c/"
+    );
+    assert_eq!(
+        run.read("services/b/index.html"),
+        "|next=Second@/services/a/"
+    );
+}
+
+#[test]
+fn tag_index_and_tag_pages_list_posts() {
+    let run = clinic();
+    let index = run.main_of("tags/index.html");
+    assert!(index.contains("href=\"/tags/neck-pain/\""), "{index}");
+    assert!(index.contains("href=\"/tags/stretching/\""), "{index}");
+    let neck = run.main_of("tags/neck-pain/index.html");
+    assert!(neck.contains("Neck Pain"), "{neck}");
+    assert!(neck.contains("href=\"/blog/middle/\"") && neck.contains("href=\"/blog/oldest/\""));
+    assert!(!neck.contains("href=\"/blog/newest/\""), "{neck}");
+}
+
+#[test]
+fn standalone_pages_are_rendered() {
+    let main = clinic().main_of("about/index.html");
+    assert!(main.contains("About Willow"), "{main}");
+    assert!(main.contains("<p>Two therapists, one cat.</p>"), "{main}");
+}
+
+#[test]
+fn atom_feed_lists_dated_posts_newest_first() {
+    let run = clinic();
+    let text = run.read("atom.xml");
+    let feed = xml::parse(&text).unwrap_or_else(|e| panic!("atom.xml: {e}\n{text}"));
+    assert_eq!(feed.name, "feed");
+    assert_eq!(feed.attr("xmlns"), Some("http://www.w3.org/2005/Atom"));
+    assert_eq!(feed.child("id").text, "https://clinic.example/atom.xml");
+    assert_eq!(feed.child("updated").text, "2025-04-01T00:00:00Z");
+    let links: Vec<&str> = feed
+        .all("entry")
+        .map(|e| e.child("link").attr("href").unwrap())
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "https://clinic.example/blog/newest/",
+            "https://clinic.example/blog/middle/",
+            "https://clinic.example/blog/oldest/",
+        ]
+    );
+    let newest = feed.child("entry");
+    assert_eq!(newest.child("title").text, "Newest post");
+    assert_eq!(newest.child("updated").text, "2025-04-01T00:00:00Z");
+    assert_eq!(newest.child("published").text, "2025-03-10T00:00:00Z");
+    assert!(
+        newest
+            .child("content")
+            .text
+            .contains("<p>The latest thing we wrote.</p>")
+    );
+}
+
+#[test]
+fn sitemap_lists_every_page_section_and_tag_but_no_redirect() {
+    let run = clinic();
+    let text = run.read("sitemap.xml");
+    let sitemap = xml::parse(&text).unwrap_or_else(|e| panic!("sitemap.xml: {e}\n{text}"));
+    assert_eq!(sitemap.name, "urlset");
+    let entries: Vec<(String, String)> = sitemap
+        .all("url")
+        .map(|u| {
+            let lastmod = u.all("lastmod").next().map(|l| l.text.clone());
+            (u.child("loc").text.clone(), lastmod.unwrap_or_default())
+        })
+        .collect();
+    let base = "https://clinic.example";
+    let expected: Vec<(String, String)> = [
+        ("/", "2025-04-01"),
+        ("/about/", ""),
+        ("/blog/", "2025-04-01"),
+        ("/blog/middle/", "2025-02-10"),
+        ("/blog/newest/", "2025-04-01"),
+        ("/blog/oldest/", "2025-01-10"),
+        ("/tags/neck-pain/", "2025-02-10"),
+        ("/tags/stretching/", "2025-04-01"),
+    ]
+    .iter()
+    .map(|(path, lastmod)| (format!("{base}{path}"), (*lastmod).to_owned()))
+    .collect();
+    assert_eq!(entries, expected);
+}
+
+#[test]
+fn robots_txt_points_at_the_sitemap() {
+    let robots = clinic().read("robots.txt");
+    assert!(
+        robots
+            .lines()
+            .any(|l| l == "Sitemap: https://clinic.example/sitemap.xml"),
+        "{robots}"
+    );
+}
+
+#[test]
+fn not_found_page_is_written() {
+    let html = clinic().read("404.html");
+    assert!(html.contains("<main"), "{html}");
+    assert!(html.contains("<html"), "{html}");
+}
+
+#[test]
+fn aliases_get_redirect_pages_with_meta_refresh_and_canonical() {
+    let run = clinic();
+    for alias in ["old/middle/index.html", "2025/middle.html"] {
+        let html = run.read(alias);
+        assert!(
+            html.contains(
+                "<meta http-equiv=\"refresh\" content=\"0; url=https://clinic.example/blog/middle/\">"
+            ),
+            "{alias}: {html}"
+        );
+        assert!(
+            html.contains("<link rel=\"canonical\" href=\"https://clinic.example/blog/middle/\">"),
+            "{alias}: {html}"
+        );
+        assert!(html.contains("<a href=\"https://clinic.example/blog/middle/\">"));
+    }
+}
+
+#[test]
+fn static_files_are_copied_byte_for_byte() {
+    let run = clinic();
+    let source = crate::support::fixtures().join("outputs/clinic/static");
+    for file in ["files/price-list.txt", "img/logo.png"] {
+        assert_eq!(
+            fs::read(run.out().join(file)).unwrap(),
+            fs::read(source.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn built_in_static_files_are_written() {
+    let run = clinic();
+    for (name, bytes) in knead::templates::theme_static() {
+        assert_eq!(&fs::read(run.out().join(name)).unwrap(), bytes, "{name}");
+    }
+}
+
+#[test]
+fn site_page_template_overrides_the_built_in_one_and_extends_the_built_in_base() {
+    let run = Site::new()
+        .file(
+            "templates/page.html",
+            "{% extends \"base.html\" %}{% block main %}<p class=\"mine\">MINE: {{ page.title }}</p>{% endblock main %}",
+        )
+        .file("content/about.md", page("About", "Body text."))
+        .build()
+        .success();
+    let html = run.read("about/index.html");
+    let main = crate::support::main_element(&html);
+    assert!(main.contains("<p class=\"mine\">MINE: About</p>"), "{main}");
+    assert!(
+        !main.contains("Body text."),
+        "the built-in page.html was used: {main}"
+    );
+    // The rest of the page is the built-in base.html.
+    assert!(html.to_lowercase().starts_with("<!doctype html>"), "{html}");
+    assert!(
+        html.contains("<head>") && html.contains("</html>"),
+        "{html}"
+    );
+    assert!(html.contains("<title>"), "{html}");
+}
+
+#[test]
+fn site_style_css_overrides_the_built_in_one() {
+    let run = Site::new()
+        .file("static/style.css", "body { color: rebeccapurple }\n")
+        .build()
+        .success();
+    assert_eq!(run.read("style.css"), "body { color: rebeccapurple }\n");
+}
+
+#[test]
+fn template_named_in_front_matter_is_used() {
+    let run = Site::new()
+        .file("templates/landing.html", "LANDING {{ page.title }}")
+        .file("templates/service.html", "SERVICE {{ page.title }}")
+        .file(
+            "content/offer.md",
+            md("title = \"Offer\"\ntemplate = \"landing.html\"", ""),
+        )
+        .file(
+            "content/services/_index.md",
+            md("title = \"Services\"\npage_template = \"service.html\"", ""),
+        )
+        .file("content/services/swedish.md", page("Swedish", ""))
+        .build()
+        .success();
+    assert_eq!(run.read("offer/index.html"), "LANDING Offer");
+    assert_eq!(run.read("services/swedish/index.html"), "SERVICE Swedish");
+}
+
+#[test]
+fn a_template_error_names_the_template_and_the_page() {
+    let run = Site::new()
+        .file("templates/page.html", "line one\n{{ page.nope }}\n")
+        .file("content/about.md", page("About", ""))
+        .build()
+        .exit(1);
+    assert!(
+        run.stderr.contains("templates/page.html:2:"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("content/about.md"), "{}", run.stderr);
+}
