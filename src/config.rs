@@ -218,7 +218,7 @@ impl Config {
             }),
             None => match raw.base_url.as_deref() {
                 None => Err(Diagnostic::error("`base_url` is missing")
-                    .in_file(path)
+                    .at(path, text, 0)
                     .with_hint(
                         "add the site's public address, e.g. `base_url = \"https://clinic.example.com\"`",
                     )),

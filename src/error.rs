@@ -180,7 +180,12 @@ impl fmt::Display for Diagnostic {
             }
         }
         if let Some(hint) = &self.hint {
-            writeln!(f, "  = help: {hint}")?;
+            // Line the `=` up with the `|` above, however wide the line number is.
+            let width = match (&self.source_line, &self.location) {
+                (Some(_), Some(location)) => location.line.to_string().len(),
+                _ => 1,
+            };
+            writeln!(f, "{} = help: {hint}", " ".repeat(width))?;
         }
         Ok(())
     }

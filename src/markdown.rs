@@ -16,6 +16,20 @@ use crate::slug::slugify;
 /// Words read per minute, for reading time.
 const WORDS_PER_MINUTE: usize = 200;
 
+/// Ids the built-in theme uses on every page; a heading never takes one of them (a heading
+/// called "Main" becomes `main-1`), so links and the skip link keep working.
+const RESERVED_IDS: &[&str] = &[
+    "main",
+    "toc-heading",
+    "cta-heading",
+    "latest-heading",
+    "footer-clinic",
+    "footer-hours",
+    "search-q",
+    "search-status",
+    "search-results",
+];
+
 /// The marker that ends a post's summary.
 const MORE_MARKER: &str = "<!-- more -->";
 
@@ -96,10 +110,12 @@ pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diag
         out: Vec::new(),
         rendered: Rendered::default(),
         diagnostics: Vec::new(),
-        used_ids: HashSet::new(),
+        used_ids: RESERVED_IDS.iter().map(|id| (*id).to_owned()).collect(),
         headings: Vec::new(),
         plain: String::new(),
         summary_end: None,
+        more_pending: false,
+        depth: 0,
         first_paragraph: None,
     };
     let mut events = Parser::new_ext(body, options()).into_offset_iter();
@@ -134,6 +150,10 @@ struct State<'a, 's> {
     plain: String,
     /// Index in `out` of the `<!-- more -->` marker, and the plain text length there.
     summary_end: Option<(usize, usize)>,
+    /// Whether a marker was seen inside a block, so the summary ends where that block ends.
+    more_pending: bool,
+    /// How deep in nested blocks and inlines the current event is.
+    depth: usize,
     /// Range in `out` of the first paragraph, and the plain text range.
     first_paragraph: Option<(usize, usize, usize, usize)>,
 }
@@ -146,12 +166,15 @@ impl<'a> State<'a, '_> {
             Event::Html(html) | Event::InlineHtml(html)
                 if self.summary_end.is_none() && html.trim() == MORE_MARKER =>
             {
-                // The marker is an HTML block: cut before the block's start event.
-                let at = match self.out.last() {
-                    Some(Event::Start(Tag::HtmlBlock)) => self.out.len() - 1,
-                    _ => self.out.len(),
-                };
-                self.summary_end = Some((at, self.plain.len()));
+                match self.out.last() {
+                    // A marker on a line of its own is an HTML block: cut before the block.
+                    Some(Event::Start(Tag::HtmlBlock)) if self.depth == 1 => {
+                        self.summary_end = Some((self.out.len() - 1, self.plain.len()));
+                    }
+                    // A marker inside a paragraph or list: cut after the enclosing block, so
+                    // the summary is always whole elements.
+                    _ => self.more_pending = true,
+                }
             }
             Event::Start(Tag::Paragraph) if self.first_paragraph.is_none() => {
                 self.first_paragraph = Some((self.out.len(), 0, self.plain.len(), 0));
@@ -193,7 +216,18 @@ impl<'a> State<'a, '_> {
             }),
             event => event,
         };
+        let closes = matches!(event, Event::End(_));
+        if matches!(event, Event::Start(_)) {
+            self.depth += 1;
+        }
         self.out.push(event);
+        if closes {
+            self.depth = self.depth.saturating_sub(1);
+            if self.depth == 0 && self.more_pending && self.summary_end.is_none() {
+                self.summary_end = Some((self.out.len(), self.plain.len()));
+                self.more_pending = false;
+            }
+        }
     }
 
     /// Resolves `@/` links; records every link for later checks.

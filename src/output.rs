@@ -46,8 +46,8 @@ pub fn check_output_dir(root: &Path, output: &Path, force: bool) -> Result<PathB
         reason,
     };
     let mut protected = vec![
-        (root.clone(), "the site's own folder".to_owned()),
         (PathBuf::from("/"), "the root of the file system".to_owned()),
+        (root.clone(), "the site's own folder".to_owned()),
     ];
     for folder in ["content", "templates", "static"] {
         protected.push((root.join(folder), format!("the site's `{folder}/` folder")));
@@ -94,8 +94,9 @@ pub fn check_output_dir(root: &Path, output: &Path, force: bool) -> Result<PathB
     Ok(out)
 }
 
-/// Makes `path` absolute, resolving `..` and symbolic links in the part that exists, so that a
-/// folder is recognised however it is spelled.
+/// Makes `path` absolute, resolving `.`, `..` and symbolic links component by component, so
+/// that a folder is recognised however it is spelled, also through folders that do not exist
+/// yet (`public/../content` is `content` even before `public/` is created).
 fn resolve(path: &Path) -> Result<PathBuf> {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
@@ -104,27 +105,24 @@ fn resolve(path: &Path) -> Result<PathBuf> {
             .map_err(|e| Error::io("failed to read the current folder", path, e))?
             .join(path)
     };
-    let mut existing = absolute.as_path();
-    let mut rest = Vec::new();
-    while fs::symlink_metadata(existing).is_err() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_owned());
-                existing = parent;
-            }
-            _ => break,
-        }
-    }
-    let mut resolved = existing
-        .canonicalize()
-        .unwrap_or_else(|_| existing.to_path_buf());
-    for name in rest.iter().rev() {
-        match Path::new(name).components().next() {
-            Some(Component::ParentDir) => {
+    let mut resolved = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::Prefix(_) | Component::RootDir => resolved.push(component),
+            Component::CurDir => {}
+            Component::ParentDir => {
                 resolved.pop();
             }
-            Some(Component::CurDir) | None => {}
-            _ => resolved.push(name),
+            Component::Normal(name) => {
+                resolved.push(name);
+                // Resolve symbolic links as soon as they appear, so a later `..` leaves the
+                // real folder, as the operating system would.
+                if fs::symlink_metadata(&resolved).is_ok_and(|m| m.file_type().is_symlink())
+                    && let Ok(real) = resolved.canonicalize()
+                {
+                    resolved = real;
+                }
+            }
         }
     }
     Ok(resolved)
@@ -145,6 +143,7 @@ pub fn write(outputs: &Outputs, dir: &Path) -> Result<WriteReport> {
             ));
         }
     }
+    make_folders(outputs, dir)?;
     let results: Vec<Result<bool>> = outputs
         .0
         .par_iter()
@@ -161,6 +160,33 @@ pub fn write(outputs: &Outputs, dir: &Path) -> Result<WriteReport> {
     write_one(&dir.join(MARKER), &Output::Embedded(MARKER_TEXT.as_bytes()))?;
     report.removed = remove_stale(outputs, dir)?;
     Ok(report)
+}
+
+/// Creates every folder the outputs need, parents first. A symbolic link or a file where a
+/// folder must be is removed first (the output folder is knead's), so nothing is ever written
+/// through a link to somewhere else.
+fn make_folders(outputs: &Outputs, dir: &Path) -> Result<()> {
+    let mut folders = std::collections::BTreeSet::new();
+    for rel in outputs.0.keys() {
+        let mut parent = Path::new(rel.as_str()).parent();
+        while let Some(folder) = parent.filter(|p| !p.as_os_str().is_empty()) {
+            if !folders.insert(folder) {
+                break;
+            }
+            parent = folder.parent();
+        }
+    }
+    // Sorted paths put each folder before the folders inside it.
+    for folder in folders {
+        let path = dir.join(folder);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => continue,
+            Ok(_) => fs::remove_file(&path).map_err(|e| Error::io("failed to remove", &path, e))?,
+            Err(_) => {}
+        }
+        fs::create_dir(&path).map_err(|e| Error::io("failed to create the folder", &path, e))?;
+    }
+    Ok(())
 }
 
 fn is_safe_relative(rel: &str) -> bool {
@@ -208,7 +234,8 @@ fn write_one(path: &Path, output: &Output) -> Result<bool> {
 }
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
-    match fs::metadata(path) {
+    // A symbolic link is never "the same": it is replaced by a real file.
+    match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
             fs::read(path).is_ok_and(|existing| existing == bytes)
         }
@@ -217,7 +244,7 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
 }
 
 fn same_file(path: &Path, source: &Path) -> bool {
-    let (Ok(a), Ok(b)) = (fs::metadata(path), fs::metadata(source)) else {
+    let (Ok(a), Ok(b)) = (fs::symlink_metadata(path), fs::metadata(source)) else {
         return false;
     };
     if !a.is_file() || a.len() != b.len() {

@@ -117,7 +117,10 @@ pub const RESERVED_OUTPUTS: &[&str] = &[
 /// The address of an author's page, relative to the site root.
 pub fn author_path(id: &str) -> String {
     let slug = slugify(id);
-    format!("authors/{}/", if slug.is_empty() { "author" } else { &slug })
+    format!(
+        "authors/{}/",
+        if slug.is_empty() { "author" } else { &slug }
+    )
 }
 
 /// How many related posts a post lists.
@@ -190,7 +193,11 @@ impl Site {
             .map(|id| (id.clone(), Vec::new()))
             .collect();
         for &id in &dated {
-            if let Some(list) = pages[id.0].author.as_ref().and_then(|a| author_pages.get_mut(a)) {
+            if let Some(list) = pages[id.0]
+                .author
+                .as_ref()
+                .and_then(|a| author_pages.get_mut(a))
+            {
                 list.push(id);
             }
         }
@@ -271,91 +278,137 @@ impl Site {
         }
     }
 
-    /// Every output path each source will write, checked for collisions (also those that differ
-    /// only in case, which collide on macOS and Windows).
+    /// Every output path each source will write, checked for collisions: two sources writing
+    /// one file (also names that differ only in case, which collide on macOS and Windows), and
+    /// a file where another output needs a folder.
     fn claim_outputs(&self, diagnostics: &mut Diagnostics) {
-        let mut claims: HashMap<String, (String, PathBuf)> = HashMap::new();
-        let mut claim = |output: String, owner: PathBuf, diagnostics: &mut Diagnostics| {
-            let key = output.to_lowercase();
-            match claims.get(&key) {
-                Some((first_output, first_owner)) => {
-                    let what = if *first_output == output {
-                        format!("`{output}`")
-                    } else {
-                        format!("`{output}` (and `{first_output}`, which differs only in case)")
-                    };
-                    let diagnostic = if first_owner.as_os_str() == GENERATED {
-                        Diagnostic::error(format!(
-                            "this would write {what}, which knead itself writes"
-                        ))
-                        .with_hint("rename or move this file; that name is taken by the site")
-                    } else {
-                        Diagnostic::error(format!(
-                            "this would write {what}, which `{}` writes too",
-                            first_owner.display()
-                        ))
-                        .with_hint("give one of them another `slug` or file name")
-                    };
-                    diagnostics.push(diagnostic.in_file(&owner));
-                }
-                None => {
-                    claims.insert(key, (output, owner));
+        // Outputs knead generates come first, so a collision is reported in the user's file.
+        let mut claims: Vec<(String, PathBuf)> = Vec::new();
+        let generated = || PathBuf::from(GENERATED);
+        for name in RESERVED_OUTPUTS {
+            claims.push(((*name).to_owned(), generated()));
+        }
+        if !self.tags.is_empty() {
+            claims.push(("tags/index.html".into(), generated()));
+            for tag in &self.tags {
+                for file in ["index.html", "atom.xml"] {
+                    claims.push((format!("tags/{}/{file}", tag.slug), generated()));
                 }
             }
-        };
-        for name in RESERVED_OUTPUTS {
-            claim((*name).to_owned(), PathBuf::from(GENERATED), diagnostics);
+        }
+        for id in self.author_pages.keys() {
+            claims.push((format!("{}index.html", author_path(id)), generated()));
+        }
+        for asset in &self.assets {
+            if let AssetSource::Embedded(_) = asset.source {
+                let owner = format!("(built-in theme) static/{}", asset.output);
+                claims.push((asset.output.clone(), owner.into()));
+            }
         }
         for (i, section) in self.sections.iter().enumerate() {
             let owner = section_owner(section);
             for number in 1..=self.paginate(SectionId(i)).len() {
                 let path = self.pager_path(SectionId(i), number);
-                claim(format!("{path}index.html"), owner.clone(), diagnostics);
+                claims.push((format!("{path}index.html"), owner.clone()));
             }
         }
         for page in &self.pages {
-            claim(
-                format!("{}index.html", page.path),
-                page.source.file.clone(),
-                diagnostics,
-            );
+            claims.push((format!("{}index.html", page.path), page.source.file.clone()));
         }
         for page in &self.pages {
             for alias in &page.aliases {
                 match alias_output(alias) {
-                    Ok(output) => claim(output, page.source.file.clone(), diagnostics),
+                    Ok(output) => claims.push((output, page.source.file.clone())),
                     Err(reason) => diagnostics.push(alias_error(page, alias, &reason)),
                 }
             }
         }
-        if !self.tags.is_empty() {
-            claim("tags/index.html".into(), GENERATED.into(), diagnostics);
-            for tag in &self.tags {
-                for file in ["index.html", "atom.xml"] {
-                    claim(
-                        format!("tags/{}/{file}", tag.slug),
-                        GENERATED.into(),
-                        diagnostics,
-                    );
-                }
+        for asset in &self.assets {
+            if let AssetSource::File { shown, .. } = &asset.source {
+                claims.push((asset.output.clone(), shown.clone()));
             }
         }
-        for id in self.author_pages.keys() {
-            claim(
-                format!("{}index.html", author_path(id)),
-                GENERATED.into(),
-                diagnostics,
-            );
-        }
-        for asset in &self.assets {
-            let owner = match &asset.source {
-                AssetSource::File { shown, .. } => shown.clone(),
-                // A built-in file that a page replaces is the page's to take.
-                AssetSource::Embedded(_) => continue,
-            };
-            claim(asset.output.clone(), owner, diagnostics);
+        diagnostics.extend(collisions(&claims));
+    }
+}
+
+/// The collisions among `claims` (output path, owner), each reported at the later claim.
+fn collisions(claims: &[(String, PathBuf)]) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let mut files: HashMap<String, usize> = HashMap::new();
+    for (i, (output, owner)) in claims.iter().enumerate() {
+        match files.get(&output.to_lowercase()) {
+            Some(&first) => {
+                let (first_output, first_owner) = &claims[first];
+                let what = if first_output == output {
+                    format!("`{output}`")
+                } else {
+                    format!("`{output}` (and `{first_output}`, which differs only in case)")
+                };
+                diagnostics.push(collision(what, first_owner, owner));
+            }
+            None => {
+                files.insert(output.to_lowercase(), i);
+            }
         }
     }
+    // A file where another output needs a folder: `atom.xml` and `atom.xml/index.html`.
+    // Reported once, at the file, unless knead itself writes the file.
+    let mut reported = std::collections::HashSet::new();
+    for (output, owner) in claims {
+        let lower = output.to_lowercase();
+        for (at, _) in lower.match_indices('/') {
+            let Some(&file) = files.get(&lower[..at]) else {
+                continue;
+            };
+            let (file_output, file_owner) = &claims[file];
+            let (at_owner, other) = if is_generated(file_owner) {
+                (owner, file_owner)
+            } else if reported.insert(file) {
+                (file_owner, owner)
+            } else {
+                continue;
+            };
+            let other = if other.as_os_str() == GENERATED {
+                "knead".to_owned()
+            } else {
+                format!("`{}`", other.display())
+            };
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "`{file_output}` would be a file, but {} needs a folder of that name (for `{output}`)",
+                    if at_owner == file_owner { other } else { "this page".to_owned() },
+                ))
+                .in_file(at_owner)
+                .with_hint("rename one of them"),
+            );
+        }
+    }
+    diagnostics
+}
+
+fn is_generated(owner: &Path) -> bool {
+    owner.as_os_str() == GENERATED || owner.starts_with("(built-in theme) static")
+}
+
+/// The message for `owner` writing `what`, which `first` writes too.
+fn collision(what: String, first: &Path, owner: &Path) -> Diagnostic {
+    let diagnostic = if first.as_os_str() == GENERATED {
+        Diagnostic::error(format!("this would write {what}, which knead itself writes"))
+            .with_hint("rename or move this file, or give the page another `slug`; that name is taken by the site")
+    } else if first.starts_with("(built-in theme) static") {
+        Diagnostic::error(format!(
+            "this would write {what}, which the built-in theme writes too"
+        ))
+        .with_hint("to replace the theme's file, give yours exactly the same name")
+    } else {
+        Diagnostic::error(format!(
+            "this would write {what}, which `{}` writes too",
+            first.display()
+        ))
+        .with_hint("give one of them another `slug` or file name")
+    };
+    diagnostic.in_file(owner)
 }
 
 fn section_owner(section: &Section) -> PathBuf {
@@ -502,7 +555,8 @@ fn key_in_page(page: &Page, key: &str) -> usize {
 /// Resolves `services = ["swedish-massage"]`: slugs of pages under `content/services/`, or
 /// paths such as `services/swedish-massage.md`.
 fn resolve_services(pages: &[Page], diagnostics: &mut Diagnostics) -> Vec<Vec<PageId>> {
-    let is_service = |p: &Page| p.section_dir == "services" || p.section_dir.starts_with("services/");
+    let is_service =
+        |p: &Page| p.section_dir == "services" || p.section_dir.starts_with("services/");
     let available: Vec<&str> = pages
         .iter()
         .filter(|p| is_service(p))

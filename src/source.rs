@@ -153,7 +153,7 @@ fn walk(
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| {
-            if entry.depth() > 0 && is_ignored(entry.file_name()) {
+            if entry.depth() > 0 && is_ignored(entry.file_name(), folder == "static") {
                 return false;
             }
             if entry.path_is_symlink() && !stays_inside(entry.path(), canonical_root) {
@@ -218,7 +218,10 @@ fn image_size(path: &Path) -> Option<(u32, u32)> {
     match extension.as_str() {
         "jpg" | "jpeg" | "png" | "gif" | "webp" | "avif" => {
             let size = imagesize::size(path).ok()?;
-            Some((u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?))
+            Some((
+                u32::try_from(size.width).ok()?,
+                u32::try_from(size.height).ok()?,
+            ))
         }
         "svg" => {
             let mut head = vec![0u8; 4096];
@@ -238,7 +241,11 @@ fn svg_size(head: &str) -> Option<(u32, u32)> {
         let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
         let value = &tag[at..at + tag[at..].find('"')?];
         let number = value.trim_end_matches("px");
-        number.parse::<f64>().ok().filter(|v| *v > 0.0).map(|v| v.round() as u32)
+        number
+            .parse::<f64>()
+            .ok()
+            .filter(|v| *v > 0.0)
+            .map(|v| v.round() as u32)
     };
     Some((attribute("width")?, attribute("height")?))
 }
@@ -250,11 +257,18 @@ fn stays_inside(link: &Path, canonical_root: &Path) -> bool {
         .unwrap_or(false)
 }
 
-fn is_ignored(name: &std::ffi::OsStr) -> bool {
+/// Whether a file or folder is not part of the site. In `static/`, hidden files are copied
+/// (`.well-known/` holds domain verification files) except version control and system files.
+fn is_ignored(name: &std::ffi::OsStr, in_static: bool) -> bool {
     let name = name.to_string_lossy();
+    let hidden = if in_static {
+        name.starts_with(".git") || name == ".DS_Store" || name.starts_with(".knead")
+    } else {
+        name.starts_with('.')
+    };
     // A README explains a folder to the people editing it; it is not part of the site.
     name.eq_ignore_ascii_case("README.md")
-        || name.starts_with('.')
+        || hidden
         || name.ends_with('~')
         || name.ends_with(".swp")
         || name.starts_with("#")

@@ -14,7 +14,7 @@ fn missing_base_url_is_an_error_naming_site_toml() {
     let run = with_config("title = \"T\"\n").build().exit(1);
     assert!(
         run.stderr
-            .starts_with("site.toml: error: `base_url` is missing\n"),
+            .starts_with("site.toml:1:1: error: `base_url` is missing\n"),
         "{}",
         run.stderr
     );

@@ -266,7 +266,7 @@ fn bundle_files_differing_only_in_case_collide() {
 /// A file and a folder of the same name cannot both be written: `atom.xml` is a file, and the
 /// alias `/atom.xml` wants `atom.xml/index.html`. That is a collision, found before writing.
 #[test]
-#[ignore = "BUG: alias `/atom.xml` passes the checks; the writer then fails half-way (exit 1, partial output, no marker)"]
+
 fn an_alias_that_needs_a_generated_file_as_folder_collides() {
     let site = Site::new().file(
         "content/a.md",
@@ -288,7 +288,7 @@ fn an_alias_that_needs_a_generated_file_as_folder_collides() {
 
 /// The same with a static file named like a section's folder.
 #[test]
-#[ignore = "BUG: static file `static/blog` vs section `blog/` passes the checks; the writer fails half-way"]
+
 fn a_static_file_named_like_a_section_folder_collides() {
     let site = Site::new()
         .file("content/blog/post.md", page("Post", ""))
@@ -310,7 +310,7 @@ fn a_static_file_named_like_a_section_folder_collides() {
 /// On macOS and Windows two names that differ only in case are one file: whichever is written
 /// last wins, at random. A build must either fail or write only one of them.
 #[test]
-#[ignore = "BUG: static/Favicon.svg and the built-in favicon.svg are both written, no error"]
+
 fn no_two_outputs_differ_only_in_case() {
     let site = Site::new().file("static/Favicon.svg", "<svg/>");
     let run = site.build();
@@ -329,7 +329,7 @@ fn no_two_outputs_differ_only_in_case() {
 /// A page that takes an address knead generates is the page's mistake: the error belongs in the
 /// page's file, like every other content error.
 #[test]
-#[ignore = "BUG: a page colliding with the tag index is reported at `(generated):` instead of its file"]
+
 fn a_collision_with_a_generated_page_is_reported_in_the_page_file() {
     let tagged = md("title = \"A\"\ntags = [\"Neck\"]", "");
     let cases = [
