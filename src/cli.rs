@@ -20,6 +20,10 @@ pub(crate) struct Cli {
 enum Command {
     /// Build the site into the output folder (public/ by default).
     Build(BuildArgs),
+    /// Start a new post: a draft dated today in content/blog/ (or --section).
+    New(NewArgs),
+    /// Start a new site in DIR, with every setting present and explained.
+    Init(InitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +64,53 @@ impl BuildArgs {
     }
 }
 
+#[derive(Debug, Args)]
+struct NewArgs {
+    /// The post's title, in quotes. With --from, the file's first line when not given.
+    #[arg(required_unless_present = "from")]
+    title: Option<String>,
+    /// The folder of content/ to put the post in.
+    #[arg(long, default_value = knead::new::DEFAULT_SECTION, value_name = "NAME")]
+    section: String,
+    /// Turn this plain-text article into the post (headings and description are guessed).
+    #[arg(long, value_name = "FILE")]
+    from: Option<PathBuf>,
+    /// The site's folder, the one holding site.toml.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
+}
+
+impl NewArgs {
+    fn into_options(self) -> knead::new::NewOptions {
+        knead::new::NewOptions {
+            root: self.root,
+            title: self.title,
+            section: self.section,
+            from: self.from,
+            today: jiff::ZonedDateTime::now().date(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// The folder for the new site; created when missing.
+    dir: PathBuf,
+    /// Use a folder that is not empty: only the missing files are created, nothing is replaced.
+    #[arg(long)]
+    force: bool,
+}
+
+impl InitArgs {
+    fn into_options(self) -> knead::init::InitOptions {
+        knead::init::InitOptions {
+            dir: self.dir,
+            force: self.force,
+            today: jiff::ZonedDateTime::now().date(),
+        }
+    }
+}
+
 /// Runs the command and returns the process exit code: 0 success, 1 the site has errors,
 /// 2 bad usage.
 pub(crate) fn run(cli: Cli) -> ExitCode {
@@ -68,7 +119,51 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             let timings = args.timings;
             build(args.into_options(), timings)
         }
+        Command::New(args) => new_post(&args.into_options()),
+        Command::Init(args) => init_site(&args.into_options()),
     }
+}
+
+fn new_post(options: &knead::new::NewOptions) -> ExitCode {
+    use knead::new::NewError;
+    match knead::new::create(options) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(NewError::Usage(diagnostic)) => usage_error(&diagnostic),
+        Err(NewError::Failed(error)) => failed(error, "no post created"),
+    }
+}
+
+fn init_site(options: &knead::init::InitOptions) -> ExitCode {
+    use knead::init::InitError;
+    match knead::init::init(options) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(InitError::Usage(diagnostic)) => usage_error(&diagnostic),
+        Err(InitError::Failed(error)) => failed(error, "the site was not finished"),
+    }
+}
+
+fn usage_error(diagnostic: &knead::Diagnostic) -> ExitCode {
+    eprint!("{diagnostic}");
+    ExitCode::from(2)
+}
+
+fn failed(error: Error, outcome: &str) -> ExitCode {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    match error {
+        Error::Site(diagnostics) => print_diagnostics(&mut err, &diagnostics),
+        other => {
+            let _ = writeln!(err, "error: {other}");
+        }
+    }
+    let _ = writeln!(err, "error: {outcome}");
+    ExitCode::from(1)
 }
 
 fn build(options: BuildOptions, show_timings: bool) -> ExitCode {

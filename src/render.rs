@@ -117,7 +117,11 @@ pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics
 /// An absolute address for an image written in site.toml (`/clinic.jpg` or a full address).
 fn site_image(site: &Site, image: &str) -> String {
     let config = &site.config;
-    absolute(&config.base_url, &config.root, &site_url(&config.root, "", image))
+    absolute(
+        &config.base_url,
+        &config.root,
+        &site_url(&config.root, "", image),
+    )
 }
 
 fn non_empty(text: String) -> Option<String> {
@@ -177,7 +181,12 @@ impl Renderer<'_> {
                 let latest: Vec<PageId> = site.dated.iter().take(LATEST_POSTS).copied().collect();
                 context.insert_value("posts", self.values.summaries(&latest));
                 let template = section.template.as_deref().unwrap_or("index.html");
-                self.render(template, &context, "index.html", section_file(site, SectionId(0)))
+                self.render(
+                    template,
+                    &context,
+                    "index.html",
+                    section_file(site, SectionId(0)),
+                )
             }
             Job::Section(id, number) => self.section(*id, *number),
             Job::Page(id) => self.page(*id),
@@ -233,7 +242,10 @@ impl Renderer<'_> {
                     &[("Search", "search/".to_owned())],
                 );
                 let mut context = self.context("search/", meta);
-                context.insert("search_index_url", &format!("{}search-index.json", config.root));
+                context.insert(
+                    "search_index_url",
+                    &format!("{}search-index.json", config.root),
+                );
                 self.render("search.html", &context, "search/index.html", None)
             }
             Job::SearchIndex => Ok(("search-index.json".to_owned(), self.search_index())),
@@ -338,7 +350,10 @@ impl Renderer<'_> {
             related: self.values.summaries(&site.related[id.0]),
             services: site.page_services[id.0].iter().map(|&s| link(s)).collect(),
             reviewed_by: reviewer,
-            last_reviewed: page.last_reviewed.map(|d| d.day.to_string()).unwrap_or_default(),
+            last_reviewed: page
+                .last_reviewed
+                .map(|d| d.day.to_string())
+                .unwrap_or_default(),
             last_reviewed_display: page.last_reviewed.map(|d| d.display()).unwrap_or_default(),
         };
         let mut trail = Vec::new();
@@ -386,7 +401,7 @@ impl Renderer<'_> {
         if !summary.date.is_empty() {
             let post = PostData {
                 url: &summary.permalink,
-                headline: &summary.title,
+                headline: summary.title,
                 description: &meta.description,
                 published: summary.date_rfc3339.clone(),
                 modified: if summary.updated_rfc3339.is_empty() {
@@ -476,7 +491,11 @@ impl Renderer<'_> {
         let description = seo::meta_description(description, fallback);
         let url = self.permalink(path);
         let mut crumbs = vec![("Home", self.permalink(""))];
-        crumbs.extend(trail.iter().map(|(name, path)| (*name, self.permalink(path))));
+        crumbs.extend(
+            trail
+                .iter()
+                .map(|(name, path)| (*name, self.permalink(path))),
+        );
         let graph = vec![
             self.website.clone(),
             self.clinic.clone(),

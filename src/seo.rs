@@ -27,7 +27,10 @@ pub fn meta_description(description: &str, fallback: &str) -> String {
         Some(i) if i > META_DESCRIPTION_LEN / 2 => &cut[..i],
         _ => cut.as_str(),
     };
-    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ', '-', '–']))
+    format!(
+        "{}…",
+        cut.trim_end_matches([',', ';', ':', '.', ' ', '-', '–'])
+    )
 }
 
 /// A JSON-LD document with one `@graph`, as text safe to place between `<script>` tags.
@@ -334,7 +337,9 @@ mod tests {
 
     #[test]
     fn json_ld_cannot_close_its_script_element() {
-        let text = json_ld(vec![json!({ "name": "</script><script>alert(1)</script> & <!--" })]);
+        let text = json_ld(vec![
+            json!({ "name": "</script><script>alert(1)</script> & <!--" }),
+        ]);
         assert!(!text.contains("</script"));
         assert!(!text.contains("<!--"));
         let parsed: Value = serde_json::from_str(&text).unwrap();

@@ -184,7 +184,20 @@ impl Site {
         let menu = if config.menu.is_empty() {
             derived_menu(&config, &pages, &sections, &page_section)
         } else {
-            config.menu.clone()
+            // Paths in site.toml are relative to the site's root, which may be `/clinic/`.
+            config
+                .menu
+                .iter()
+                .map(|item| MenuItem {
+                    name: item.name.clone(),
+                    url: match item.url.strip_prefix('/') {
+                        Some(rest) if !item.url.starts_with("//") => {
+                            format!("{}{rest}", config.root)
+                        }
+                        _ => item.url.clone(),
+                    },
+                })
+                .collect()
         };
         let related = related_posts(&pages, &tags);
         let mut author_pages: BTreeMap<String, Vec<PageId>> = config

@@ -439,9 +439,18 @@ mod tests {
     #[test]
     fn site_urls_are_root_relative() {
         assert_eq!(site_url("/", "blog/a/", "x.jpg"), "/blog/a/x.jpg");
-        assert_eq!(site_url("/clinic/", "blog/a/", "/logo.png"), "/clinic/logo.png");
-        assert_eq!(site_url("/", "blog/a/", "https://cdn.example/x.jpg"), "https://cdn.example/x.jpg");
-        assert_eq!(absolute("https://x.example/clinic", "/clinic/", "/clinic/a.jpg"), "https://x.example/clinic/a.jpg");
+        assert_eq!(
+            site_url("/clinic/", "blog/a/", "/logo.png"),
+            "/clinic/logo.png"
+        );
+        assert_eq!(
+            site_url("/", "blog/a/", "https://cdn.example/x.jpg"),
+            "https://cdn.example/x.jpg"
+        );
+        assert_eq!(
+            absolute("https://x.example/clinic", "/clinic/", "/clinic/a.jpg"),
+            "https://x.example/clinic/a.jpg"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod drafts;
 mod errors;
 mod example_site;
 mod markdown;
+mod new_init;
 mod outputs;
 mod urls;
 mod writer;

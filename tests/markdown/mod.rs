@@ -412,3 +412,34 @@ fn post_helper_dates_render() {
         .success();
     assert_eq!(run.read("a/index.html"), "2025-01-02");
 }
+
+/// The seed article as the example site has it, rendered through a content-only template: a
+/// snapshot of the HTML staff's Markdown turns into (headings with ids and anchors, lists,
+/// smart punctuation, `@/` links to the service pages).
+#[test]
+fn seed_article_renders_as_snapshotted() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let article = std::fs::read_to_string(
+        repo.join("content/blog/back-and-neck-massage-for-muscle-recovery.md"),
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(repo.join("site.toml")).unwrap();
+    let mut site = Site::new()
+        .file("site.toml", config)
+        .file("templates/page.html", CONTENT_ONLY)
+        .file("content/blog/article.md", article);
+    for service in [
+        "swedish-massage",
+        "deep-tissue-massage",
+        "trigger-point-therapy",
+        "myofascial-release",
+        "sports-massage",
+    ] {
+        site = site.file(&format!("content/services/{service}.md"), page(service, ""));
+    }
+    let html = site
+        .build_with(&["--future"])
+        .success()
+        .read("blog/article/index.html");
+    insta::assert_snapshot!("seed_article_content", html);
+}
