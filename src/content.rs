@@ -127,21 +127,7 @@ pub struct Parsed {
 
 /// Parses every Markdown file in parallel. Returns all pages and sections, or every error found.
 pub fn parse(files: &[ContentFile]) -> Result<Parsed, Diagnostics> {
-    let results: Vec<Result<Parsed, Diagnostic>> = files
-        .par_iter()
-        .map(|file| {
-            parse_file(file).map(|item| match item {
-                Item::Page(page) => Parsed {
-                    pages: vec![*page],
-                    sections: vec![],
-                },
-                Item::Section(section) => Parsed {
-                    pages: vec![],
-                    sections: vec![*section],
-                },
-            })
-        })
-        .collect();
+    let results: Vec<Result<Parsed, Diagnostic>> = files.par_iter().map(parse_one).collect();
     let mut parsed = Parsed::default();
     let mut diagnostics = Diagnostics::default();
     for result in results {
@@ -158,6 +144,20 @@ pub fn parse(files: &[ContentFile]) -> Result<Parsed, Diagnostics> {
         return Err(diagnostics);
     }
     Ok(parsed)
+}
+
+/// Parses one Markdown file into a page or a section (a [`Parsed`] holding just it).
+pub fn parse_one(file: &ContentFile) -> Result<Parsed, Diagnostic> {
+    parse_file(file).map(|item| match item {
+        Item::Page(page) => Parsed {
+            pages: vec![*page],
+            sections: vec![],
+        },
+        Item::Section(section) => Parsed {
+            pages: vec![],
+            sections: vec![*section],
+        },
+    })
 }
 
 enum Item {

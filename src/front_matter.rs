@@ -221,6 +221,8 @@ pub struct PageDate {
     pub day: Date,
     /// The exact moment, when the date had a time.
     pub moment: Option<Timestamp>,
+    /// The moment used to sort, computed once: sorting compares it millions of times.
+    key: Timestamp,
 }
 
 impl PageDate {
@@ -231,7 +233,15 @@ impl PageDate {
             let day: Date = text
                 .parse()
                 .map_err(|_| format!("`{text}` is not a real date"))?;
-            return Ok(PageDate { day, moment: None });
+            let key = day
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .unwrap_or(Timestamp::UNIX_EPOCH);
+            return Ok(PageDate {
+                day,
+                moment: None,
+                key,
+            });
         }
         let moment: Timestamp = text.parse().map_err(|_| {
             if text.len() == 19 && text.as_bytes().get(10) == Some(&b'T') {
@@ -247,17 +257,13 @@ impl PageDate {
         Ok(PageDate {
             day,
             moment: Some(moment),
+            key: moment,
         })
     }
 
     /// The moment used to sort: the exact moment, or the start of the day in UTC.
     pub fn sort_key(&self) -> Timestamp {
-        self.moment.unwrap_or_else(|| {
-            self.day
-                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .map(|z| z.timestamp())
-                .unwrap_or(Timestamp::UNIX_EPOCH)
-        })
+        self.key
     }
 
     /// Whether the date is still to come at `now`. A date without a time counts as arrived once

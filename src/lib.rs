@@ -21,6 +21,7 @@ pub mod new;
 pub mod output;
 pub mod render;
 pub mod seo;
+pub mod session;
 pub mod site;
 pub mod slug;
 pub mod source;
@@ -146,18 +147,55 @@ pub fn assemble(
     sources: &Sources,
     options: &BuildOptions,
 ) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
+    let parsed = content::parse(&sources.content);
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
+        Err(mut errors) => {
+            // Report config and template errors of the same run too.
+            errors.extend(sources.diagnostics.0.iter().cloned());
+            let config = config::Config::parse(
+                &sources.config_text,
+                Path::new(config::CONFIG_FILE),
+                options.base_url.as_deref(),
+            );
+            errors.extend(config.err().into_iter().flat_map(|d| d.0));
+            errors.extend(
+                Templates::load(&sources.templates)
+                    .err()
+                    .into_iter()
+                    .flat_map(|d| d.0),
+            );
+            errors.sort();
+            return Err(errors);
+        }
+    };
+    let (site, templates, warnings) = assemble_parsed(sources, parsed, options)?;
+    let site = render_markdown(site).map_err(|mut errors| {
+        errors.extend(warnings.0.iter().cloned());
+        errors.sort();
+        errors
+    })?;
+    Ok((site, templates, warnings))
+}
+
+/// Runs `assemble` on already parsed content (the session keeps parse results between builds):
+/// reads the settings and templates, and assembles the site, without rendering Markdown.
+pub fn assemble_parsed(
+    sources: &Sources,
+    parsed: content::Parsed,
+    options: &BuildOptions,
+) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
     let mut diagnostics = sources.diagnostics.clone();
     let config = config::Config::parse(
         &sources.config_text,
         Path::new(config::CONFIG_FILE),
         options.base_url.as_deref(),
     );
-    let parsed = content::parse(&sources.content);
     let templates = Templates::load(&sources.templates);
-    let (config, parsed, templates) = match (config, parsed, templates) {
-        (Ok(c), Ok(p), Ok(t)) if !diagnostics.has_errors() => (c, p, t),
-        (c, p, t) => {
-            for result in [c.err(), p.err(), t.err()].into_iter().flatten() {
+    let (config, templates) = match (config, templates) {
+        (Ok(c), Ok(t)) if !diagnostics.has_errors() => (c, t),
+        (c, t) => {
+            for result in [c.err(), t.err()].into_iter().flatten() {
                 diagnostics.extend(result.0);
             }
             diagnostics.sort();
@@ -182,43 +220,48 @@ pub fn assemble(
         errors.sort();
         errors
     })?;
-    let site = render_markdown(site).map_err(|mut errors| {
-        errors.extend(diagnostics.0.clone());
-        errors.sort();
-        errors
-    })?;
     diagnostics.sort();
     Ok((site, templates, diagnostics))
 }
 
 /// The markdown stage: renders every page and section body in parallel, then checks that every
 /// `@/page.md#anchor` link points at a heading that exists.
-pub fn render_markdown(mut site: Site) -> Result<Site, Diagnostics> {
+pub fn render_markdown(site: Site) -> Result<Site, Diagnostics> {
+    render_markdown_cached(site, &mut markdown::Cache::default())
+}
+
+/// The markdown stage, reusing renderings from `cache` for files that did not change, and
+/// leaving this build's renderings in it.
+pub fn render_markdown_cached(
+    mut site: Site,
+    cache: &mut markdown::Cache,
+) -> Result<Site, Diagnostics> {
     let resolver = LinkIndex::new(&site);
-    let pages: Vec<(Rendered, Vec<Diagnostic>)> = site
-        .pages
-        .par_iter()
-        .map(|page| markdown::render(&page.source, &resolver))
-        .collect();
-    let sections: Vec<(Rendered, Vec<Diagnostic>)> = site
-        .sections
-        .par_iter()
-        .map(|section| markdown::render(&section.source, &resolver))
-        .collect();
-    let mut diagnostics = Diagnostics::default();
-    let mut ids: HashMap<&str, &[String]> = HashMap::new();
-    for (page, (rendered, _)) in site.pages.iter().zip(&pages) {
-        ids.insert(&page.content_path, &rendered.ids);
-    }
-    for (section, (rendered, _)) in site.sections.iter().zip(&sections) {
-        ids.insert(resolver.section_path(section), &rendered.ids);
-    }
-    let sources = site
+    let sources: Vec<&content::SourceText> = site
         .pages
         .iter()
         .map(|p| &p.source)
-        .chain(site.sections.iter().map(|s| &s.source));
-    for (source, (rendered, errors)) in sources.zip(pages.iter().chain(&sections)) {
+        .chain(site.sections.iter().map(|s| &s.source))
+        .collect();
+    let results: Vec<(Rendered, Vec<Diagnostic>)> = sources
+        .par_iter()
+        .map(|source| {
+            cache
+                .get(source, &resolver)
+                .unwrap_or_else(|| markdown::render(source, &resolver))
+        })
+        .collect();
+    cache.replace(sources.iter().copied().zip(&results));
+    let page_count = site.pages.len();
+    let mut diagnostics = Diagnostics::default();
+    let mut ids: HashMap<&str, &[String]> = HashMap::new();
+    for (page, (rendered, _)) in site.pages.iter().zip(&results) {
+        ids.insert(&page.content_path, &rendered.ids);
+    }
+    for (section, (rendered, _)) in site.sections.iter().zip(&results[page_count..]) {
+        ids.insert(resolver.section_path(section), &rendered.ids);
+    }
+    for (source, (rendered, errors)) in sources.iter().zip(&results) {
         diagnostics.extend(errors.iter().cloned());
         for link in &rendered.internal_links {
             let Some(anchor) = &link.anchor else { continue };
@@ -247,8 +290,10 @@ pub fn render_markdown(mut site: Site) -> Result<Site, Diagnostics> {
         diagnostics.sort();
         return Err(diagnostics);
     }
-    site.rendered = pages.into_iter().map(|(r, _)| r).collect();
-    site.section_rendered = sections.into_iter().map(|(r, _)| r).collect();
+    drop(sources);
+    let mut results = results.into_iter().map(|(r, _)| r);
+    site.rendered = results.by_ref().take(page_count).collect();
+    site.section_rendered = results.collect();
     Ok(site)
 }
 

@@ -4,7 +4,8 @@
 //! [`render`] is a pure function of the body and a link resolver, so pages render in parallel
 //! and the result is a plain value ([`Rendered`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
@@ -52,6 +53,68 @@ pub struct Rendered {
     pub internal_links: Vec<InternalLink>,
     /// Every other link and image address, with its place in the file, for `knead check`.
     pub links: Vec<(String, usize)>,
+    /// Every `@/` target looked up, and what it resolved to: the rendering stays valid while
+    /// these resolve the same way.
+    pub lookups: Vec<(String, Option<String>)>,
+}
+
+/// Rendered Markdown kept between builds (for `knead serve`), by file.
+#[derive(Debug, Default)]
+pub struct Cache {
+    entries: HashMap<PathBuf, CacheEntry>,
+}
+
+#[derive(Debug)]
+struct CacheEntry {
+    hash: u64,
+    rendered: Rendered,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Cache {
+    /// The rendering of `source` from an earlier build, if its text is the same and its `@/`
+    /// links still resolve the same way.
+    pub fn get(
+        &self,
+        source: &SourceText,
+        resolve: &dyn Resolve,
+    ) -> Option<(Rendered, Vec<Diagnostic>)> {
+        let entry = self.entries.get(&source.file)?;
+        let fresh = entry.hash == text_hash(source)
+            && entry
+                .rendered
+                .lookups
+                .iter()
+                .all(|(target, url)| resolve.url_of(target) == *url);
+        fresh.then(|| (entry.rendered.clone(), entry.diagnostics.clone()))
+    }
+
+    /// Replaces the cache with this build's renderings.
+    pub fn replace<'a>(
+        &mut self,
+        items: impl Iterator<Item = (&'a SourceText, &'a (Rendered, Vec<Diagnostic>))>,
+    ) {
+        self.entries = items
+            .map(|(source, (rendered, diagnostics))| {
+                (
+                    source.file.clone(),
+                    CacheEntry {
+                        hash: text_hash(source),
+                        rendered: rendered.clone(),
+                        diagnostics: diagnostics.clone(),
+                    },
+                )
+            })
+            .collect();
+    }
+}
+
+fn text_hash(source: &SourceText) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    source.text.hash(&mut hasher);
+    source.body_offset.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl Rendered {
@@ -241,7 +304,11 @@ impl<'a> State<'a, '_> {
             Some((target, anchor)) => (target, Some(anchor.to_owned())),
             None => (internal, None),
         };
-        match self.resolve.url_of(target) {
+        let resolved = self.resolve.url_of(target);
+        self.rendered
+            .lookups
+            .push((target.to_owned(), resolved.clone()));
+        match resolved {
             Some(url) => {
                 self.rendered.internal_links.push(InternalLink {
                     target: target.to_owned(),

@@ -59,6 +59,8 @@ pub struct Site {
     pub related: Vec<Vec<PageId>>,
     /// Author ids that have at least one page, each with their pages, newest first.
     pub author_pages: BTreeMap<String, Vec<PageId>>,
+    /// The moment of the build, to tell scheduled posts (shown by `--future`) from published ones.
+    pub now: Timestamp,
     /// Each page's Markdown, rendered (filled by the markdown stage).
     pub rendered: Vec<Rendered>,
     /// Each section's Markdown, rendered (filled by the markdown stage).
@@ -215,6 +217,7 @@ impl Site {
             }
         }
         let site = Site {
+            now: filter.now,
             page_services,
             related,
             author_pages,
@@ -626,6 +629,7 @@ fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
         }
     }
     let mut shared = vec![0u32; pages.len()];
+    let keys: Vec<Option<Timestamp>> = pages.iter().map(|p| p.date.map(|d| d.sort_key())).collect();
     (0..pages.len())
         .map(|i| {
             if pages[i].date.is_none() {
@@ -643,19 +647,21 @@ fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
                 }
             }
             // The best few by (shared tags, date), without sorting every candidate.
-            let rank = |id: &PageId| (shared[id.0], pages[id.0].date.map(|d| d.sort_key()));
-            let mut best: Vec<PageId> = Vec::with_capacity(RELATED_POSTS + 1);
+            let mut best: Vec<((u32, Option<Timestamp>), PageId)> =
+                Vec::with_capacity(RELATED_POSTS + 1);
             for id in &touched {
-                let at = best.partition_point(|b| rank(b) >= rank(id));
-                if at < RELATED_POSTS {
-                    best.insert(at, *id);
-                    best.truncate(RELATED_POSTS);
+                let rank = (shared[id.0], keys[id.0]);
+                if best.len() == RELATED_POSTS && best[RELATED_POSTS - 1].0 >= rank {
+                    continue;
                 }
+                let at = best.partition_point(|(r, _)| *r >= rank);
+                best.insert(at, (rank, *id));
+                best.truncate(RELATED_POSTS);
             }
             for id in &touched {
                 shared[id.0] = 0;
             }
-            best
+            best.into_iter().map(|(_, id)| id).collect()
         })
         .collect()
 }

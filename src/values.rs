@@ -169,6 +169,7 @@ fn summary<'a>(site: &'a Site, id: PageId, page: &'a Page, tags: Vec<&'a TagRef>
         image_height: size.map(|s| s.1),
         image_alt: &page.image_alt,
         draft: page.draft,
+        scheduled: page.date.is_some_and(|d| d.is_future(site.now)),
         extra: &page.extra,
     }
 }
@@ -381,6 +382,7 @@ pub(crate) struct Summary<'a> {
     pub(crate) image_height: Option<u32>,
     pub(crate) image_alt: &'a str,
     pub(crate) draft: bool,
+    pub(crate) scheduled: bool,
     pub(crate) extra: &'a toml::Table,
 }
 
