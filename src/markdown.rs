@@ -23,6 +23,8 @@ const RESERVED_IDS: &[&str] = &[
     "main",
     "toc-heading",
     "cta-heading",
+    "services-heading",
+    "related-heading",
     "latest-heading",
     "footer-clinic",
     "footer-hours",

@@ -637,6 +637,12 @@ impl Renderer<'_> {
                 lastmod: lastmod(&[PageId(i)]),
             });
         }
+        if !site.tags.is_empty() {
+            entries.push(SitemapEntry {
+                permalink: self.permalink("tags/"),
+                lastmod: lastmod(&site.dated),
+            });
+        }
         for tag in &site.tags {
             entries.push(SitemapEntry {
                 permalink: self.permalink(&format!("tags/{}/", tag.slug)),

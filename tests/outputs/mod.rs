@@ -234,6 +234,7 @@ fn sitemap_lists_every_page_section_and_tag_but_no_redirect() {
         ("/blog/middle/", "2025-02-10"),
         ("/blog/newest/", "2025-04-01"),
         ("/blog/oldest/", "2025-01-10"),
+        ("/tags/", "2025-04-01"),
         ("/tags/neck-pain/", "2025-02-10"),
         ("/tags/stretching/", "2025-04-01"),
     ]
