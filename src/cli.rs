@@ -24,6 +24,10 @@ enum Command {
     New(NewArgs),
     /// Start a new site in DIR, with every setting present and explained.
     Init(InitArgs),
+    /// Check links, SEO, readability and health claims, pointing at each line (writes nothing).
+    Check(CheckArgs),
+    /// Preview the site at http://127.0.0.1:1111/, drafts included, reloading on every save.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +115,108 @@ impl InitArgs {
     }
 }
 
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The site's folder, the one holding site.toml.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
+    /// The port to listen on (0: any free port).
+    #[arg(long, default_value_t = knead::serve::DEFAULT_PORT)]
+    port: u16,
+    /// The address to listen on; 0.0.0.0 lets other devices of your network see the preview.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDRESS")]
+    bind: std::net::IpAddr,
+    /// Open the preview in the browser.
+    #[arg(long)]
+    open: bool,
+}
+
+impl ServeArgs {
+    fn into_options(self) -> knead::serve::ServeOptions {
+        knead::serve::ServeOptions {
+            root: self.root,
+            port: self.port,
+            bind: self.bind,
+            open: self.open,
+        }
+    }
+}
+
+fn serve(options: &knead::serve::ServeOptions) -> ExitCode {
+    use knead::serve::ServeError;
+    match knead::serve::serve(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(ServeError::Usage(diagnostic)) => usage_error(&diagnostic),
+        Err(error @ ServeError::Failed(_)) => {
+            eprintln!("error: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The site's folder, the one holding site.toml.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
+    /// Also check links to other sites, over the network (answers are kept for a day in
+    /// .knead-cache/).
+    #[arg(long)]
+    external: bool,
+    /// Count warnings as errors, so the exit code is 1 (for CI).
+    #[arg(long)]
+    deny_warnings: bool,
+    /// How to print the findings.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// Include pages marked `draft = true`.
+    #[arg(long)]
+    drafts: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    /// Each finding with its source line, then a summary line.
+    Text,
+    /// One JSON object with the findings and the summary, for tools.
+    Json,
+}
+
+impl CheckArgs {
+    fn into_options(self) -> knead::check::CheckOptions {
+        let mut options = knead::check::CheckOptions::new(self.root);
+        options.build.drafts = self.drafts;
+        options.external = self.external;
+        options.deny_warnings = self.deny_warnings;
+        options
+    }
+}
+
+fn check_site(options: &knead::check::CheckOptions, format: CheckFormat) -> ExitCode {
+    use knead::check::Report;
+    let (report, code) = match knead::check::check(options) {
+        Ok(report) => {
+            let code = report.exit_code();
+            (report, code)
+        }
+        Err(Error::Site(diagnostics)) if format == CheckFormat::Text => {
+            let stderr = std::io::stderr();
+            let mut err = stderr.lock();
+            print_diagnostics(&mut err, &diagnostics);
+            let _ = writeln!(err, "error: the site does not build, so it was not checked");
+            return ExitCode::from(1);
+        }
+        Err(Error::Site(diagnostics)) => (Report::from_build_errors(diagnostics), 1),
+        Err(error) => return failed(error, "the site was not checked"),
+    };
+    let text = match format {
+        CheckFormat::Text => report.text(),
+        CheckFormat::Json => report.json(),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    ExitCode::from(code)
+}
+
 /// Runs the command and returns the process exit code: 0 success, 1 the site has errors,
 /// 2 bad usage.
 pub(crate) fn run(cli: Cli) -> ExitCode {
@@ -121,6 +227,11 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         }
         Command::New(args) => new_post(&args.into_options()),
         Command::Init(args) => init_site(&args.into_options()),
+        Command::Check(args) => {
+            let format = args.format;
+            check_site(&args.into_options(), format)
+        }
+        Command::Serve(args) => serve(&args.into_options()),
     }
 }
 
@@ -167,6 +278,7 @@ fn failed(error: Error, outcome: &str) -> ExitCode {
 }
 
 fn build(options: BuildOptions, show_timings: bool) -> ExitCode {
+    knead::output::install_interrupt_handler();
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     match knead::build(&options) {
@@ -200,6 +312,10 @@ fn build(options: BuildOptions, show_timings: bool) -> ExitCode {
                 plural(count, "error", "errors")
             );
             ExitCode::from(1)
+        }
+        Err(Error::Interrupted) => {
+            let _ = writeln!(err, "error: {}", Error::Interrupted);
+            ExitCode::from(130)
         }
         Err(error @ Error::UnsafeOutput { .. }) => {
             let _ = writeln!(err, "error: {error}\nerror: nothing written");

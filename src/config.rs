@@ -24,6 +24,7 @@ const TOP_KEYS: &[&str] = &[
     "disclaimer",
     "clinic",
     "authors",
+    "check",
     "extra",
 ];
 const CLINIC_KEYS: &[&str] = &[
@@ -86,6 +87,8 @@ pub struct Config {
     pub disclaimer: String,
     /// Free settings for templates.
     pub extra: toml::Table,
+    /// The settings of `knead check` (`[check]`).
+    pub check: crate::check::CheckConfig,
     /// The clinic's phone in E.164 form (`+14065550142`), when it has a phone.
     pub phone_e164: Option<String>,
     /// The clinic's opening hours, parsed from `[clinic] hours`.
@@ -179,6 +182,8 @@ struct RawConfig {
     authors: BTreeMap<String, Author>,
     #[serde(default)]
     extra: toml::Table,
+    #[serde(default)]
+    check: crate::check::CheckConfig,
 }
 
 impl Config {
@@ -374,6 +379,8 @@ impl Config {
             None => None,
         };
 
+        diagnostics.extend(raw.check.validate(text, path));
+
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
@@ -392,6 +399,7 @@ impl Config {
                 .disclaimer
                 .unwrap_or_else(|| DEFAULT_DISCLAIMER.to_owned()),
             extra: raw.extra,
+            check: raw.check,
             phone_e164,
             opening_hours,
         })
@@ -422,6 +430,8 @@ fn known_keys_at(text: &str, offset: usize) -> &'static [&'static str] {
         Some(h) if h.starts_with("[authors") => AUTHOR_KEYS,
         Some(h) if h.starts_with("[[menu") => MENU_KEYS,
         Some(h) if h.starts_with("[extra") => &[],
+        Some(h) if h.starts_with("[[check.ignore") => crate::check::IGNORE_KEYS,
+        Some(h) if h.starts_with("[check") => crate::check::CHECK_KEYS,
         _ => TOP_KEYS,
     }
 }

@@ -83,6 +83,10 @@ pub struct Page {
     pub reviewed_by: Option<String>,
     /// When it was last reviewed.
     pub last_reviewed: Option<PageDate>,
+    /// Whether it gives health advice (`medical = true`), so needs sources and reviews.
+    pub medical: bool,
+    /// The references behind its claims.
+    pub sources: Vec<String>,
     /// Free settings.
     pub extra: toml::Table,
     /// Its address relative to the site root, e.g. `blog/post/` (no leading slash).
@@ -286,6 +290,8 @@ fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, 
         services: fm.services,
         reviewed_by: fm.reviewed_by,
         last_reviewed,
+        medical: fm.medical,
+        sources: fm.sources,
         extra: fm.extra,
         path,
         source: SourceText {

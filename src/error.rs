@@ -240,6 +240,18 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// Another build is writing to the same output folder.
+    #[error(
+        "another knead build is writing to `{}` right now; wait for it to finish, then build again",
+        .path.display()
+    )]
+    Busy {
+        /// The output folder.
+        path: PathBuf,
+    },
+    /// The build was interrupted (Ctrl-C) while writing; the output folder was left as it was.
+    #[error("interrupted: the files being written were removed and the output is as it was")]
+    Interrupted,
     /// The output folder is not one knead may write to.
     #[error("refusing to write to `{}`: {reason}", .path.display())]
     UnsafeOutput {

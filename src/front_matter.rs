@@ -117,6 +117,8 @@ pub const PAGE_KEYS: &[&str] = &[
     "services",
     "reviewed_by",
     "last_reviewed",
+    "medical",
+    "sources",
     "extra",
 ];
 
@@ -160,6 +162,12 @@ pub struct PageFrontMatter {
     pub reviewed_by: Option<String>,
     /// When it was last reviewed.
     pub last_reviewed: Option<toml::Value>,
+    /// Whether the post gives health advice: `knead check` then wants `sources`.
+    #[serde(default)]
+    pub medical: bool,
+    /// The studies or references behind the post's claims (addresses or citations).
+    #[serde(default)]
+    pub sources: Vec<String>,
     /// Free settings for templates.
     #[serde(default)]
     pub extra: toml::Table,

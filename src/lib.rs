@@ -10,6 +10,7 @@
 //! Every stage reports all the problems it finds, and the next runs only if there were none, so
 //! nothing is written unless the whole site is right.
 
+pub mod check;
 pub mod clinic;
 pub mod config;
 pub mod content;
@@ -21,6 +22,7 @@ pub mod new;
 pub mod output;
 pub mod render;
 pub mod seo;
+pub mod serve;
 pub mod session;
 pub mod site;
 pub mod slug;

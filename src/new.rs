@@ -392,7 +392,7 @@ fn read_text(path: &Path) -> Result<String, NewError> {
 
 fn decode(bytes: &[u8]) -> Option<String> {
     let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return None;
         }
         let units: Vec<u16> = rest
@@ -562,27 +562,29 @@ impl<'a> Line<'a> {
             return Line::Blank;
         }
         for bullet in ['-', '*', '+', '•', '–', '·'] {
-            if let Some(rest) = line.strip_prefix(bullet) {
-                if rest.starts_with(char::is_whitespace) && !rest.trim().is_empty() {
-                    return Line::Item {
-                        marker: "-",
-                        text: rest.trim(),
-                        numbered: false,
-                    };
-                }
+            if let Some(rest) = line.strip_prefix(bullet)
+                && rest.starts_with(char::is_whitespace)
+                && !rest.trim().is_empty()
+            {
+                return Line::Item {
+                    marker: "-",
+                    text: rest.trim(),
+                    numbered: false,
+                };
             }
         }
         let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         if (1..=3).contains(&digits) {
             let rest = &line[digits..];
-            if let Some(after) = rest.strip_prefix(['.', ')']) {
-                if after.starts_with(char::is_whitespace) && !after.trim().is_empty() {
-                    return Line::Item {
-                        marker: &line[..=digits],
-                        text: after.trim(),
-                        numbered: true,
-                    };
-                }
+            if let Some(after) = rest.strip_prefix(['.', ')'])
+                && after.starts_with(char::is_whitespace)
+                && !after.trim().is_empty()
+            {
+                return Line::Item {
+                    marker: &line[..=digits],
+                    text: after.trim(),
+                    numbered: true,
+                };
             }
         }
         Line::Text(line)

@@ -10,6 +10,8 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -129,6 +131,11 @@ fn resolve(path: &Path) -> Result<PathBuf> {
 }
 
 /// Writes `outputs` into `dir` (already checked by [`check_output_dir`]).
+///
+/// In two phases, so that a failure (a full disk, a read-only file, an interrupt) leaves the
+/// previous output as it was: first every changed file is written to a temporary file beside
+/// its target; only when all of them are written are they renamed into place, which cannot
+/// half-fail for lack of space. Two builds writing to one folder at once are refused by a lock.
 pub fn write(outputs: &Outputs, dir: &Path) -> Result<WriteReport> {
     fs::create_dir_all(dir).map_err(|e| Error::io("failed to create", dir, e))?;
     for rel in outputs.0.keys() {
@@ -143,23 +150,114 @@ pub fn write(outputs: &Outputs, dir: &Path) -> Result<WriteReport> {
             ));
         }
     }
+    let _lock = lock(dir)?;
+    WRITING.store(true, Ordering::SeqCst);
+    let result = write_locked(outputs, dir);
+    WRITING.store(false, Ordering::SeqCst);
+    result
+}
+
+fn write_locked(outputs: &Outputs, dir: &Path) -> Result<WriteReport> {
     make_folders(outputs, dir)?;
-    let results: Vec<Result<bool>> = outputs
+    let staged: Vec<Result<Option<Staged>>> = outputs
         .0
         .par_iter()
-        .map(|(rel, output)| write_one(&dir.join(rel), output))
+        .map(|(rel, output)| {
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return Err(Error::Interrupted);
+            }
+            stage(&dir.join(rel), output)
+        })
         .collect();
     let mut report = WriteReport::default();
-    for result in results {
-        if result? {
-            report.written += 1;
-        } else {
-            report.unchanged += 1;
+    let mut ready = Vec::new();
+    let mut failure = None;
+    for result in staged {
+        match result {
+            Ok(Some(staged)) => ready.push(staged),
+            Ok(None) => report.unchanged += 1,
+            Err(err) => {
+                failure.get_or_insert(err);
+            }
         }
     }
-    write_one(&dir.join(MARKER), &Output::Embedded(MARKER_TEXT.as_bytes()))?;
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        failure.get_or_insert(Error::Interrupted);
+    }
+    if let Some(err) = failure {
+        for staged in &ready {
+            let _ = fs::remove_file(&staged.temp);
+        }
+        return Err(err);
+    }
+    for (i, staged) in ready.iter().enumerate() {
+        if let Err(err) = fs::rename(&staged.temp, &staged.target) {
+            for rest in &ready[i..] {
+                let _ = fs::remove_file(&rest.temp);
+            }
+            return Err(Error::io("failed to write", &staged.target, err));
+        }
+    }
+    report.written = ready.len();
+    if let Some(staged) = stage(&dir.join(MARKER), &Output::Embedded(MARKER_TEXT.as_bytes()))? {
+        fs::rename(&staged.temp, &staged.target)
+            .map_err(|e| Error::io("failed to write", &staged.target, e))?;
+    }
     report.removed = remove_stale(outputs, dir)?;
     Ok(report)
+}
+
+/// Takes the output folder's lock (on the marker file, so the lock leaves nothing else in the
+/// folder), or says that another build holds it.
+fn lock(dir: &Path) -> Result<fs::File> {
+    let path = dir.join(MARKER);
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io("failed to create", &path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            return Err(Error::Busy {
+                path: dir.to_path_buf(),
+            });
+        }
+        Err(fs::TryLockError::Error(err)) => return Err(Error::io("failed to lock", &path, err)),
+    }
+    if file.metadata().is_ok_and(|m| m.len() == 0) {
+        io::Write::write_all(&mut file, MARKER_TEXT.as_bytes())
+            .map_err(|e| Error::io("failed to write", &path, e))?;
+    }
+    Ok(file)
+}
+
+/// Set while files are being written: an interrupt then waits for a safe point.
+static WRITING: AtomicBool = AtomicBool::new(false);
+/// Set by an interrupt during writing: the writer stops, cleans up and reports it.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C and SIGTERM safe for a build: before writing starts they stop the process at
+/// once (nothing has been written); while writing, the writer finishes or undoes the files in
+/// flight, removes its temporary files, and the build stops with an error. Signals are process
+/// wide, hence the two statics: this is the one piece of global state, and only the command
+/// line calls it.
+pub fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if WRITING.load(Ordering::SeqCst) {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+        } else {
+            std::process::exit(130);
+        }
+    });
+}
+
+/// A changed file, written to `temp`, waiting to be renamed to `target`.
+struct Staged {
+    temp: PathBuf,
+    target: PathBuf,
 }
 
 /// Creates every folder the outputs need, parents first. A symbolic link or a file where a
@@ -198,19 +296,16 @@ fn is_safe_relative(rel: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
-/// Writes one file unless it already has these bytes. Returns whether it wrote.
-fn write_one(path: &Path, output: &Output) -> Result<bool> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)
-            .map_err(|e| Error::io("failed to create the folder", parent, e))?;
-    }
+/// Writes one file's new content to a temporary file beside it, unless the file already has
+/// these bytes (then `None`).
+fn stage(path: &Path, output: &Output) -> Result<Option<Staged>> {
     let same = match output {
         Output::Bytes(bytes) => same_bytes(path, bytes),
         Output::Embedded(bytes) => same_bytes(path, bytes),
         Output::File(source) => same_file(path, source),
     };
     if same {
-        return Ok(false);
+        return Ok(None);
     }
     let name = path
         .file_name()
@@ -222,15 +317,16 @@ fn write_one(path: &Path, output: &Output) -> Result<bool> {
         Output::Embedded(bytes) => fs::write(&temp, bytes),
         Output::File(source) => fs::copy(source, &temp).map(|_| ()),
     };
-    if let Err(err) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(Error::io("failed to write", path, err));
+    match result {
+        Ok(()) => Ok(Some(Staged {
+            temp,
+            target: path.to_path_buf(),
+        })),
+        Err(err) => {
+            let _ = fs::remove_file(&temp);
+            Err(Error::io("failed to write", path, err))
+        }
     }
-    if let Err(err) = fs::rename(&temp, path) {
-        let _ = fs::remove_file(&temp);
-        return Err(Error::io("failed to write", path, err));
-    }
-    Ok(true)
 }
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
@@ -286,7 +382,7 @@ fn remove_stale(outputs: &Outputs, dir: &Path) -> Result<usize> {
         .0
         .keys()
         .map(String::as_str)
-        .chain(std::iter::once(MARKER))
+        .chain([MARKER])
         .collect();
     let is_kept = |path: &Path| {
         path.strip_prefix(dir)
@@ -322,6 +418,92 @@ fn remove_stale(outputs: &Outputs, dir: &Path) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn outputs(files: &[(&str, Output)]) -> Outputs {
+        Outputs(
+            files
+                .iter()
+                .map(|(path, output)| ((*path).to_owned(), output.clone()))
+                .collect(),
+        )
+    }
+
+    fn bytes(text: &str) -> Output {
+        Output::Bytes(text.as_bytes().to_vec())
+    }
+
+    fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (rel, fs::read(e.path()).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_output_byte_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let first = outputs(&[
+            ("index.html", bytes("old home")),
+            ("a/index.html", bytes("old a")),
+        ]);
+        write(&first, &out).unwrap();
+        let before = listing(&out);
+        // The second build changes both pages, but one copied file has vanished meanwhile:
+        // nothing may change, and no temporary file may stay behind.
+        let second = outputs(&[
+            ("index.html", bytes("new home")),
+            ("a/index.html", bytes("new a")),
+            ("logo.png", Output::File(dir.path().join("missing.png"))),
+        ]);
+        let err = write(&second, &out).unwrap_err();
+        assert!(err.to_string().contains("logo.png"), "{err}");
+        assert_eq!(listing(&out), before);
+    }
+
+    #[test]
+    fn writing_twice_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let site = outputs(&[
+            ("index.html", bytes("home")),
+            ("b/c/index.html", bytes("c")),
+        ]);
+        let first = write(&site, &out).unwrap();
+        assert_eq!(first.written, 2);
+        let once = listing(&out);
+        let second = write(&site, &out).unwrap();
+        assert_eq!(
+            (second.written, second.unchanged, second.removed),
+            (0, 2, 0)
+        );
+        assert_eq!(listing(&out), once);
+    }
+
+    #[test]
+    fn a_second_build_writing_the_same_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        fs::create_dir_all(&out).unwrap();
+        let held = lock(&out).unwrap();
+        let err = write(&outputs(&[("index.html", bytes("x"))]), &out).unwrap_err();
+        assert!(matches!(err, Error::Busy { .. }), "{err}");
+        assert!(!out.join("index.html").exists());
+        drop(held);
+        write(&outputs(&[("index.html", bytes("x"))]), &out).unwrap();
+    }
 
     #[test]
     fn relative_output_paths_must_stay_inside() {

@@ -43,10 +43,10 @@ pub(crate) fn yaml_diagnostic(
     };
     let diagnostic = friendly(&message, known);
     // An unknown key is reported at the mapping that contains it; point at the key itself.
-    if let Some(key) = unknown_field(&message) {
-        if let Some(i) = find_key_line(yaml, key, ':') {
-            return diagnostic.at(path, text, base + i);
-        }
+    if let Some(key) = unknown_field(&message)
+        && let Some(i) = find_key_line(yaml, key, ':')
+    {
+        return diagnostic.at(path, text, base + i);
     }
     diagnostic.at(path, text, offset)
 }

@@ -104,6 +104,7 @@ impl Values {
             authors,
             menu: &site.menu,
             extra: &config.extra,
+            has_tags: !site.tags.is_empty(),
         });
         let mut values = Values {
             site: site_value,
@@ -223,6 +224,7 @@ struct SiteValue<'a> {
     authors: BTreeMap<&'a str, AuthorRef<'a>>,
     menu: &'a [MenuItem],
     extra: &'a toml::Table,
+    has_tags: bool,
 }
 
 #[derive(Serialize)]

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod check;
 mod cli;
 mod config;
 mod content;
@@ -16,5 +17,6 @@ mod example_site;
 mod markdown;
 mod new_init;
 mod outputs;
+mod serve;
 mod urls;
 mod writer;

@@ -1,0 +1,373 @@
+//! `knead check`: the editor a clinic does not have. It builds the site in memory (writing
+//! nothing), then reads the result like a careful colleague would: broken links and images, SEO
+//! basics, accessibility, readability, health claims that need a source, and posts due for a
+//! medical review, each pointed at its line and column.
+//!
+//! Every rule has a stable id ([`Rule`]) shown in its messages and used by `[check] ignore` in
+//! site.toml. The rules are plain functions of the built site; only `--external` does IO, and
+//! its results are cached (see [`external`]).
+
+mod body;
+pub mod external;
+mod health;
+mod html;
+mod links;
+mod readability;
+mod report;
+mod seo;
+pub mod settings;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use rayon::prelude::*;
+
+pub use self::report::Report;
+pub use self::settings::{CHECK_KEYS, CheckConfig, IGNORE_KEYS, Ignore};
+use crate::content::{PageId, SectionId, SourceText};
+use crate::error::{Diagnostic, Error, Severity};
+use crate::render::{Output, Outputs};
+use crate::site::Site;
+use crate::source::Sources;
+use crate::{BuildOptions, Result};
+
+/// What `knead check` was asked to do.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Which site, and how to build it (drafts, the moment of "now").
+    pub build: BuildOptions,
+    /// Also check links to other sites, over the network.
+    pub external: bool,
+    /// Report warnings as errors.
+    pub deny_warnings: bool,
+    /// How external links are checked.
+    pub http: external::HttpOptions,
+}
+
+impl CheckOptions {
+    /// Options for checking the site at `root` with every default.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        CheckOptions {
+            build: BuildOptions::new(root),
+            external: false,
+            deny_warnings: false,
+            http: external::HttpOptions::default(),
+        }
+    }
+}
+
+macro_rules! rules {
+    ($($variant:ident = $id:literal, $severity:ident, $doc:literal;)*) => {
+        /// A rule of `knead check`, with the stable id that messages show and `ignore` uses.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Rule {
+            /// Every rule, in the order the documentation lists them.
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
+
+            /// The rule's id, such as `health-claim`.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Rule::$variant => $id,)*
+                }
+            }
+
+            /// How serious its findings are, before `--deny-warnings`.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Rule::$variant => Severity::$severity,)*
+                }
+            }
+        }
+    };
+}
+
+rules! {
+    BrokenLink = "broken-link", Error, "A link to a page or file the site does not have.";
+    MissingAnchor = "missing-anchor", Error, "A link to a `#fragment` the target page does not have.";
+    MissingImage = "missing-image", Error, "An image that does not exist.";
+    ExternalLink = "external-link", Warning, "A link to another site that does not answer well (`--external`).";
+    MissingTitle = "missing-title", Warning, "A page or section without a title of its own.";
+    DuplicateTitle = "duplicate-title", Warning, "The same title as another page.";
+    LongTitle = "long-title", Warning, "A title longer than search results show.";
+    MissingDescription = "missing-description", Warning, "A page without a `description`.";
+    DuplicateDescription = "duplicate-description", Warning, "The same description as another page.";
+    LongDescription = "long-description", Warning, "A description longer than search results show.";
+    MultipleH1 = "multiple-h1", Warning, "A `#` heading in a body: the page title is already the h1.";
+    SkippedHeading = "skipped-heading", Warning, "A heading more than one level below the one before.";
+    VagueLinkText = "vague-link-text", Warning, "Link text such as \"click here\" that says nothing about where it leads.";
+    EmptyLinkText = "empty-link-text", Warning, "A link with no text at all.";
+    MissingAlt = "missing-alt", Warning, "An image without alt text.";
+    ThinPost = "thin-post", Warning, "A dated post with fewer words than `min_words`.";
+    MissingAuthor = "missing-author", Warning, "A post without an `author`.";
+    MissingDate = "missing-date", Warning, "A post without a `date`.";
+    OrphanPage = "orphan-page", Warning, "A page that no other page links to.";
+    ReadingGrade = "reading-grade", Warning, "A post whose Flesch-Kincaid grade is above `reading_grade`.";
+    LongSentence = "long-sentence", Warning, "One of a post's longest sentences, over `long_sentence` words.";
+    LongParagraph = "long-paragraph", Warning, "One of a post's longest paragraphs, over `long_paragraph` words.";
+    HealthClaim = "health-claim", Warning, "A phrase from the `claims` list, which needs a source or a softer wording.";
+    MedicalSources = "medical-sources", Error, "A post with `medical = true` but no `sources`.";
+    ReviewDue = "review-due", Warning, "A post whose `last_reviewed` is older than `review_interval_months`.";
+}
+
+impl Rule {
+    /// The rule with id `id`.
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.id() == id)
+    }
+}
+
+/// One finding: a diagnostic, and the rule that made it (`None` for the build's own warnings
+/// and errors).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule, when a rule made it.
+    pub rule: Option<Rule>,
+    /// What and where; the message does not include the rule id.
+    pub diagnostic: Diagnostic,
+}
+
+impl Finding {
+    /// The diagnostic as printed: the rule id appended to the message.
+    pub fn shown(&self) -> Diagnostic {
+        let mut diagnostic = self.diagnostic.clone();
+        if let Some(rule) = self.rule {
+            diagnostic.message = format!("{} [{}]", diagnostic.message, rule.id());
+        }
+        diagnostic
+    }
+}
+
+/// Builds the site in memory and runs every rule. A site that does not build is
+/// `Err(Error::Site(..))` with the build's errors.
+pub fn check(options: &CheckOptions) -> Result<Report> {
+    let sources = crate::source::read(&options.build.root)?;
+    let (site, templates, warnings) =
+        crate::assemble(&sources, &options.build).map_err(Error::Site)?;
+    let outputs = crate::render::render(&site, &templates).map_err(Error::Site)?;
+    let now = options.build.now.unwrap_or_else(Timestamp::now);
+    let ctx = Ctx::new(&site, &outputs, &sources, now);
+    let mut findings = Findings::default();
+    let external_refs = run_rules(&ctx, &mut findings);
+    if options.external {
+        let cache = external::cache_path(&options.build.root);
+        external::check(&ctx, external_refs, &options.http, &cache, &mut findings);
+    }
+    let settings = &site.config.check;
+    let mut all: Vec<Finding> = warnings
+        .0
+        .into_iter()
+        .map(|diagnostic| Finding {
+            rule: None,
+            diagnostic,
+        })
+        .collect();
+    all.extend(findings.0.into_iter().filter(|f| {
+        let path = f
+            .diagnostic
+            .location
+            .as_ref()
+            .map_or(Path::new(""), |l| l.path.as_path());
+        f.rule.is_none_or(|rule| !settings.ignores(rule, path))
+    }));
+    Ok(Report::new(
+        all,
+        outputs.page_count(),
+        options.deny_warnings,
+    ))
+}
+
+/// Runs every rule but the external links; returns the external links found, to check when
+/// asked.
+fn run_rules(ctx: &Ctx<'_>, findings: &mut Findings) -> Vec<external::ExternalRef> {
+    let external = links::check(ctx, findings);
+    seo::check(ctx, findings);
+    readability::check(ctx, findings);
+    health::check(ctx, findings);
+    external
+}
+
+/// The built site and what the rules read from it, computed once.
+pub(crate) struct Ctx<'a> {
+    pub(crate) site: &'a Site,
+    pub(crate) outputs: &'a Outputs,
+    pub(crate) sources: &'a Sources,
+    pub(crate) settings: &'a CheckConfig,
+    pub(crate) now: Timestamp,
+    /// Every page, then every section that has an `_index.md`.
+    pub(crate) docs: Vec<Doc<'a>>,
+    /// Every generated HTML page, by output path, read.
+    pub(crate) scans: BTreeMap<&'a str, html::Scan>,
+}
+
+/// A Markdown file of the site and what its body holds.
+pub(crate) struct Doc<'a> {
+    pub(crate) source: &'a SourceText,
+    pub(crate) kind: DocKind,
+    /// Its address, from the server's root (`/blog/post/`).
+    pub(crate) url: String,
+    pub(crate) body: body::Body,
+}
+
+/// Whether a [`Doc`] is a page or a section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DocKind {
+    Page(PageId),
+    Section(SectionId),
+}
+
+impl<'a> Ctx<'a> {
+    fn new(site: &'a Site, outputs: &'a Outputs, sources: &'a Sources, now: Timestamp) -> Self {
+        let root = &site.config.root;
+        let mut docs: Vec<(DocKind, &SourceText, String)> = site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    DocKind::Page(PageId(i)),
+                    &p.source,
+                    format!("{root}{}", p.path),
+                )
+            })
+            .collect();
+        docs.extend(
+            site.sections
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| !s.source.file.as_os_str().is_empty())
+                .map(|(i, s)| {
+                    (
+                        DocKind::Section(SectionId(i)),
+                        &s.source,
+                        format!("{root}{}", s.path),
+                    )
+                }),
+        );
+        let docs = docs
+            .into_par_iter()
+            .map(|(kind, source, url)| Doc {
+                source,
+                kind,
+                url,
+                body: body::walk(source),
+            })
+            .collect();
+        let scans = outputs
+            .0
+            .par_iter()
+            .filter_map(|(path, output)| match output {
+                Output::Bytes(bytes) if path.ends_with(".html") => {
+                    Some((path.as_str(), html::scan(&String::from_utf8_lossy(bytes))))
+                }
+                _ => None,
+            })
+            .collect();
+        Ctx {
+            site,
+            outputs,
+            sources,
+            settings: &site.config.check,
+            now,
+            docs,
+            scans,
+        }
+    }
+
+    /// Whether page `id` is a post: dated, or in a date-sorted section other than the home one.
+    pub(crate) fn is_post(&self, id: PageId) -> bool {
+        let page = &self.site.pages[id.0];
+        let section = self.site.page_section[id.0];
+        page.date.is_some()
+            || (section.0 != 0
+                && self.site.sections[section.0].sort_by == crate::front_matter::SortBy::Date)
+    }
+
+    /// The pages that are posts, with their docs.
+    pub(crate) fn posts(&self) -> impl Iterator<Item = (PageId, &Doc<'a>)> {
+        self.docs.iter().filter_map(|doc| match doc.kind {
+            DocKind::Page(id) if self.is_post(id) => Some((id, doc)),
+            _ => None,
+        })
+    }
+}
+
+/// The findings of a run, collected by the rules.
+#[derive(Debug, Default)]
+pub(crate) struct Findings(pub(crate) Vec<Finding>);
+
+impl Findings {
+    /// A finding of `rule` at byte `offset` of `source`.
+    pub(crate) fn at(
+        &mut self,
+        rule: Rule,
+        source: &SourceText,
+        offset: usize,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.push(
+            rule,
+            Diagnostic::error(message)
+                .at(&source.file, &source.text, offset)
+                .with_hint(hint),
+        );
+    }
+
+    /// A finding of `rule` at the front matter line setting `key` (or the first line).
+    pub(crate) fn at_key(
+        &mut self,
+        rule: Rule,
+        source: &SourceText,
+        key: &str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.at(rule, source, key_offset(source, key), message, hint);
+    }
+
+    /// A finding of `rule` about something with no source line, such as a generated page
+    /// (named by its address) or a whole file.
+    pub(crate) fn in_file(
+        &mut self,
+        rule: Rule,
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.push(
+            rule,
+            Diagnostic::error(message).in_file(path).with_hint(hint),
+        );
+    }
+
+    /// Adds a diagnostic made elsewhere, giving it the rule's severity.
+    pub(crate) fn push(&mut self, rule: Rule, mut diagnostic: Diagnostic) {
+        diagnostic.severity = rule.severity();
+        self.0.push(Finding {
+            rule: Some(rule),
+            diagnostic,
+        });
+    }
+}
+
+/// The byte offset of the front matter line that sets `key` in `source`, or 0.
+pub(crate) fn key_offset(source: &SourceText, key: &str) -> usize {
+    key_line(source, key).unwrap_or(0)
+}
+
+/// The byte offset of the front matter line that sets `key` in `source`, if there is one.
+pub(crate) fn key_line(source: &SourceText, key: &str) -> Option<usize> {
+    let front = source.text.get(..source.body_offset).unwrap_or_default();
+    crate::toml_errors::find_key_line(front, key, '=')
+        .or_else(|| crate::toml_errors::find_key_line(front, key, ':'))
+}
+
+/// "1 word" / "2 words".
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
