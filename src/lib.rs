@@ -229,14 +229,21 @@ pub fn assemble_parsed(
 /// The markdown stage: renders every page and section body in parallel, then checks that every
 /// `@/page.md#anchor` link points at a heading that exists.
 pub fn render_markdown(site: Site) -> Result<Site, Diagnostics> {
-    render_markdown_cached(site, &mut markdown::Cache::default())
+    render_markdown_with(site, None)
 }
 
 /// The markdown stage, reusing renderings from `cache` for files that did not change, and
 /// leaving this build's renderings in it.
 pub fn render_markdown_cached(
-    mut site: Site,
+    site: Site,
     cache: &mut markdown::Cache,
+) -> Result<Site, Diagnostics> {
+    render_markdown_with(site, Some(cache))
+}
+
+fn render_markdown_with(
+    mut site: Site,
+    mut cache: Option<&mut markdown::Cache>,
 ) -> Result<Site, Diagnostics> {
     let resolver = LinkIndex::new(&site);
     let sources: Vec<&content::SourceText> = site
@@ -249,11 +256,14 @@ pub fn render_markdown_cached(
         .par_iter()
         .map(|source| {
             cache
-                .get(source, &resolver)
+                .as_deref()
+                .and_then(|cache| cache.get(source, &resolver))
                 .unwrap_or_else(|| markdown::render(source, &resolver))
         })
         .collect();
-    cache.replace(sources.iter().copied().zip(&results));
+    if let Some(cache) = cache.as_deref_mut() {
+        cache.replace(sources.iter().copied().zip(&results));
+    }
     let page_count = site.pages.len();
     let mut diagnostics = Diagnostics::default();
     let mut ids: HashMap<&str, &[String]> = HashMap::new();

@@ -385,10 +385,14 @@ fn remove_stale(outputs: &Outputs, dir: &Path) -> Result<usize> {
         .chain([MARKER])
         .collect();
     let is_kept = |path: &Path| {
-        path.strip_prefix(dir)
-            .ok()
-            .and_then(Path::to_str)
-            .is_some_and(|rel| keep.contains(rel.replace('\\', "/").as_str()))
+        let Some(rel) = path.strip_prefix(dir).ok().and_then(Path::to_str) else {
+            return false;
+        };
+        if std::path::MAIN_SEPARATOR == '/' {
+            keep.contains(rel)
+        } else {
+            keep.contains(rel.replace(std::path::MAIN_SEPARATOR, "/").as_str())
+        }
     };
     let mut removed = 0;
     let mut folders = Vec::new();

@@ -17,6 +17,18 @@ use crate::site::{AssetSource, LATEST_POSTS, Site, alias_output, author_path};
 use crate::templates::Templates;
 use crate::values::{AuthorRef, LinkRef, PageValue, Summary, Values, absolute, site_url};
 
+/// How many posts each list page of a tag shows.
+pub const TAG_PAGE_SIZE: usize = 10;
+
+/// The address of list page `number` of a tag, relative to the site root.
+pub fn tag_pager_path(slug: &str, number: usize) -> String {
+    if number <= 1 {
+        format!("tags/{slug}/")
+    } else {
+        format!("tags/{slug}/page/{number}/")
+    }
+}
+
 /// How many posts a feed holds.
 const FEED_ENTRIES: usize = 20;
 
@@ -65,7 +77,10 @@ pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics
     jobs.extend((0..site.pages.len()).map(|i| Job::Page(PageId(i))));
     if !site.tags.is_empty() {
         jobs.push(Job::Tags);
-        jobs.extend((0..site.tags.len()).map(Job::Tag));
+        for (i, tag) in site.tags.iter().enumerate() {
+            let pages = tag.pages.len().div_ceil(TAG_PAGE_SIZE).max(1);
+            jobs.extend((1..=pages).map(|number| Job::Tag(i, number)));
+        }
         jobs.extend((0..site.tags.len()).map(Job::TagFeed));
     }
     jobs.extend(site.author_pages.keys().cloned().map(Job::Author));
@@ -133,7 +148,7 @@ enum Job {
     Section(SectionId, usize),
     Page(PageId),
     Tags,
-    Tag(usize),
+    Tag(usize, usize),
     TagFeed(usize),
     Author(String),
     NotFound,
@@ -203,20 +218,27 @@ impl Renderer<'_> {
                 context.insert_value("tags", Value::from(self.values.tags.as_slice()));
                 self.render("taxonomy.html", &context, "tags/index.html", None)
             }
-            Job::Tag(i) => {
+            Job::Tag(i, number) => {
                 let tag = &site.tags[*i];
-                let path = format!("tags/{}/", tag.slug);
+                let first = format!("tags/{}/", tag.slug);
+                let path = tag_pager_path(&tag.slug, *number);
                 let meta = self.meta(
                     &path,
                     &format!("Articles about {} from {}.", tag.name, config.title),
                     "",
                     &tag.name,
                     "CollectionPage",
-                    &[("Topics", "tags/".to_owned()), (&tag.name, path.clone())],
+                    &[("Topics", "tags/".to_owned()), (&tag.name, first)],
                 );
+                let chunks: Vec<&[PageId]> = tag.pages.chunks(TAG_PAGE_SIZE).collect();
+                let chunk = chunks.get(number - 1).copied().unwrap_or_default();
+                let paginator = self.paginator(chunk, *number, chunks.len().max(1), |n| {
+                    format!("{}{}", config.root, tag_pager_path(&tag.slug, n))
+                });
                 let mut context = self.context(&path, meta);
                 context.insert_value("tag", self.values.tags[*i].clone());
-                context.insert_value("pages", self.values.summaries(&tag.pages));
+                context.insert_value("pages", paginator.pages.clone());
+                context.insert("paginator", &paginator);
                 self.render("term.html", &context, &format!("{path}index.html"), None)
             }
             Job::TagFeed(i) => {
@@ -277,23 +299,7 @@ impl Renderer<'_> {
         let chunks = site.paginate(id);
         let path = site.pager_path(id, number);
         let url = |n: usize| format!("{}{}", site.config.root, site.pager_path(id, n));
-        let paginator = Paginator {
-            pages: self.values.summaries(chunks[number - 1]),
-            current: number,
-            total: chunks.len(),
-            previous_url: (number > 1).then(|| url(number - 1)),
-            next_url: (number < chunks.len()).then(|| url(number + 1)),
-            first_url: url(1),
-            last_url: url(chunks.len()),
-            pagers: pager_window(number, chunks.len())
-                .map(|(n, gap)| Pager {
-                    number: n,
-                    url: url(n),
-                    current: n == number,
-                    gap,
-                })
-                .collect(),
-        };
+        let paginator = self.paginator(chunks[number - 1], number, chunks.len(), url);
         let title = if number > 1 {
             format!("{} – page {number}", section.title)
         } else {
@@ -383,6 +389,33 @@ impl Renderer<'_> {
             &format!("{}index.html", page.path),
             Some(&page.source.file),
         )
+    }
+
+    /// List page `number` of `total`, showing `ids`; `url` gives the address of list page n.
+    fn paginator(
+        &self,
+        ids: &[PageId],
+        number: usize,
+        total: usize,
+        url: impl Fn(usize) -> String,
+    ) -> Paginator {
+        Paginator {
+            pages: self.values.summaries(ids),
+            current: number,
+            total,
+            previous_url: (number > 1).then(|| url(number - 1)),
+            next_url: (number < total).then(|| url(number + 1)),
+            first_url: url(1),
+            last_url: url(total),
+            pagers: pager_window(number, total)
+                .map(|(n, gap)| Pager {
+                    number: n,
+                    url: url(n),
+                    current: n == number,
+                    gap,
+                })
+                .collect(),
+        }
     }
 
     /// Adds a post's BlogPosting, its author and its reviewer to its structured data.

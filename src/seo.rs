@@ -43,16 +43,20 @@ pub fn json_ld(graph: Vec<Value>) -> String {
 /// cannot close a `<script>` element or start an HTML comment.
 fn script_safe(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let mut rest = json;
+    while let Some(i) = rest.find(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+        out.push_str(&rest[..i]);
+        let c = rest[i..].chars().next().unwrap_or('<');
+        out.push_str(match c {
+            '<' => "\\u003c",
+            '>' => "\\u003e",
+            '&' => "\\u0026",
+            '\u{2028}' => "\\u2028",
+            _ => "\\u2029",
+        });
+        rest = &rest[i + c.len_utf8()..];
     }
+    out.push_str(rest);
     out
 }
 

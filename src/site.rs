@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 
 use crate::config::{Config, MenuItem};
 use crate::content::{Page, PageId, Parsed, Section, SectionId};
@@ -307,8 +308,15 @@ impl Site {
         if !self.tags.is_empty() {
             claims.push(("tags/index.html".into(), generated()));
             for tag in &self.tags {
-                for file in ["index.html", "atom.xml"] {
-                    claims.push((format!("tags/{}/{file}", tag.slug), generated()));
+                claims.push((format!("tags/{}/atom.xml", tag.slug), generated()));
+                let pages = tag
+                    .pages
+                    .len()
+                    .div_ceil(crate::render::TAG_PAGE_SIZE)
+                    .max(1);
+                for number in 1..=pages {
+                    let path = crate::render::tag_pager_path(&tag.slug, number);
+                    claims.push((format!("{path}index.html"), generated()));
                 }
             }
         }
@@ -628,41 +636,45 @@ fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
             page_tags[id.0].push(t);
         }
     }
-    let mut shared = vec![0u32; pages.len()];
     let keys: Vec<Option<Timestamp>> = pages.iter().map(|p| p.date.map(|d| d.sort_key())).collect();
     (0..pages.len())
-        .map(|i| {
-            if pages[i].date.is_none() {
-                return Vec::new();
-            }
-            let mut touched = Vec::new();
-            for &t in &page_tags[i] {
-                for id in &tags[t].pages {
-                    if id.0 != i && pages[id.0].date.is_some() {
-                        if shared[id.0] == 0 {
-                            touched.push(*id);
+        .into_par_iter()
+        .map_init(
+            // Per thread: how many tags each candidate shares with the current page.
+            || vec![0u32; pages.len()],
+            |shared, i| {
+                if keys[i].is_none() {
+                    return Vec::new();
+                }
+                let mut touched = Vec::new();
+                for &t in &page_tags[i] {
+                    for id in &tags[t].pages {
+                        if id.0 != i && keys[id.0].is_some() {
+                            if shared[id.0] == 0 {
+                                touched.push(*id);
+                            }
+                            shared[id.0] += 1;
                         }
-                        shared[id.0] += 1;
                     }
                 }
-            }
-            // The best few by (shared tags, date), without sorting every candidate.
-            let mut best: Vec<((u32, Option<Timestamp>), PageId)> =
-                Vec::with_capacity(RELATED_POSTS + 1);
-            for id in &touched {
-                let rank = (shared[id.0], keys[id.0]);
-                if best.len() == RELATED_POSTS && best[RELATED_POSTS - 1].0 >= rank {
-                    continue;
+                // The best few by (shared tags, date), without sorting every candidate.
+                let mut best: Vec<((u32, Option<Timestamp>), PageId)> =
+                    Vec::with_capacity(RELATED_POSTS + 1);
+                for id in &touched {
+                    let rank = (shared[id.0], keys[id.0]);
+                    if best.len() == RELATED_POSTS && best[RELATED_POSTS - 1].0 >= rank {
+                        continue;
+                    }
+                    let at = best.partition_point(|(r, _)| *r >= rank);
+                    best.insert(at, (rank, *id));
+                    best.truncate(RELATED_POSTS);
                 }
-                let at = best.partition_point(|(r, _)| *r >= rank);
-                best.insert(at, (rank, *id));
-                best.truncate(RELATED_POSTS);
-            }
-            for id in &touched {
-                shared[id.0] = 0;
-            }
-            best.into_iter().map(|(_, id)| id).collect()
-        })
+                for id in &touched {
+                    shared[id.0] = 0;
+                }
+                best.into_iter().map(|(_, id)| id).collect()
+            },
+        )
         .collect()
 }
 

@@ -371,3 +371,30 @@ fn a_template_error_names_the_template_and_the_page() {
     );
     assert!(run.stderr.contains("content/about.md"), "{}", run.stderr);
 }
+
+/// Tag pages show ten posts each and paginate like sections: /tags/x/, /tags/x/page/2/.
+#[test]
+fn tag_pages_are_paginated_by_ten() {
+    let mut site = Site::new();
+    for i in 1..=12 {
+        site = site.file(
+            &format!("content/blog/p{i:02}.md"),
+            format!("+++\ntitle = \"Post {i:02}\"\ndate = 2025-01-{i:02}\ntags = [\"Neck\"]\n+++\nText.\n"),
+        );
+    }
+    let run = site.build().success();
+    let first = run.read("tags/neck/index.html");
+    let second = run.read("tags/neck/page/2/index.html");
+    // Newest first: posts 12..3 on the first page, 2 and 1 on the second.
+    assert!(
+        first.contains("Post 12") && first.contains("Post 03"),
+        "{first}"
+    );
+    assert!(!first.contains("Post 02"), "{first}");
+    assert!(
+        second.contains("Post 02") && second.contains("Post 01"),
+        "{second}"
+    );
+    assert!(first.contains("/tags/neck/page/2/"), "no link to page 2");
+    assert!(!run.exists("tags/neck/page/3/index.html"));
+}
