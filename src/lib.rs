@@ -243,7 +243,7 @@ pub fn render_markdown_cached(
 
 fn render_markdown_with(
     mut site: Site,
-    mut cache: Option<&mut markdown::Cache>,
+    cache: Option<&mut markdown::Cache>,
 ) -> Result<Site, Diagnostics> {
     let resolver = LinkIndex::new(&site);
     let sources: Vec<&content::SourceText> = site
@@ -261,7 +261,7 @@ fn render_markdown_with(
                 .unwrap_or_else(|| markdown::render(source, &resolver))
         })
         .collect();
-    if let Some(cache) = cache.as_deref_mut() {
+    if let Some(cache) = cache {
         cache.replace(sources.iter().copied().zip(&results));
     }
     let page_count = site.pages.len();

@@ -5,7 +5,7 @@
 //! times stay, so deploys by rsync are fast), and files the build no longer produces are removed.
 //! It refuses output folders where removing stale files would destroy someone's work.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
@@ -190,13 +190,18 @@ fn write_locked(outputs: &Outputs, dir: &Path) -> Result<WriteReport> {
         }
         return Err(err);
     }
-    for (i, staged) in ready.iter().enumerate() {
-        if let Err(err) = fs::rename(&staged.temp, &staged.target) {
-            for rest in &ready[i..] {
-                let _ = fs::remove_file(&rest.temp);
-            }
-            return Err(Error::io("failed to write", &staged.target, err));
-        }
+    // Renames cannot fail for lack of space; done in parallel, like the writes.
+    let renamed: Vec<Result<()>> = ready
+        .par_iter()
+        .map(|staged| {
+            fs::rename(&staged.temp, &staged.target).map_err(|err| {
+                let _ = fs::remove_file(&staged.temp);
+                Error::io("failed to write", &staged.target, err)
+            })
+        })
+        .collect();
+    if let Some(err) = renamed.into_iter().find_map(Result::err) {
+        return Err(err);
     }
     report.written = ready.len();
     if let Some(staged) = stage(&dir.join(MARKER), &Output::Embedded(MARKER_TEXT.as_bytes()))? {
@@ -274,17 +279,30 @@ fn make_folders(outputs: &Outputs, dir: &Path) -> Result<()> {
             parent = folder.parent();
         }
     }
-    // Sorted paths put each folder before the folders inside it.
+    // Level by level, so each folder's parent exists; each level in parallel.
+    let mut by_depth: BTreeMap<usize, Vec<&Path>> = BTreeMap::new();
     for folder in folders {
-        let path = dir.join(folder);
-        match fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_dir() => continue,
-            Ok(_) => fs::remove_file(&path).map_err(|e| Error::io("failed to remove", &path, e))?,
-            Err(_) => {}
-        }
-        fs::create_dir(&path).map_err(|e| Error::io("failed to create the folder", &path, e))?;
+        by_depth
+            .entry(folder.components().count())
+            .or_default()
+            .push(folder);
+    }
+    for level in by_depth.values() {
+        level
+            .par_iter()
+            .map(|folder| make_folder(&dir.join(folder)))
+            .collect::<Result<Vec<()>>>()?;
     }
     Ok(())
+}
+
+fn make_folder(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(_) => fs::remove_file(path).map_err(|e| Error::io("failed to remove", path, e))?,
+        Err(_) => {}
+    }
+    fs::create_dir(path).map_err(|e| Error::io("failed to create the folder", path, e))
 }
 
 fn is_safe_relative(rel: &str) -> bool {

@@ -10,6 +10,23 @@
 //! - [`respond`]: answers HTTP requests from the current snapshot, and nothing but it;
 //! - [`live`]: the event stream, the injected script and the error overlay.
 
+/// Prints a line on standard error. A closed terminal is no reason to stop serving, so write
+/// errors are ignored (`eprintln!` would panic).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Like [`note!`], without the line ending.
+macro_rules! note_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod live;
 mod respond;
 mod watcher;
@@ -166,21 +183,22 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
         .map_err(ServeError::Failed)?;
     let watching = watcher::spawn(session, &root, publish);
     if let Err(err) = &watching {
-        eprintln!(
+        note!(
             "warning: cannot watch the site for changes ({err}): restart knead serve to see them"
         );
     }
 
-    println!("Serving at {url}");
+    // The first line on standard output, for scripts and tests: the address, once it works.
+    let _ = writeln!(std::io::stdout(), "Serving at {url}");
     let _ = std::io::stdout().flush();
     if !options.bind.is_loopback() {
         warn_public(address);
     }
     if watching.is_ok() {
-        eprintln!("Watching content/, templates/, static/ and site.toml. Press Ctrl-C to stop.");
+        note!("Watching content/, templates/, static/ and site.toml. Press Ctrl-C to stop.");
     }
     if options.open && !open_in_browser(&url) {
-        eprintln!("Open {url} in your browser.");
+        note!("Open {url} in your browser.");
     }
 
     let server = Arc::new(Server {
@@ -197,7 +215,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
         .map_err(ServeError::Failed)?;
     // Event streams never end by themselves: do not wait for them.
     runtime.shutdown_timeout(Duration::from_millis(200));
-    eprintln!("Stopped.");
+    note!("Stopped.");
     Ok(())
 }
 
@@ -242,7 +260,7 @@ fn preview_url(address: SocketAddr) -> String {
 /// Warns that the preview, drafts included, can be seen from other devices, and says at which
 /// addresses.
 fn warn_public(address: SocketAddr) {
-    eprintln!(
+    note!(
         "warning: listening on {}: anyone on your network can see this preview, drafts included",
         address.ip()
     );
@@ -258,14 +276,15 @@ fn warn_public(address: SocketAddr) {
         vec![format!("http://{address}/")]
     };
     if !others.is_empty() {
-        eprintln!(
+        note!(
             "On a phone or another computer of this network, open {}",
             others.join(" or ")
         );
     }
 }
 
-/// Opens `url` with the platform's opener; false when there is none.
+/// Opens `url` with the platform's opener; false when there is none. When the opener runs but
+/// fails (no browser), says which address to open.
 fn open_in_browser(url: &str) -> bool {
     let mut command = if cfg!(target_os = "macos") {
         std::process::Command::new("open")
@@ -283,8 +302,12 @@ fn open_in_browser(url: &str) -> bool {
         .stderr(std::process::Stdio::null());
     match command.spawn() {
         Ok(mut child) => {
-            // Reap the opener when it exits; its outcome does not matter.
-            std::thread::spawn(move || child.wait());
+            let url = url.to_owned();
+            std::thread::spawn(move || {
+                if child.wait().is_ok_and(|status| !status.success()) {
+                    note!("Open {url} in your browser.");
+                }
+            });
             true
         }
         Err(_) => false,

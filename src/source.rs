@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::config::CONFIG_FILE;
-use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::error::{Diagnostic, Diagnostics, Error, Result, invalid_utf8_at};
 
 /// Everything a build reads, before anything is parsed.
 #[derive(Debug, Clone, Default)]
@@ -56,13 +56,22 @@ pub struct FileRef {
 pub fn read(root: &Path) -> Result<Sources> {
     let config_path = root.join(CONFIG_FILE);
     let config_text = match fs::read(&config_path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|err| {
+            let at = invalid_utf8_at(err.as_bytes(), err.utf8_error().valid_up_to());
             site_error(
-                Diagnostic::error("site.toml is not UTF-8 text")
-                    .in_file(CONFIG_FILE)
-                    .with_hint("save it as UTF-8 in your editor"),
+                Diagnostic::error(format!(
+                    "site.toml is not UTF-8 text ({at} is not a character in UTF-8)"
+                ))
+                .in_file(CONFIG_FILE)
+                .with_hint("save it as UTF-8 in your editor"),
             )
         })?,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !root.is_dir() => {
+            return Err(site_error(
+                Diagnostic::error(format!("the folder `{}` does not exist", root.display()))
+                    .with_hint("check the path given to --root, or run knead in the site's folder"),
+            ));
+        }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             return Err(site_error(
                 Diagnostic::error(format!(
@@ -110,10 +119,13 @@ pub fn read(root: &Path) -> Result<Sources> {
         match fs::read(&file.path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => sources.templates.push((file.rel, text)),
-                Err(_) => sources.diagnostics.push(
-                    Diagnostic::error("this template is not UTF-8 text")
-                        .in_file(Path::new("templates").join(&file.rel))
-                        .with_hint("save it as UTF-8 in your editor"),
+                Err(err) => sources.diagnostics.push(
+                    Diagnostic::error(format!(
+                        "this template is not UTF-8 text ({} is not a character in UTF-8)",
+                        invalid_utf8_at(err.as_bytes(), err.utf8_error().valid_up_to())
+                    ))
+                    .in_file(Path::new("templates").join(&file.rel))
+                    .with_hint("save it as UTF-8 in your editor"),
                 ),
             },
             Err(err) => sources
@@ -185,6 +197,13 @@ fn walk(
             continue;
         };
         match rel.to_str() {
+            // Where `\` is not the separator, it is part of a name: read as one, `..\..\x` would
+            // become a path out of the output folder.
+            Some(rel) if !cfg!(windows) && rel.contains('\\') => diagnostics.push(
+                Diagnostic::error("this file name contains `\\`, which Windows and web addresses read as a folder separator")
+                    .in_file(shown_path(entry.path(), root))
+                    .with_hint("rename the file using letters, digits and hyphens"),
+            ),
             Some(rel) => files.push(FileRef {
                 rel: rel.replace('\\', "/"),
                 size: image_size(entry.path()),
@@ -271,6 +290,8 @@ fn is_ignored(name: &std::ffi::OsStr, in_static: bool) -> bool {
         || hidden
         || name.ends_with('~')
         || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name == "4913"
         || name.starts_with("#")
         || name == "Thumbs.db"
 }

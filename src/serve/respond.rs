@@ -218,7 +218,7 @@ async fn body_of(server: &Server, output: &Output) -> Option<Bytes> {
                 // A file removed since the build is simply not found.
                 let canonical = path.canonicalize().ok()?;
                 if !canonical.starts_with(&root) {
-                    eprintln!(
+                    note!(
                         "warning: not serving `{}`: it leads outside the site",
                         path.display()
                     );

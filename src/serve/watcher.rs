@@ -25,7 +25,7 @@ use crate::session::{Rebuilt, Session};
 /// The folders of a site whose changes are watched, besides `site.toml`.
 const WATCHED_DIRS: [&str; 3] = ["content", "templates", "static"];
 /// How long the files must stay still before a rebuild starts.
-const QUIET: Duration = Duration::from_millis(60);
+const QUIET: Duration = Duration::from_millis(50);
 /// The longest a rebuild waits for the files to stay still, so a file written continuously
 /// still shows up.
 const MAX_WAIT: Duration = Duration::from_millis(500);
@@ -43,7 +43,7 @@ pub(super) fn first_build(session: &mut Session) -> Snapshot {
         Ok(rebuilt) => {
             print_warnings(&rebuilt.warnings);
             let pages = rebuilt.outputs.page_count();
-            eprintln!(
+            note!(
                 "Built {pages} {} in {} ms (drafts and future posts included)",
                 plural(pages, "page", "pages"),
                 rebuilt.elapsed.as_millis()
@@ -129,7 +129,7 @@ impl Rebuilder {
                     print_warnings(&rebuilt.warnings);
                     self.last_warnings = rebuilt.warnings.clone();
                 }
-                eprintln!("{}", rebuilt_line(&rebuilt, previous.error.is_some()));
+                note!("{}", rebuilt_line(&rebuilt, previous.error.is_some()));
                 after_success(&previous, rebuilt.outputs, &rebuilt.changed)
             }
             Err(error) => {
@@ -342,13 +342,13 @@ fn rebuilt_line(rebuilt: &Rebuilt, fixed: bool) -> String {
 
 fn print_warnings(warnings: &Diagnostics) {
     for warning in &warnings.0 {
-        eprint!("{warning}");
+        note_raw!("{warning}");
     }
 }
 
 fn print_errors(diagnostics: &Diagnostics, has_site: bool) {
     for diagnostic in &diagnostics.0 {
-        eprint!("{diagnostic}");
+        note_raw!("{diagnostic}");
     }
     let count = diagnostics.error_count().max(1);
     let outcome = if has_site {
@@ -356,7 +356,7 @@ fn print_errors(diagnostics: &Diagnostics, has_site: bool) {
     } else {
         "the browser shows the errors until they are fixed"
     };
-    eprintln!(
+    note!(
         "error: {count} {}: {outcome}",
         plural(count, "error", "errors")
     );
