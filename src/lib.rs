@@ -310,12 +310,12 @@ fn render_markdown_with(
 }
 
 /// Source path → address, for `@/` links.
-struct LinkIndex {
+pub(crate) struct LinkIndex {
     urls: HashMap<String, String>,
 }
 
 impl LinkIndex {
-    fn new(site: &Site) -> Self {
+    pub(crate) fn new(site: &Site) -> Self {
         let root = &site.config.root;
         let mut urls = HashMap::new();
         for page in &site.pages {

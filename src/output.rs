@@ -451,7 +451,7 @@ mod tests {
     }
 
     fn bytes(text: &str) -> Output {
-        Output::Bytes(text.as_bytes().to_vec())
+        Output::Bytes(text.as_bytes().into())
     }
 
     fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -39,8 +40,9 @@ pub struct Outputs(pub BTreeMap<String, Output>);
 /// The content of one output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    /// Rendered bytes.
-    Bytes(Vec<u8>),
+    /// Rendered bytes, shared: a rebuild that changes one page copies the others' pointers,
+    /// not their bytes.
+    Bytes(Arc<[u8]>),
     /// A file of the built-in theme.
     Embedded(&'static [u8]),
     /// A file copied from disk.
@@ -59,7 +61,31 @@ impl Outputs {
 
 /// Renders every output of the site.
 pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics> {
+    render_keeping_values(site, templates).map(|(outputs, _)| outputs)
+}
+
+/// Renders every output, and returns the shared template values too, for a session that
+/// re-renders single pages later.
+pub(crate) fn render_keeping_values(
+    site: &Site,
+    templates: &Templates,
+) -> Result<(Outputs, Values), Diagnostics> {
     let values = Values::new(site);
+    let rendered = render_jobs(site, templates, &values, &all_jobs(site))?;
+    let mut outputs = Outputs::default();
+    for asset in &site.assets {
+        let output = match &asset.source {
+            AssetSource::Embedded(bytes) => Output::Embedded(bytes),
+            AssetSource::File { path, .. } => Output::File(path.clone()),
+        };
+        outputs.0.insert(asset.output.clone(), output);
+    }
+    outputs.0.extend(rendered);
+    Ok((outputs, values))
+}
+
+/// Every rendered output of the site, as jobs.
+fn all_jobs(site: &Site) -> Vec<Job> {
     let mut jobs = vec![
         Job::Home,
         Job::NotFound,
@@ -91,10 +117,35 @@ pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics
             }
         }
     }
+    jobs
+}
+
+/// The outputs that show a page's body, not just its summary: the page itself and the feeds
+/// that carry its full content.
+pub(crate) fn body_jobs(site: &Site, id: PageId) -> Vec<Job> {
+    let mut jobs = vec![Job::Page(id)];
+    if site.dated.iter().take(FEED_ENTRIES).any(|&d| d == id) {
+        jobs.push(Job::Atom);
+    }
+    for (t, tag) in site.tags.iter().enumerate() {
+        if tag.pages.iter().take(FEED_ENTRIES).any(|&d| d == id) {
+            jobs.push(Job::TagFeed(t));
+        }
+    }
+    jobs
+}
+
+/// Renders some outputs, in parallel.
+pub(crate) fn render_jobs(
+    site: &Site,
+    templates: &Templates,
+    values: &Values,
+    jobs: &[Job],
+) -> Result<Vec<(String, Output)>, Diagnostics> {
     let renderer = Renderer {
         site,
         templates,
-        values: &values,
+        values,
         website: seo::website(&site.config),
         clinic: seo::clinic(
             &site.config,
@@ -103,21 +154,11 @@ pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics
     };
     let results: Vec<Result<(String, Vec<u8>), Diagnostic>> =
         jobs.par_iter().map(|job| renderer.job(job)).collect();
-
-    let mut outputs = Outputs::default();
+    let mut rendered = Vec::with_capacity(results.len());
     let mut diagnostics = Diagnostics::default();
-    for asset in &site.assets {
-        let output = match &asset.source {
-            AssetSource::Embedded(bytes) => Output::Embedded(bytes),
-            AssetSource::File { path, .. } => Output::File(path.clone()),
-        };
-        outputs.0.insert(asset.output.clone(), output);
-    }
     for result in results {
         match result {
-            Ok((path, bytes)) => {
-                outputs.0.insert(path, Output::Bytes(bytes));
-            }
+            Ok((path, bytes)) => rendered.push((path, Output::Bytes(bytes.into()))),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
@@ -126,7 +167,7 @@ pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics
         diagnostics.0.dedup();
         return Err(diagnostics);
     }
-    Ok(outputs)
+    Ok(rendered)
 }
 
 /// An absolute address for an image written in site.toml (`/clinic.jpg` or a full address).
@@ -143,7 +184,8 @@ fn non_empty(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-enum Job {
+/// One output to render.
+pub(crate) enum Job {
     Home,
     Section(SectionId, usize),
     Page(PageId),
@@ -344,6 +386,7 @@ impl Renderer<'_> {
         let value = PageValue {
             summary: self.values.summary(site, id),
             content: &rendered.html,
+            word_count: rendered.words,
             toc: &rendered.toc,
             slug: &page.slug,
             path: &page.content_path,
@@ -447,7 +490,7 @@ impl Renderer<'_> {
                 reviewer_url: page.reviewed_by.as_ref().map(|a| a.permalink.clone()),
                 last_reviewed: non_empty(page.last_reviewed.clone()),
                 keywords: summary.tag_names(),
-                word_count: summary.word_count,
+                word_count: page.word_count,
             };
             meta.graph.push(seo::blog_posting(config, &post));
         }

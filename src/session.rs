@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 use crate::content::{self, Parsed};
 use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::render::{Output, Outputs};
+use crate::site::Site;
 use crate::source::{self, Sources};
+use crate::templates::Templates;
+use crate::values::Values;
 use crate::{BuildOptions, markdown};
 
 /// What a successful rebuild produced.
@@ -38,6 +41,16 @@ pub struct Session {
     parse_cache: ParseCache,
     markdown_cache: markdown::Cache,
     last_good: Option<Arc<Outputs>>,
+    /// The last good build's site, templates and template values, for re-rendering one page
+    /// when only its text changed.
+    last: Option<LastBuild>,
+}
+
+struct LastBuild {
+    site: Site,
+    templates: Templates,
+    values: Values,
+    warnings: Diagnostics,
 }
 
 impl Session {
@@ -49,6 +62,7 @@ impl Session {
             parse_cache: ParseCache::new(),
             markdown_cache: markdown::Cache::default(),
             last_good: None,
+            last: None,
         }
     }
 
@@ -68,6 +82,13 @@ impl Session {
     pub fn rebuild(&mut self, changed: Option<&[PathBuf]>) -> Result<Rebuilt, Error> {
         let start = Instant::now();
         self.refresh_sources(changed)?;
+        if let Some(changed) = changed
+            && let Some(rebuilt) = self.rebuild_bodies(changed, start)
+        {
+            return Ok(rebuilt);
+        }
+        // Anything but a body edit: the whole pipeline, from memoised parse and Markdown.
+        self.last = None;
         let Some(sources) = &self.sources else {
             return Err(Error::Site(Diagnostics(vec![Diagnostic::error(
                 "the site could not be read",
@@ -80,14 +101,102 @@ impl Session {
                 Ok((site, templates, warnings))
             })
             .map_err(Error::Site)?;
-        let outputs = crate::render::render(&site, &templates).map_err(Error::Site)?;
+        let (outputs, values) =
+            crate::render::render_keeping_values(&site, &templates).map_err(Error::Site)?;
         let changed = changed_outputs(self.last_good.as_deref(), &outputs, changed);
         let outputs = Arc::new(outputs);
         self.last_good = Some(outputs.clone());
+        self.last = Some(LastBuild {
+            site,
+            templates,
+            values,
+            warnings: warnings.clone(),
+        });
         Ok(Rebuilt {
             outputs,
             changed,
             warnings,
+            elapsed: start.elapsed(),
+        })
+    }
+
+    /// The fast path for the commonest edit: the text of existing posts changed, but not their
+    /// front matter, summary, reading time or headings. Then no list, tag page, menu or other
+    /// page can show anything new: only those pages and the feeds that carry their full text
+    /// are rendered again. `None` when the edit is anything else (the caller rebuilds all).
+    fn rebuild_bodies(&mut self, changed: &[PathBuf], start: Instant) -> Option<Rebuilt> {
+        let last = self.last.as_mut()?;
+        let sources = self.sources.as_ref()?;
+        let root = self.options.root.canonicalize().ok()?;
+        let mut edits = Vec::new();
+        for path in changed {
+            let rel = content_rel(&root, path)?;
+            let file = sources.content.iter().find(|f| f.rel == rel)?;
+            let id = last.site.pages.iter().position(|p| p.content_path == rel)?;
+            let page = content::parse_one(file).ok()?.pages.into_iter().next()?;
+            let old = &last.site.pages[id].source;
+            let new = page.source;
+            if new.file != old.file || new.text[..new.body_offset] != old.text[..old.body_offset] {
+                return None;
+            }
+            edits.push((id, new));
+        }
+        let resolver = crate::LinkIndex::new(&last.site);
+        let mut rendered = Vec::new();
+        for (id, source) in &edits {
+            let (new, diagnostics) = markdown::render(source, &resolver);
+            let old = &last.site.rendered[*id];
+            let same_shape = diagnostics.is_empty()
+                && new.summary == old.summary
+                && new.summary_text == old.summary_text
+                && new.reading_time() == old.reading_time()
+                && new.ids == old.ids
+                && new.internal_links.iter().all(|link| {
+                    // An anchor must still exist on the page it points at.
+                    link.anchor.as_ref().is_none_or(|anchor| {
+                        let ids = if link.target == last.site.pages[*id].content_path {
+                            Some(&new.ids)
+                        } else {
+                            last.site
+                                .pages
+                                .iter()
+                                .position(|p| p.content_path == link.target)
+                                .map(|t| &last.site.rendered[t].ids)
+                        };
+                        ids.is_some_and(|ids| ids.contains(anchor))
+                    })
+                });
+            if !same_shape {
+                return None;
+            }
+            rendered.push(new);
+        }
+        let mut jobs = Vec::new();
+        for ((id, source), new) in edits.into_iter().zip(rendered) {
+            last.site.pages[id].source = source;
+            last.site.rendered[id] = new;
+            jobs.extend(crate::render::body_jobs(
+                &last.site,
+                crate::content::PageId(id),
+            ));
+        }
+        let outputs =
+            crate::render::render_jobs(&last.site, &last.templates, &last.values, &jobs).ok()?;
+        let mut all = self.last_good.as_deref()?.clone();
+        let mut changed_paths = Vec::new();
+        for (path, output) in outputs {
+            if all.0.get(&path) != Some(&output) {
+                changed_paths.push(path.clone());
+            }
+            all.0.insert(path, output);
+        }
+        changed_paths.sort();
+        let all = Arc::new(all);
+        self.last_good = Some(all.clone());
+        Some(Rebuilt {
+            outputs: all,
+            changed: changed_paths,
+            warnings: last.warnings.clone(),
             elapsed: start.elapsed(),
         })
     }
@@ -178,6 +287,20 @@ fn parse_cached(cache: &mut ParseCache, sources: &Sources) -> Result<Parsed, Dia
     Ok(all)
 }
 
+/// The path of a Markdown file under `content/`, relative to it, or `None` for anything else.
+fn content_rel(canonical_root: &Path, path: &Path) -> Option<String> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        canonical_root.join(path)
+    };
+    let parent = absolute.parent()?.canonicalize().ok()?;
+    let absolute = parent.join(absolute.file_name()?);
+    let rel = absolute.strip_prefix(canonical_root.join("content")).ok()?;
+    let rel = rel.to_str()?.replace('\\', "/");
+    (rel.ends_with(".md") && !is_hidden(&rel)).then_some(rel)
+}
+
 fn is_hidden(rel: &str) -> bool {
     rel.split('/').any(|part| part.starts_with('.'))
 }
@@ -247,4 +370,79 @@ fn changed_outputs(
     );
     changed.sort();
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "site.toml",
+            "title = \"T\"\nbase_url = \"https://x.example\"\n",
+        );
+        write("content/blog/_index.md", "+++\ntitle = \"Blog\"\n+++\n");
+        for (name, day) in [("a", "01"), ("b", "02")] {
+            write(
+                &format!("content/blog/{name}.md"),
+                &format!(
+                    "+++\ntitle = \"{name}\"\ndate = 2025-01-{day}\ntags = [\"Neck\"]\n+++\nFirst paragraph.\n\n## Part\n\nBody of {name}.\n"
+                ),
+            );
+        }
+        dir
+    }
+
+    fn page(rebuilt: &Rebuilt, path: &str) -> String {
+        match rebuilt.outputs.0.get(path) {
+            Some(Output::Bytes(bytes)) => String::from_utf8(bytes.to_vec()).unwrap(),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_body_edit_rerenders_only_the_page_and_its_feeds() {
+        let dir = site();
+        let mut session = Session::new(BuildOptions::new(dir.path()));
+        session.rebuild(None).unwrap();
+        let post = dir.path().join("content/blog/a.md");
+        let text = std::fs::read_to_string(&post).unwrap();
+        std::fs::write(&post, text.replace("Body of a.", "Body of a, edited.")).unwrap();
+        let rebuilt = session.rebuild(Some(std::slice::from_ref(&post))).unwrap();
+        assert!(page(&rebuilt, "blog/a/index.html").contains("Body of a, edited."));
+        assert!(page(&rebuilt, "atom.xml").contains("Body of a, edited."));
+        assert!(rebuilt.changed.contains(&"blog/a/index.html".to_owned()));
+        assert!(!rebuilt.changed.contains(&"blog/index.html".to_owned()));
+        // The same outputs a full build makes.
+        let full = Session::new(BuildOptions::new(dir.path()))
+            .rebuild(None)
+            .unwrap();
+        assert_eq!(*rebuilt.outputs, *full.outputs);
+    }
+
+    #[test]
+    fn a_summary_edit_updates_the_lists_too() {
+        let dir = site();
+        let mut session = Session::new(BuildOptions::new(dir.path()));
+        session.rebuild(None).unwrap();
+        let post = dir.path().join("content/blog/a.md");
+        let text = std::fs::read_to_string(&post).unwrap();
+        std::fs::write(
+            &post,
+            text.replace("First paragraph.", "A new first paragraph."),
+        )
+        .unwrap();
+        let rebuilt = session.rebuild(Some(std::slice::from_ref(&post))).unwrap();
+        assert!(page(&rebuilt, "blog/index.html").contains("A new first paragraph."));
+        let full = Session::new(BuildOptions::new(dir.path()))
+            .rebuild(None)
+            .unwrap();
+        assert_eq!(*rebuilt.outputs, *full.outputs);
+    }
 }

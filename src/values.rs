@@ -158,7 +158,6 @@ fn summary<'a>(site: &'a Site, id: PageId, page: &'a Page, tags: Vec<&'a TagRef>
         summary: &rendered.summary,
         summary_text: &rendered.summary_text,
         reading_time: rendered.reading_time(),
-        word_count: rendered.words,
         tags,
         author: page
             .author
@@ -372,7 +371,6 @@ pub(crate) struct Summary<'a> {
     pub(crate) summary: &'a str,
     pub(crate) summary_text: &'a str,
     pub(crate) reading_time: usize,
-    pub(crate) word_count: usize,
     tags: Vec<&'a TagRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) author: Option<AuthorRef<'a>>,
@@ -401,6 +399,7 @@ pub(crate) struct PageValue<'a> {
     #[serde(flatten)]
     pub(crate) summary: Summary<'a>,
     pub(crate) content: &'a str,
+    pub(crate) word_count: usize,
     pub(crate) toc: &'a [Heading],
     pub(crate) slug: &'a str,
     pub(crate) path: &'a str,

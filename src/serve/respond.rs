@@ -369,7 +369,9 @@ mod tests {
             "style.css",
             "404.html",
         ] {
-            outputs.0.insert(key.to_owned(), Output::Bytes(Vec::new()));
+            outputs
+                .0
+                .insert(key.to_owned(), Output::Bytes(Vec::new().into()));
         }
         outputs
     }

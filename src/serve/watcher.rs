@@ -25,7 +25,7 @@ use crate::session::{Rebuilt, Session};
 /// The folders of a site whose changes are watched, besides `site.toml`.
 const WATCHED_DIRS: [&str; 3] = ["content", "templates", "static"];
 /// How long the files must stay still before a rebuild starts.
-const QUIET: Duration = Duration::from_millis(50);
+const QUIET: Duration = Duration::from_millis(30);
 /// The longest a rebuild waits for the files to stay still, so a file written continuously
 /// still shows up.
 const MAX_WAIT: Duration = Duration::from_millis(500);
