@@ -331,7 +331,7 @@ fn stage(path: &Path, output: &Output) -> Result<Option<Staged>> {
         .unwrap_or_default();
     let temp = path.with_file_name(format!(".{name}.knead-tmp-{}", std::process::id()));
     let result = match output {
-        Output::Bytes(bytes) => fs::write(&temp, bytes),
+        Output::Bytes(bytes) => fs::write(&temp, bytes.as_slice()),
         Output::Embedded(bytes) => fs::write(&temp, bytes),
         Output::File(source) => fs::copy(source, &temp).map(|_| ()),
     };
@@ -451,7 +451,7 @@ mod tests {
     }
 
     fn bytes(text: &str) -> Output {
-        Output::Bytes(text.as_bytes().into())
+        Output::Bytes(std::sync::Arc::new(text.as_bytes().to_vec()))
     }
 
     fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -42,7 +42,7 @@ pub struct Outputs(pub BTreeMap<String, Output>);
 pub enum Output {
     /// Rendered bytes, shared: a rebuild that changes one page copies the others' pointers,
     /// not their bytes.
-    Bytes(Arc<[u8]>),
+    Bytes(Arc<Vec<u8>>),
     /// A file of the built-in theme.
     Embedded(&'static [u8]),
     /// A file copied from disk.
@@ -158,7 +158,7 @@ pub(crate) fn render_jobs(
     let mut diagnostics = Diagnostics::default();
     for result in results {
         match result {
-            Ok((path, bytes)) => rendered.push((path, Output::Bytes(bytes.into()))),
+            Ok((path, bytes)) => rendered.push((path, Output::Bytes(Arc::new(bytes)))),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }

@@ -371,7 +371,7 @@ mod tests {
         ] {
             outputs
                 .0
-                .insert(key.to_owned(), Output::Bytes(Vec::new().into()));
+                .insert(key.to_owned(), Output::Bytes(std::sync::Arc::new(Vec::new())));
         }
         outputs
     }
