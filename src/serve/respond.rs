@@ -369,9 +369,10 @@ mod tests {
             "style.css",
             "404.html",
         ] {
-            outputs
-                .0
-                .insert(key.to_owned(), Output::Bytes(std::sync::Arc::new(Vec::new())));
+            outputs.0.insert(
+                key.to_owned(),
+                Output::Bytes(std::sync::Arc::new(Vec::new())),
+            );
         }
         outputs
     }
