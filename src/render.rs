@@ -135,6 +135,41 @@ pub(crate) fn body_jobs(site: &Site, id: PageId) -> Vec<Job> {
     jobs
 }
 
+/// The outputs that show a page's summary (its title, summary, reading time, tags) besides
+/// its own: the list pages it is on, the home page, its author's page, the pages that list it
+/// as related, the feeds and the search index.
+pub(crate) fn summary_jobs(site: &Site, id: PageId) -> Vec<Job> {
+    let mut jobs = body_jobs(site, id);
+    jobs.push(Job::SearchIndex);
+    if site.dated.iter().take(LATEST_POSTS).any(|&d| d == id) {
+        jobs.push(Job::Home);
+    }
+    let section = site.page_section[id.0];
+    if section.0 != 0
+        && let Some(at) = site.section_pages[section.0].iter().position(|&p| p == id)
+    {
+        let per_page = site.sections[section.0].paginate_by;
+        let number = if per_page == 0 { 1 } else { at / per_page + 1 };
+        jobs.push(Job::Section(section, number));
+    }
+    for (t, tag) in site.tags.iter().enumerate() {
+        if let Some(at) = tag.pages.iter().position(|&p| p == id) {
+            jobs.push(Job::Tag(t, at / TAG_PAGE_SIZE + 1));
+        }
+    }
+    if let Some(author) = &site.pages[id.0].author
+        && site.author_pages.contains_key(author)
+    {
+        jobs.push(Job::Author(author.clone()));
+    }
+    for (other, related) in site.related.iter().enumerate() {
+        if related.contains(&id) {
+            jobs.push(Job::Page(PageId(other)));
+        }
+    }
+    jobs
+}
+
 /// Renders some outputs, in parallel.
 pub(crate) fn render_jobs(
     site: &Site,

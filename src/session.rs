@@ -121,9 +121,10 @@ impl Session {
     }
 
     /// The fast path for the commonest edit: the text of existing posts changed, but not their
-    /// front matter, summary, reading time or headings. Then no list, tag page, menu or other
-    /// page can show anything new: only those pages and the feeds that carry their full text
-    /// are rendered again. `None` when the edit is anything else (the caller rebuilds all).
+    /// front matter or headings. Then the site's shape (addresses, order, tags, menus) is the
+    /// same: only those pages, the feeds carrying their text and, when the summary or reading
+    /// time changed, the pages listing them are rendered again. `None` when the edit is
+    /// anything else (the caller rebuilds everything from memoised results).
     fn rebuild_bodies(&mut self, changed: &[PathBuf], start: Instant) -> Option<Rebuilt> {
         let last = self.last.as_mut()?;
         let sources = self.sources.as_ref()?;
@@ -147,9 +148,6 @@ impl Session {
             let (new, diagnostics) = markdown::render(source, &resolver);
             let old = &last.site.rendered[*id];
             let same_shape = diagnostics.is_empty()
-                && new.summary == old.summary
-                && new.summary_text == old.summary_text
-                && new.reading_time() == old.reading_time()
                 && new.ids == old.ids
                 && new.internal_links.iter().all(|link| {
                     // An anchor must still exist on the page it points at.
@@ -173,12 +171,19 @@ impl Session {
         }
         let mut jobs = Vec::new();
         for ((id, source), new) in edits.into_iter().zip(rendered) {
+            let old = &last.site.rendered[id];
+            let same_summary = new.summary == old.summary
+                && new.summary_text == old.summary_text
+                && new.reading_time() == old.reading_time();
             last.site.pages[id].source = source;
             last.site.rendered[id] = new;
-            jobs.extend(crate::render::body_jobs(
-                &last.site,
-                crate::content::PageId(id),
-            ));
+            let id = crate::content::PageId(id);
+            if same_summary {
+                jobs.extend(crate::render::body_jobs(&last.site, id));
+            } else {
+                last.values.refresh(&last.site, id);
+                jobs.extend(crate::render::summary_jobs(&last.site, id));
+            }
         }
         let outputs =
             crate::render::render_jobs(&last.site, &last.templates, &last.values, &jobs).ok()?;

@@ -130,6 +130,12 @@ impl Values {
         summary(site, id, &site.pages[id.0], tags)
     }
 
+    /// Builds a page's summary again, after its Markdown changed.
+    pub(crate) fn refresh(&mut self, site: &Site, id: PageId) {
+        let value = Value::from_serializable(&self.summary(site, id));
+        self.summaries[id.0] = value;
+    }
+
     /// The summaries of some pages, as one list value.
     pub(crate) fn summaries(&self, ids: &[PageId]) -> Value {
         let list: Vec<Value> = ids.iter().map(|id| self.summaries[id.0].clone()).collect();
