@@ -149,7 +149,7 @@ pub(crate) fn summary_jobs(site: &Site, id: PageId) -> Vec<Job> {
         && let Some(at) = site.section_pages[section.0].iter().position(|&p| p == id)
     {
         let per_page = site.sections[section.0].paginate_by;
-        let number = if per_page == 0 { 1 } else { at / per_page + 1 };
+        let number = at.checked_div(per_page).map_or(1, |n| n + 1);
         jobs.push(Job::Section(section, number));
     }
     for (t, tag) in site.tags.iter().enumerate() {
