@@ -250,6 +250,18 @@ impl Config {
         }
 
         for (id, author) in &raw.authors {
+            let slug = crate::slug::slugify(id);
+            if crate::slug::is_reserved(&slug) {
+                let diagnostic = Diagnostic::error(format!(
+                    "the author id `{id}` cannot be an address (`/authors/{slug}/`): Windows \
+                     reserves that name for a device, so the site could not be built or copied there"
+                ))
+                .with_hint("use a longer id, such as the author's first and last name");
+                diagnostics.push(match text.find(&format!("[authors.{id}]")) {
+                    Some(offset) => diagnostic.at(path, text, offset),
+                    None => diagnostic.in_file(path),
+                });
+            }
             if author.name.trim().is_empty() {
                 let diagnostic = Diagnostic::error(format!("author `{id}` has no `name`"))
                     .with_hint(format!("add `name = \"...\"` under `[authors.{id}]`"));

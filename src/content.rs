@@ -11,7 +11,7 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::front_matter::{
     self, PAGE_KEYS, PageDate, PageFrontMatter, SECTION_KEYS, SectionFrontMatter, SortBy,
 };
-use crate::slug::slugify;
+use crate::slug::{is_reserved, slugify};
 use crate::source::ContentFile;
 
 /// The index of a page in [`crate::site::Site::pages`].
@@ -173,17 +173,31 @@ fn parse_file(file: &ContentFile) -> Result<Item, Diagnostic> {
     let shown = Path::new("content").join(&file.rel);
     let text = decode(&file.bytes).map_err(|offset| {
         Diagnostic::error(format!(
-            "this file is not UTF-8 text (invalid byte at offset {offset})"
+            "this file is not UTF-8 text ({} is not a character in UTF-8)",
+            crate::error::invalid_utf8_at(&file.bytes, offset)
         ))
         .in_file(&shown)
         .with_hint("save the file as UTF-8 in your editor")
     })?;
-    let file_name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
+    let (folders, file_name) = file.rel.rsplit_once('/').unwrap_or(("", &file.rel));
+    if let Some(folder) = folders.split('/').find(|f| is_reserved(&slugify(f))) {
+        return Err(reserved(format!("the folder `{folder}`"))
+            .in_file(&shown)
+            .with_hint("rename the folder"));
+    }
     if file_name == "_index.md" {
         parse_section(file, shown, text).map(|s| Item::Section(Box::new(s)))
     } else {
         parse_page(file, shown, text).map(|p| Item::Page(Box::new(p)))
     }
+}
+
+/// The error for a name that would make an address Windows cannot write (`con`, `nul`, ...).
+fn reserved(what: String) -> Diagnostic {
+    Diagnostic::error(format!(
+        "{what} cannot be an address: Windows reserves that name for a device, so the site could \
+         not be built or copied there"
+    ))
 }
 
 /// UTF-8 text without a byte order mark and with LF line endings, so that a file saved on
@@ -264,6 +278,17 @@ fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, 
         ))
         .at(&shown, &text, offset)
         .with_hint("set `slug = \"a-few-words\"` in the front matter, or rename the file"));
+    }
+    if is_reserved(&slug) {
+        let offset = if fm.slug.is_some() { key_at("slug") } else { 0 };
+        return Err(reserved(format!("`{slug}`"))
+            .at(&shown, &text, offset)
+            .with_hint(format!("set `slug = \"{slug}-massage\"` (or any other words) in the front matter, or rename the file")));
+    }
+    if let Some(tag) = fm.tags.iter().find(|t| is_reserved(&slugify(t))) {
+        return Err(reserved(format!("the tag `{tag}`"))
+            .at(&shown, &text, key_at("tags"))
+            .with_hint("use a longer tag"));
     }
     let path = format!("{}{slug}/", dir_path(section_dir));
     Ok(Page {

@@ -92,6 +92,18 @@ pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
         .map_or(text.len(), |(i, _)| start + i)
 }
 
+/// Where `bytes`, valid UTF-8 up to `valid_up_to`, stop being text, in words for a message:
+/// "the byte 0xE9 on line 2, column 13".
+pub fn invalid_utf8_at(bytes: &[u8], valid_up_to: usize) -> String {
+    let valid_up_to = valid_up_to.min(bytes.len());
+    let before = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+    let (line, col) = line_col(before, before.len());
+    match bytes.get(valid_up_to) {
+        Some(byte) => format!("the byte 0x{byte:02X} on line {line}, column {col}"),
+        None => format!("the end of line {line}"),
+    }
+}
+
 /// One problem found in a site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -185,7 +197,18 @@ impl fmt::Display for Diagnostic {
                 (Some(_), Some(location)) => location.line.to_string().len(),
                 _ => 1,
             };
-            writeln!(f, "{} = help: {hint}", " ".repeat(width))?;
+            // A hint of several lines (an example to copy) keeps its lines under the first.
+            let indent = " ".repeat(width + " = help: ".len());
+            let mut lines = hint.lines();
+            writeln!(
+                f,
+                "{} = help: {}",
+                " ".repeat(width),
+                lines.next().unwrap_or_default()
+            )?;
+            for line in lines {
+                writeln!(f, "{indent}{line}")?;
+            }
         }
         Ok(())
     }
@@ -298,6 +321,17 @@ mod tests {
             let (line, col) = line_col(text, offset);
             assert_eq!(offset_of(text, line, col), offset, "offset {offset}");
         }
+    }
+
+    #[test]
+    fn hints_of_several_lines_stay_indented() {
+        let d = Diagnostic::error("this file is empty")
+            .in_file("content/a.md")
+            .with_hint("add front matter, e.g.\n+++\ntitle = \"A\"\n+++");
+        assert_eq!(
+            d.to_string(),
+            "content/a.md: error: this file is empty\n  = help: add front matter, e.g.\n          +++\n          title = \"A\"\n          +++\n"
+        );
     }
 
     #[test]

@@ -259,6 +259,13 @@ impl PageDate {
             }
         })?;
         let offset = offset_of_rfc3339(text);
+        // RFC 3339 allows any offset below 24 hours, but the zones on Earth run from UTC-12
+        // to UTC+14: anything else is a typo that would put the post on the wrong day.
+        if !(-12 * 3600..=14 * 3600).contains(&offset.seconds()) {
+            return Err(format!(
+                "`{text}` has an offset that no time zone has (they run from -12:00 to +14:00)"
+            ));
+        }
         let day = moment
             .to_zoned_datetime(jiff::tz::TimeZone::fixed(offset))
             .date();
@@ -321,7 +328,7 @@ fn offset_of_rfc3339(text: &str) -> jiff::tz::Offset {
     let hours: i32 = digits.get(..2).and_then(|h| h.parse().ok()).unwrap_or(0);
     let minutes: i32 = digits.get(2..4).and_then(|m| m.parse().ok()).unwrap_or(0);
     jiff::tz::Offset::from_seconds(sign * (hours * 3600 + minutes * 60))
-        .unwrap_or(jiff::tz::Offset::UTC)
+        .unwrap_or(jiff::tz::Offset::MAX)
 }
 
 /// Reads a date value (a TOML date or a string) from front matter key `key`, pointing errors at
@@ -410,6 +417,17 @@ mod tests {
         assert_eq!(moment.day.to_string(), "2025-03-01");
         assert_eq!(moment.rfc3339(), "2025-03-02T04:30:00Z");
         assert!(PageDate::parse("2025-02-30").is_err());
+        assert!(PageDate::parse("2025-03-01T10:00:00+14:00").is_ok());
+        assert!(PageDate::parse("2025-03-01T10:00:00-12:00").is_ok());
+        for far in [
+            "2025-03-01T10:00:00+14:01",
+            "2025-03-01T10:00:00+25:00",
+            "2025-03-01T10:00:00-12:30",
+            "2025-03-01T10:00:00-23:59",
+        ] {
+            let err = PageDate::parse(far).unwrap_err();
+            assert!(err.contains("no time zone has"), "{far}: {err}");
+        }
         assert!(
             PageDate::parse("2025-03-01T10:00:00")
                 .unwrap_err()

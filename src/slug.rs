@@ -31,6 +31,19 @@ pub fn slugify(text: &str) -> String {
     truncate(slug)
 }
 
+/// Whether `slug` is a name Windows reserves for a device (`con`, `prn`, `aux`, `nul`, `com0`–`com9`,
+/// `lpt0`–`lpt9`): a folder of that name cannot be created or copied there, so a site using it
+/// would build on one computer and fail on another. Such slugs are errors, not silently changed:
+/// the address is the site's to choose.
+pub fn is_reserved(slug: &str) -> bool {
+    let lower = slug.to_ascii_lowercase();
+    match lower.as_bytes() {
+        b"con" | b"prn" | b"aux" | b"nul" => true,
+        [b'c', b'o', b'm', digit] | [b'l', b'p', b't', digit] => digit.is_ascii_digit(),
+        _ => false,
+    }
+}
+
 fn transliterate(c: char, slug: &mut String, pending_hyphen: &mut bool) {
     // Typographic apostrophes join words, like the ASCII one.
     if matches!(c, '\u{2019}' | '\u{2018}') {
@@ -116,6 +129,16 @@ mod tests {
                 "{input:?} gave {slug:?}"
             );
             assert!(!slug.starts_with('-') && !slug.ends_with('-'));
+        }
+    }
+
+    #[test]
+    fn windows_device_names_are_reserved() {
+        for name in ["con", "CON", "nul", "aux", "prn", "com1", "lpt9", "com0"] {
+            assert!(is_reserved(name), "{name}");
+        }
+        for name in ["cons", "com", "com10", "lpt", "console", "nul-1", ""] {
+            assert!(!is_reserved(name), "{name}");
         }
     }
 

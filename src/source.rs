@@ -180,11 +180,23 @@ fn walk(
             Err(err) => {
                 let path = err.path().unwrap_or(&base);
                 let shown = shown_path(path, root);
+                let dangling = fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink())
+                    && fs::metadata(path).is_err();
                 let message = if err.loop_ancestor().is_some() {
                     "this symbolic link points back to a folder that contains it; it is skipped"
                         .to_owned()
+                } else if dangling {
+                    let target = fs::read_link(path).unwrap_or_default();
+                    format!(
+                        "this symbolic link points to `{}`, which does not exist; it is skipped",
+                        target.display()
+                    )
                 } else {
-                    format!("could not read this: {err}")
+                    // walkdir's message repeats the path; the location already shows it.
+                    let reason = err
+                        .io_error()
+                        .map_or_else(|| err.to_string(), ToString::to_string);
+                    format!("could not read this: {reason}")
                 };
                 diagnostics.push(Diagnostic::warning(message).in_file(shown));
                 continue;

@@ -18,7 +18,22 @@ pub(crate) fn toml_diagnostic(
     known: &[&str],
 ) -> Diagnostic {
     let offset = err.span().map_or(base, |span| base + span.start);
+    if err.message().trim() == "duplicate key"
+        && let Some(key) = key_at(text, offset)
+    {
+        return Diagnostic::error(format!("`{key}` is set twice"))
+            .at(path, text, offset)
+            .with_hint("keep one of the two lines");
+    }
     friendly(err.message(), known).at(path, text, offset)
+}
+
+/// The bare key that starts at byte `offset` of `text` (up to `=` or the end of the line).
+fn key_at(text: &str, offset: usize) -> Option<&str> {
+    let rest = text.get(offset..)?;
+    let line = rest.split('\n').next()?;
+    let key = line.split('=').next()?.trim();
+    (!key.is_empty()).then_some(key)
 }
 
 /// Converts a YAML error into a diagnostic. `text` is the whole file and `base` the byte offset at
@@ -41,7 +56,13 @@ pub(crate) fn yaml_diagnostic(
         Some(location) => base + crate::error::offset_of(yaml, location.line(), location.column()),
         None => base,
     };
-    let diagnostic = friendly(&message, known);
+    let mut diagnostic = friendly(&message, known);
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    if text[line_start..].starts_with('\t') {
+        diagnostic = diagnostic.with_hint("YAML does not allow tabs to indent a line; use spaces");
+    }
     // An unknown key is reported at the mapping that contains it; point at the key itself.
     if let Some(key) = unknown_field(&message)
         && let Some(i) = find_key_line(yaml, key, ':')
@@ -61,8 +82,47 @@ fn friendly(message: &str, known: &[&str]) -> Diagnostic {
             None => diagnostic.with_hint(format!("known keys are: {}", known.join(", "))),
         };
     }
-    // serde says "invalid type: string \"x\", expected a boolean" and the like: already precise.
-    Diagnostic::error(message.to_owned())
+    if let Some(key) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        return Diagnostic::error(format!("missing key `{key}`"))
+            .with_hint(format!("add a line `{key} = ...` to this table"));
+    }
+    if message.contains("expected struct ") {
+        return Diagnostic::error("the front matter must be settings, one per line")
+            .with_hint("write it like `title: My post` (YAML) or `title = \"My post\"` (TOML)");
+    }
+    // serde says "invalid type: string \"x\", expected a boolean" and the like: precise, but
+    // with Rust's names for some types.
+    Diagnostic::error(plain_type_names(message))
+}
+
+/// Replaces Rust's type names in serde's messages with words staff know.
+fn plain_type_names(message: &str) -> String {
+    let mut message = message.to_owned();
+    for (rust, plain) in [
+        ("expected i64", "expected a whole number"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected f64", "expected a number"),
+        ("expected a map", "expected a table"),
+        (
+            "expected a sequence",
+            "expected a sequence: a list such as [\"neck\", \"back\"]",
+        ),
+    ] {
+        if let Some(at) = message.find(rust)
+            && message[at + rust.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric())
+        {
+            message.replace_range(at..at + rust.len(), plain);
+        }
+    }
+    message
 }
 
 /// The key of an "unknown field `key`, expected ..." message.

@@ -17,6 +17,7 @@ mod example_site;
 mod markdown;
 mod new_init;
 mod outputs;
+mod reliability;
 mod serve;
 mod urls;
 mod writer;
