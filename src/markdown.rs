@@ -176,6 +176,7 @@ pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diag
         rendered: Rendered::default(),
         diagnostics: Vec::new(),
         used_ids: RESERVED_IDS.iter().map(|id| (*id).to_owned()).collect(),
+        next_suffix: HashMap::new(),
         headings: Vec::new(),
         plain: String::new(),
         summary_end: None,
@@ -211,6 +212,7 @@ struct State<'a, 's> {
     rendered: Rendered,
     diagnostics: Vec<Diagnostic>,
     used_ids: HashSet<String>,
+    next_suffix: HashMap<String, usize>,
     headings: Vec<(u8, String, String)>,
     plain: String,
     /// Index in `out` of the `<!-- more -->` marker, and the plain text length there.
@@ -394,11 +396,13 @@ impl<'a> State<'a, '_> {
     }
 
     fn unique_id(&mut self, base: String) -> String {
+        // Start from the last suffix used for this base, so a page with n identical headings
+        // costs O(n), not O(n²).
+        let next = self.next_suffix.entry(base.clone()).or_insert(1);
         let mut id = base.clone();
-        let mut n = 1;
         while !self.used_ids.insert(id.clone()) {
-            id = format!("{base}-{n}");
-            n += 1;
+            id = format!("{base}-{next}");
+            *next += 1;
         }
         id
     }

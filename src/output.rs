@@ -194,6 +194,10 @@ fn write_locked(outputs: &Outputs, dir: &Path) -> Result<WriteReport> {
     let renamed: Vec<Result<()>> = ready
         .par_iter()
         .map(|staged| {
+            // A folder left where a file now goes (the site changed shape) gives way.
+            if fs::symlink_metadata(&staged.target).is_ok_and(|m| m.is_dir()) {
+                let _ = fs::remove_dir_all(&staged.target);
+            }
             fs::rename(&staged.temp, &staged.target).map_err(|err| {
                 let _ = fs::remove_file(&staged.temp);
                 Error::io("failed to write", &staged.target, err)
@@ -325,27 +329,35 @@ fn stage(path: &Path, output: &Output) -> Result<Option<Staged>> {
     if same {
         return Ok(None);
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.knead-tmp-{}", std::process::id()));
-    let result = match output {
-        Output::Bytes(bytes) => fs::write(&temp, bytes.as_slice()),
-        Output::Embedded(bytes) => fs::write(&temp, bytes),
-        Output::File(source) => fs::copy(source, &temp).map(|_| ()),
-    };
+    // A short name of its own (not the target's name plus a suffix, which could pass the
+    // 255-byte limit), created new so that nothing already there is followed or overwritten.
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let temp = path.with_file_name(format!(".knead-tmp-{}-{n}", std::process::id()));
+    let result = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|mut file| match output {
+            Output::Bytes(bytes) => io::Write::write_all(&mut file, bytes),
+            Output::Embedded(bytes) => io::Write::write_all(&mut file, bytes),
+            Output::File(source) => io::copy(&mut fs::File::open(source)?, &mut file).map(|_| ()),
+        });
     match result {
         Ok(()) => Ok(Some(Staged {
             temp,
             target: path.to_path_buf(),
         })),
         Err(err) => {
-            let _ = fs::remove_file(&temp);
+            if err.kind() != io::ErrorKind::AlreadyExists {
+                let _ = fs::remove_file(&temp);
+            }
             Err(Error::io("failed to write", path, err))
         }
     }
 }
+
+/// Numbers the temporary files of one process.
+static TEMP_COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     // A symbolic link is never "the same": it is replaced by a real file.

@@ -200,8 +200,6 @@ fn a_stale_file_where_a_folder_must_go_gives_way() {
 /// The mirror case: a folder left where a file must now go (static files `guide/*` replaced by
 /// one file `guide`). The folder holds only stale files of knead's, so it should give way too.
 #[test]
-#[ignore = "BUG: output.rs never removes a folder in the way of a new file: the rename fails with \
-            `Is a directory` on every build until someone deletes the folder by hand"]
 fn a_stale_folder_where_a_file_must_go_gives_way() {
     let site = small_site().file("static/guide/part1.txt", "one");
     site.build().success();

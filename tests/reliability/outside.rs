@@ -255,9 +255,6 @@ fn refused_output_folders_however_spelled() {
 /// write through the link. (The writer names its temporary files after the process id, known
 /// here because the library runs in this process.)
 #[test]
-#[ignore = "BUG: output.rs creates its temporary files with fs::write, which follows a symbolic \
-            link already at that name and writes outside the output folder; open them with \
-            create_new instead"]
 fn a_link_at_a_temporary_file_name_is_not_written_through() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
