@@ -640,6 +640,10 @@ impl Renderer<'_> {
         context
     }
 
+    fn page_with_file(&self, file: &Path) -> Option<&crate::content::Page> {
+        self.site.pages.iter().find(|p| p.source.file == file)
+    }
+
     fn permalink(&self, path: &str) -> String {
         format!("{}/{path}", self.site.config.base_url)
     }
@@ -655,6 +659,25 @@ impl Renderer<'_> {
             Ok(text) => Ok((output.to_owned(), text.into_bytes())),
             Err(err) => {
                 let mut diagnostic = self.templates.error(&err);
+                // A template named in front matter that does not exist is the page's mistake.
+                if let (tera::ErrorKind::TemplateNotFound(_), Some(page)) =
+                    (err.kind(), source.and_then(|s| self.page_with_file(s)))
+                    && let Some(offset) = crate::toml_errors::find_key_line(
+                        &page.source.text[..page.source.body_offset],
+                        "template",
+                        '=',
+                    )
+                    .or_else(|| {
+                        crate::toml_errors::find_key_line(
+                            &page.source.text[..page.source.body_offset],
+                            "template",
+                            ':',
+                        )
+                    })
+                {
+                    diagnostic = diagnostic.at(&page.source.file, &page.source.text, offset);
+                    return Err(diagnostic);
+                }
                 if let Some(source) = source {
                     diagnostic.message = format!(
                         "{} (while rendering `{}`)",

@@ -133,6 +133,9 @@ fn error_diagnostic(err: &tera::Error, sources: &HashMap<String, String>) -> Dia
                 "create `templates/{name}`, or use one of the built-in templates"
             ))
         }
+        _ if located(&err.to_string(), sources).is_some() => {
+            located(&err.to_string(), sources).unwrap_or_else(|| Diagnostic::error(err.to_string()))
+        }
         _ => {
             let mut message = err.to_string();
             let mut source = std::error::Error::source(err);
@@ -144,4 +147,23 @@ fn error_diagnostic(err: &tera::Error, sources: &HashMap<String, String>) -> Dia
             Diagnostic::error(message)
         }
     }
+}
+
+/// Reads a report Tera gave as plain text (`error: MESSAGE` then ` --> NAME:LINE:COL`, as for an
+/// unknown filter) into a diagnostic at that place of the template.
+fn located(report: &str, sources: &HashMap<String, String>) -> Option<Diagnostic> {
+    let mut lines = report.lines();
+    let message = lines
+        .next()?
+        .trim()
+        .trim_start_matches("error: ")
+        .to_owned();
+    let locus = lines.next()?.trim().strip_prefix("--> ")?;
+    let mut parts = locus.rsplitn(3, ':');
+    let col: usize = parts.next()?.parse().ok()?;
+    let line: usize = parts.next()?.parse().ok()?;
+    let name = parts.next()?;
+    let text = sources.get(name)?;
+    let offset = crate::error::offset_of(text, line, col);
+    Some(Diagnostic::error(message).at(shown_template(name), text, offset))
 }

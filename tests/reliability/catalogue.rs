@@ -341,9 +341,6 @@ fn dates_near_midnight_in_far_time_zones() {
 
 /// Every template error names the template file, line and column, like Tera's other errors.
 #[test]
-#[ignore = "BUG: templates.rs error_diagnostic passes Tera's `Msg` errors (unknown filter, test, \
-            function) through as text: `error: error: Unknown filter` with ` --> page.html:1:21` \
-            below, instead of `templates/page.html:1:21: error: Unknown filter`"]
 fn an_unknown_filter_is_located_in_the_template() {
     Site::fixture("reliability/catalogue/template_unknown_filter")
         .build()
@@ -354,8 +351,6 @@ fn an_unknown_filter_is_located_in_the_template() {
 /// A `template` in front matter that does not exist is the page's mistake: the error points at
 /// that line, like other front matter errors.
 #[test]
-#[ignore = "BUG: render.rs reports a missing template without a location: `error: there is no \
-            template `landing.html` (while rendering `content/a.md`)`"]
 fn a_missing_template_points_at_the_template_line() {
     Site::fixture("reliability/catalogue/template_named_in_front_matter_missing")
         .build()
