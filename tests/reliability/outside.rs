@@ -252,8 +252,9 @@ fn refused_output_folders_however_spelled() {
 }
 
 /// A link planted in the output folder where the writer puts a temporary file must not make it
-/// write through the link. (The writer names its temporary files after the process id, known
-/// here because the library runs in this process.)
+/// write through the link. The writer names its temporary files after the process id (known
+/// here, as the library runs in this process) and a counter, so links are planted at every name
+/// it could use.
 #[test]
 fn a_link_at_a_temporary_file_name_is_not_written_through() {
     let tmp = tempfile::tempdir().unwrap();
@@ -271,8 +272,13 @@ fn a_link_at_a_temporary_file_name_is_not_written_through() {
         )
     };
     knead::output::write(&outputs("old"), &out).unwrap();
-    let planted = out.join(format!(".index.html.knead-tmp-{}", std::process::id()));
-    symlink(&elsewhere, &planted).unwrap();
+    let pid = std::process::id();
+    symlink(&elsewhere, out.join(format!(".index.html.knead-tmp-{pid}"))).unwrap();
+    for n in 0..20_000 {
+        symlink(&elsewhere, out.join(format!(".knead-tmp-{pid}-{n}"))).unwrap();
+    }
+    // Written or refused, but never through the link.
     let _ = knead::output::write(&outputs("new"), &out);
     assert_eq!(fs::read_to_string(&elsewhere).unwrap(), "precious");
+    assert!(!out.join("index.html").is_symlink());
 }
