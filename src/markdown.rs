@@ -156,7 +156,8 @@ pub trait Resolve: Sync {
     fn url_of(&self, content_path: &str) -> Option<String>;
 }
 
-fn options() -> Options {
+/// The Markdown extensions knead enables; `knead check` reads bodies with the same ones.
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH

@@ -114,14 +114,9 @@ impl Prose {
     }
 }
 
+// The same extensions as the build, so the rules see the document the build renders.
 fn options() -> Options {
-    // The same extensions as the build, so the rules see the document the build renders.
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_SMART_PUNCTUATION
-        | Options::ENABLE_HEADING_ATTRIBUTES
+    crate::markdown::options()
 }
 
 /// Walks the body of `source`.

@@ -216,18 +216,7 @@ fn diagnostic_html(diagnostic: &Diagnostic) -> String {
 
 /// Text made safe to put in HTML, between tags or in a quoted attribute.
 pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::markdown::escape(text)
 }
 
 /// The overlay's look. It sits in a shadow root over a page, or is the page itself, so it styles
