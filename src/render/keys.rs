@@ -1,0 +1,201 @@
+//! Which outputs an edit changes, for `knead serve`: a key for each output.
+//!
+//! An output's key is a hash of what it shows: the fingerprints of the pages on it, at the level
+//! it shows them (a link, a summary, or all of the page), the size and place of the list it is
+//! cut from, and a fingerprint of what every output sees (`site` and the sections). After an
+//! edit, an output whose key is the same would render to the same bytes, so its old bytes are
+//! kept. Keys are compared only between builds with the same settings and templates: any other
+//! change makes the session render everything.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+
+use super::{FEED_ENTRIES, Job, Output, TAG_PAGE_SIZE, all_jobs, search_entry, tag_pager_path};
+use crate::content::PageId;
+use crate::site::{AssetSource, LATEST_POSTS, Site, author_path};
+use crate::values::{PageFingerprint, Values};
+
+/// One output to render, with its path and key.
+pub(crate) struct Keyed {
+    /// Where it goes, relative to the output folder.
+    pub(crate) output: String,
+    /// A hash of what it shows.
+    pub(crate) key: u64,
+    /// How to render it.
+    pub(crate) job: Job,
+}
+
+/// Every rendered output of the site with its key. `fingerprints` are the pages' (by id);
+/// `shared` is the fingerprint of what every output sees.
+pub(crate) fn keyed_jobs(site: &Site, fingerprints: &[PageFingerprint], shared: u64) -> Vec<Keyed> {
+    all_jobs(site)
+        .into_par_iter()
+        .map(|job| Keyed {
+            output: output_of(site, &job),
+            key: key_of(site, fingerprints, shared, &job),
+            job,
+        })
+        .collect()
+}
+
+/// The files the site copies, as outputs.
+pub(crate) fn asset_outputs(site: &Site) -> impl Iterator<Item = (String, Output)> + '_ {
+    site.assets.iter().map(|asset| {
+        let output = match &asset.source {
+            AssetSource::Embedded(bytes) => Output::Embedded(bytes),
+            AssetSource::File { path, .. } => Output::File(path.clone()),
+        };
+        (asset.output.clone(), output)
+    })
+}
+
+/// A page's entry in the search index, as JSON.
+pub(crate) fn search_entry_json(site: &Site, values: &Values, id: PageId) -> Vec<u8> {
+    // A struct of strings always serialises.
+    serde_json::to_vec(&search_entry(site, values, id)).unwrap_or_default()
+}
+
+/// The search index made of its entries (from [`search_entry_json`]): the same bytes as
+/// rendering it.
+pub(crate) fn search_index_of(entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut json = Vec::with_capacity(entries.iter().map(|e| e.len() + 1).sum::<usize>() + 2);
+    json.push(b'[');
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            json.push(b',');
+        }
+        json.extend_from_slice(entry);
+    }
+    json.extend_from_slice(b"]\n");
+    json
+}
+
+/// The path of a job's output, as [`super::Renderer`] names it.
+fn output_of(site: &Site, job: &Job) -> String {
+    match job {
+        Job::Home => "index.html".to_owned(),
+        Job::Section(id, number) => format!("{}index.html", site.pager_path(*id, *number)),
+        Job::Page(id) => format!("{}index.html", site.pages[id.0].path),
+        Job::Tags => "tags/index.html".to_owned(),
+        Job::Tag(i, number) => {
+            format!("{}index.html", tag_pager_path(&site.tags[*i].slug, *number))
+        }
+        Job::TagFeed(i) => format!("tags/{}/atom.xml", site.tags[*i].slug),
+        Job::Author(id) => format!("{}index.html", author_path(id)),
+        Job::NotFound => "404.html".to_owned(),
+        Job::Search => "search/index.html".to_owned(),
+        Job::SearchIndex => "search-index.json".to_owned(),
+        Job::Atom => "atom.xml".to_owned(),
+        Job::Sitemap => "sitemap.xml".to_owned(),
+        Job::Robots => "robots.txt".to_owned(),
+        Job::Alias(_, output) => output.clone(),
+    }
+}
+
+/// A hash of what a job's output shows; see the module's documentation.
+fn key_of(site: &Site, fingerprints: &[PageFingerprint], shared: u64, job: &Job) -> u64 {
+    let mut h = DefaultHasher::new();
+    shared.hash(&mut h);
+    let summaries = |h: &mut DefaultHasher, ids: &[PageId]| {
+        ids.len().hash(h);
+        for id in ids {
+            fingerprints[id.0].summary.hash(h);
+        }
+    };
+    let feed = |h: &mut DefaultHasher, ids: &[PageId]| {
+        for id in ids.iter().take(FEED_ENTRIES) {
+            fingerprints[id.0].full.hash(h);
+        }
+        // As [`super::Renderer::feed`] dates the feed.
+        ids.iter()
+            .filter_map(|id| {
+                let page = &site.pages[id.0];
+                page.updated.or(page.date)
+            })
+            .max_by_key(|d| d.sort_key())
+            .map(|d| d.rfc3339())
+            .hash(h);
+    };
+    match job {
+        Job::Home => {
+            let latest: Vec<PageId> = site.dated.iter().take(LATEST_POSTS).copied().collect();
+            summaries(&mut h, &latest);
+        }
+        Job::Section(id, number) => {
+            let chunks = site.paginate(*id);
+            (chunks.len(), number).hash(&mut h);
+            summaries(&mut h, chunks.get(number - 1).copied().unwrap_or_default());
+        }
+        Job::Page(id) => {
+            fingerprints[id.0].full.hash(&mut h);
+            let (prev, next) = site.neighbours(*id);
+            prev.map(|p| fingerprints[p.0].link).hash(&mut h);
+            next.map(|n| fingerprints[n.0].link).hash(&mut h);
+            summaries(&mut h, &site.related[id.0]);
+            for service in &site.page_services[id.0] {
+                fingerprints[service.0].link.hash(&mut h);
+            }
+        }
+        Job::Tags => {
+            for tag in &site.tags {
+                (&tag.name, &tag.slug, tag.pages.len()).hash(&mut h);
+            }
+        }
+        Job::Tag(i, number) => {
+            let tag = &site.tags[*i];
+            (&tag.name, &tag.slug, tag.pages.len(), number).hash(&mut h);
+            let chunk = tag.pages.chunks(TAG_PAGE_SIZE).nth(number - 1);
+            summaries(&mut h, chunk.unwrap_or_default());
+        }
+        Job::TagFeed(i) => {
+            let tag = &site.tags[*i];
+            (&tag.name, &tag.slug).hash(&mut h);
+            feed(&mut h, &tag.pages);
+        }
+        Job::Author(id) => {
+            id.hash(&mut h);
+            summaries(&mut h, site.author_pages.get(id).map_or(&[], Vec::as_slice));
+        }
+        Job::NotFound | Job::Search | Job::Robots => {}
+        Job::SearchIndex => {
+            for fingerprint in fingerprints {
+                fingerprint.summary.hash(&mut h);
+            }
+        }
+        Job::Atom => feed(&mut h, &site.dated),
+        Job::Sitemap => sitemap_key(&mut h, site),
+        Job::Alias(id, _) => site.pages[id.0].path.hash(&mut h),
+    }
+    // The output path tells jobs apart, and so does the kind of job.
+    std::mem::discriminant(job).hash(&mut h);
+    h.finish()
+}
+
+/// What the sitemap shows: addresses and last changes, as [`super::Renderer::sitemap`] has them.
+fn sitemap_key(h: &mut DefaultHasher, site: &Site) {
+    let lastmod = |ids: &[PageId]| {
+        ids.iter()
+            .filter_map(|id| {
+                let page = &site.pages[id.0];
+                page.updated.or(page.date)
+            })
+            .max_by_key(|d| d.sort_key())
+            .map(|d| d.day)
+    };
+    lastmod(&site.dated).hash(h);
+    for (i, section) in site.sections.iter().enumerate().skip(1) {
+        (&section.path, lastmod(&site.section_pages[i])).hash(h);
+    }
+    for (i, page) in site.pages.iter().enumerate() {
+        (&page.path, lastmod(&[PageId(i)])).hash(h);
+    }
+    site.tags.is_empty().hash(h);
+    for tag in &site.tags {
+        (&tag.slug, lastmod(&tag.pages)).hash(h);
+    }
+    for (id, pages) in &site.author_pages {
+        (id, lastmod(pages)).hash(h);
+    }
+}

@@ -1,0 +1,416 @@
+//! The session's path for edits that change pages, not only their text: front matter (title,
+//! date, tags, slug, draft...), and pages that come or go.
+//!
+//! The site is updated in place ([`Site::update`]), the Markdown of the changed pages (and of
+//! pages whose `@/` links now point elsewhere) is rendered again, the template values are
+//! updated, and then only the outputs whose key changed are rendered again: an output's key is
+//! a hash of what it shows (see `render::keys`). Outputs no longer made disappear; new ones
+//! appear. Anything this path cannot do the same as a full build (a section's `_index.md`, an
+//! error, a scheduled post coming due) it declines, and the session rebuilds everything.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use jiff::Timestamp;
+use rayon::prelude::*;
+
+use super::{LastBuild, RebuildKind, Rebuilt, Session};
+use crate::BuildOptions;
+use crate::content::{self, PageId, Parsed};
+use crate::error::Diagnostics;
+use crate::front_matter::PageDate;
+use crate::markdown::{self, Rendered, Resolve};
+use crate::render::{self, Job, Keyed, Output, Outputs};
+use crate::site::{Claims, Filter, PageChanges, Site, SiteFiles, Update};
+use crate::source::Sources;
+use crate::templates;
+use crate::values::{PageFingerprint, SummaryChange, Values};
+
+/// What the last good build's outputs show, kept to tell which outputs an edit changes.
+pub(super) struct Dependencies {
+    /// The output paths, to check new ones for collisions.
+    claims: Claims,
+    /// Each page's fingerprint (by id).
+    fingerprints: Vec<PageFingerprint>,
+    /// Each page's entry in the search index (by id), as JSON.
+    search_entries: Vec<Vec<u8>>,
+    /// Each rendered output's key, by path.
+    keys: HashMap<String, u64>,
+    /// The pages (drafts and left-out ones too) still to be published, by path under
+    /// `content/`: when one comes due, the site changes without an edit.
+    scheduled: BTreeMap<String, PageDate>,
+    /// Whether the templates may show how many pages a tag has in a page's summary: the
+    /// built-in theme does not.
+    counts_shown: bool,
+    /// Pages the text-only path changed since: their fingerprints are out of date.
+    stale: BTreeSet<String>,
+}
+
+impl Dependencies {
+    /// The dependencies of a site built from scratch; `scheduled` from [`scheduled`].
+    pub(super) fn new(
+        site: &Site,
+        values: &Values,
+        sources: &Sources,
+        scheduled: BTreeMap<String, PageDate>,
+    ) -> Dependencies {
+        let counts_shown = !templates::only_theme(&sources.templates);
+        let ids: Vec<PageId> = (0..site.pages.len()).map(PageId).collect();
+        let (fingerprints, search_entries): (Vec<PageFingerprint>, Vec<Vec<u8>>) = ids
+            .par_iter()
+            .map(|&id| {
+                (
+                    values.fingerprint(site, id, counts_shown),
+                    render::search_entry_json(site, values, id),
+                )
+            })
+            .unzip();
+        let shared = Values::site_fingerprint(site);
+        let keys = render::keyed_jobs(site, &fingerprints, shared)
+            .into_iter()
+            .map(|keyed| (keyed.output, keyed.key))
+            .collect();
+        let scheduled = scheduled
+            .into_iter()
+            .filter(|(_, date)| date.is_future(site.now))
+            .collect();
+        Dependencies {
+            claims: Claims::new(site),
+            fingerprints,
+            search_entries,
+            keys,
+            scheduled,
+            counts_shown,
+            stale: BTreeSet::new(),
+        }
+    }
+
+    /// Notes that the pages `edited` and the outputs `rendered` were changed by other means:
+    /// their fingerprints and keys are out of date.
+    pub(super) fn forget<'a>(
+        &mut self,
+        edited: &BTreeSet<String>,
+        rendered: impl Iterator<Item = &'a String>,
+    ) {
+        self.stale.extend(edited.iter().cloned());
+        for path in rendered {
+            self.keys.remove(path);
+        }
+    }
+
+    /// Brings the fingerprints and search entries up to date after [`Values::update`].
+    fn update(&mut self, site: &Site, values: &Values, update: &Update, changes: &[SummaryChange]) {
+        let fingerprints = std::mem::take(&mut self.fingerprints);
+        let mut entries = std::mem::take(&mut self.search_entries);
+        let counts_shown = self.counts_shown;
+        let (fingerprints, entries): (Vec<_>, Vec<_>) = (0..site.pages.len())
+            .map(|i| {
+                let same = match changes[i] {
+                    SummaryChange::None => true,
+                    SummaryChange::TagCounts => !counts_shown,
+                    SummaryChange::Other => false,
+                };
+                match update.old_ids[i] {
+                    Some(old) if same => (
+                        Some(fingerprints[old.0]),
+                        Some(std::mem::take(&mut entries[old.0])),
+                    ),
+                    _ => (None, None),
+                }
+            })
+            .unzip();
+        let redo: Vec<usize> = (0..site.pages.len())
+            .filter(|&i| fingerprints[i].is_none())
+            .collect();
+        let made: Vec<(usize, PageFingerprint, Vec<u8>)> = redo
+            .into_par_iter()
+            .map(|i| {
+                let id = PageId(i);
+                (
+                    i,
+                    values.fingerprint(site, id, counts_shown),
+                    render::search_entry_json(site, values, id),
+                )
+            })
+            .collect();
+        let mut fingerprints = fingerprints;
+        let mut entries = entries;
+        for (i, fingerprint, entry) in made {
+            fingerprints[i] = Some(fingerprint);
+            entries[i] = Some(entry);
+        }
+        self.fingerprints = fingerprints.into_iter().flatten().collect();
+        self.search_entries = entries.into_iter().flatten().collect();
+    }
+}
+
+/// The pages of `parsed` not yet published now, by path under `content/`: those whose date is
+/// still to come. Narrowed to the build's moment by [`Dependencies::new`].
+pub(super) fn scheduled(parsed: &Parsed, options: &BuildOptions) -> BTreeMap<String, PageDate> {
+    let now = options.now.unwrap_or_else(Timestamp::now);
+    parsed
+        .pages
+        .iter()
+        .filter_map(|page| Some((page.content_path.clone(), page.date?)))
+        .filter(|(_, date)| date.is_future(now))
+        .collect()
+}
+
+impl Session {
+    /// The path for edits to pages: see the module's documentation. `None` when it declines;
+    /// then the last build may be gone, and the caller rebuilds everything.
+    pub(super) fn rebuild_pages(
+        &mut self,
+        edited: &BTreeSet<String>,
+        start: Instant,
+    ) -> Option<Rebuilt> {
+        let (changes, now, scheduled) = self.page_changes(edited)?;
+        let mut last = self.last.take()?;
+        let old = self.last_good.clone()?;
+        let sources = self.sources.as_ref()?;
+        let files = SiteFiles {
+            content_assets: &sources.content_assets,
+            static_files: &sources.static_files,
+            theme_static: templates::theme_static(),
+        };
+        let filter = Filter {
+            drafts: self.options.drafts,
+            future: self.options.future,
+            now,
+        };
+        let update = last
+            .site
+            .update(changes, filter, &files, &mut last.dependencies.claims)?;
+        let remade = remake_markdown(&mut last.site, &update)?;
+        let summaries = last.values.update(&last.site, &update, &remade);
+        last.dependencies
+            .update(&last.site, &last.values, &update, &summaries);
+        let (outputs, keys) = render_changed(&last, &old)?;
+        let changed = changed_paths(&old, &outputs);
+        let dependencies = &mut last.dependencies;
+        dependencies.keys = keys;
+        dependencies.scheduled = scheduled;
+        dependencies.stale.clear();
+        let outputs = Arc::new(outputs);
+        let warnings = last.warnings.clone();
+        self.last_good = Some(outputs.clone());
+        self.last = Some(last);
+        Some(Rebuilt {
+            outputs,
+            changed,
+            warnings,
+            elapsed: start.elapsed(),
+            kind: RebuildKind::Pages,
+        })
+    }
+
+    /// The edited pages parsed again (with those the text-only path changed since), the moment
+    /// of this build and the pages still scheduled then; `None` when this path cannot take the
+    /// edit. Leaves everything as it is.
+    fn page_changes(
+        &self,
+        edited: &BTreeSet<String>,
+    ) -> Option<(PageChanges, Timestamp, BTreeMap<String, PageDate>)> {
+        let last = self.last.as_ref()?;
+        let sources = self.sources.as_ref()?;
+        let now = self.options.now.unwrap_or_else(Timestamp::now);
+        if now < last.site.now {
+            return None;
+        }
+        let dependencies = &last.dependencies;
+        let mut changes = PageChanges::new();
+        let mut scheduled = dependencies.scheduled.clone();
+        for rel in edited.iter().chain(&dependencies.stale) {
+            if rel == "_index.md" || rel.ends_with("/_index.md") {
+                return None;
+            }
+            let page = match sources
+                .content
+                .binary_search_by(|f| f.rel.as_str().cmp(rel))
+            {
+                Ok(i) => content::parse_one(&sources.content[i])
+                    .ok()?
+                    .pages
+                    .into_iter()
+                    .next(),
+                Err(_) => None,
+            };
+            scheduled.remove(rel);
+            if let Some(date) = page.as_ref().and_then(|p| p.date)
+                && date.is_future(now)
+            {
+                scheduled.insert(rel.clone(), date);
+            }
+            changes.insert(rel.clone(), page);
+        }
+        // A post coming due changes the site without an edit: rebuild everything then.
+        if scheduled.values().any(|date| !date.is_future(now)) {
+            return None;
+        }
+        Some((changes, now, scheduled))
+    }
+}
+
+/// Renders again the Markdown of new and changed pages and of pages and sections whose `@/`
+/// links now resolve differently, and checks the anchors of links to and from them. Returns,
+/// for each page, whether it was rendered again; `None` on an error (the full build reports it).
+fn remake_markdown(site: &mut Site, update: &Update) -> Option<Vec<bool>> {
+    let links = SiteLinks(site);
+    let resolves = |rendered: &Rendered| {
+        rendered
+            .lookups
+            .iter()
+            .all(|(target, url)| links.url_of(target) == *url)
+    };
+    let pages: Vec<usize> = (0..site.pages.len())
+        .filter(|&i| update.changed[i] || !resolves(&site.rendered[i]))
+        .collect();
+    let sections: Vec<usize> = (0..site.sections.len())
+        .filter(|&i| !resolves(&site.section_rendered[i]))
+        .collect();
+    let render = |source: &content::SourceText| {
+        let (rendered, diagnostics) = markdown::render(source, &links);
+        (!Diagnostics(diagnostics).has_errors()).then_some(rendered)
+    };
+    let page_results: Option<Vec<Rendered>> = pages
+        .par_iter()
+        .map(|&i| render(&site.pages[i].source))
+        .collect();
+    let section_results: Option<Vec<Rendered>> = sections
+        .iter()
+        .map(|&i| render(&site.sections[i].source))
+        .collect();
+    let (page_results, section_results) = (page_results?, section_results?);
+    let mut remade = vec![false; site.pages.len()];
+    for (&i, rendered) in pages.iter().zip(page_results) {
+        site.rendered[i] = rendered;
+        remade[i] = true;
+    }
+    for (&i, rendered) in sections.iter().zip(section_results) {
+        site.section_rendered[i] = rendered;
+    }
+    anchors_resolve(site, &remade, &sections).then_some(remade)
+}
+
+/// Whether every `#anchor` of an `@/` link from or to Markdown rendered again names a heading
+/// of its target, as the markdown stage checks for every link.
+fn anchors_resolve(site: &Site, remade: &[bool], sections: &[usize]) -> bool {
+    let mut targets: HashSet<String> = (0..site.pages.len())
+        .filter(|&i| remade[i])
+        .map(|i| site.pages[i].content_path.clone())
+        .collect();
+    targets.extend(sections.iter().map(|&i| index_path(&site.sections[i].dir)));
+    let ids_of = |target: &str| -> &[String] {
+        if let Ok(i) = site
+            .pages
+            .binary_search_by(|p| p.content_path.as_str().cmp(target))
+        {
+            return &site.rendered[i].ids;
+        }
+        section_of(site, target).map_or(&[], |i| &site.section_rendered[i].ids)
+    };
+    let sources = site.rendered.iter().zip(remade.iter().copied()).chain(
+        site.section_rendered
+            .iter()
+            .enumerate()
+            .map(|(i, rendered)| (rendered, sections.contains(&i))),
+    );
+    for (rendered, source_remade) in sources {
+        for link in &rendered.internal_links {
+            let Some(anchor) = &link.anchor else { continue };
+            if (source_remade || targets.contains(&link.target))
+                && !ids_of(&link.target).contains(anchor)
+            {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The source path by which `@/` links name a section's `_index.md`.
+fn index_path(dir: &str) -> String {
+    if dir.is_empty() {
+        "_index.md".to_owned()
+    } else {
+        format!("{dir}/_index.md")
+    }
+}
+
+/// The section whose `_index.md` is at `content_path`.
+fn section_of(site: &Site, content_path: &str) -> Option<usize> {
+    let dir = if content_path == "_index.md" {
+        ""
+    } else {
+        content_path.strip_suffix("/_index.md")?
+    };
+    site.sections
+        .binary_search_by(|s| s.dir.as_str().cmp(dir))
+        .ok()
+}
+
+/// `@/` links resolved by looking pages and sections up in the site (both are sorted), the
+/// same as the build's link index without building one.
+struct SiteLinks<'a>(&'a Site);
+
+impl Resolve for SiteLinks<'_> {
+    fn url_of(&self, content_path: &str) -> Option<String> {
+        let site = self.0;
+        let root = &site.config.root;
+        if let Ok(i) = site
+            .pages
+            .binary_search_by(|p| p.content_path.as_str().cmp(content_path))
+        {
+            return Some(format!("{root}{}", site.pages[i].path));
+        }
+        section_of(site, content_path).map(|i| format!("{root}{}", site.sections[i].path))
+    }
+}
+
+/// The site's outputs after an update: the old bytes of every output whose key is the same,
+/// the others rendered again. Returns them with the new keys; `None` when rendering fails.
+fn render_changed(last: &LastBuild, old: &Outputs) -> Option<(Outputs, HashMap<String, u64>)> {
+    let (site, dependencies) = (&last.site, &last.dependencies);
+    let shared = Values::site_fingerprint(site);
+    let keyed = render::keyed_jobs(site, &dependencies.fingerprints, shared);
+    let mut outputs = Outputs::default();
+    outputs.0.extend(render::asset_outputs(site));
+    let mut keys = HashMap::with_capacity(keyed.len());
+    let mut jobs = Vec::new();
+    for Keyed { output, key, job } in keyed {
+        let kept = old
+            .0
+            .get(&output)
+            .filter(|_| dependencies.keys.get(&output) == Some(&key));
+        match (kept, &job) {
+            (Some(bytes), _) => {
+                outputs.0.insert(output.clone(), bytes.clone());
+            }
+            (None, Job::SearchIndex) => {
+                let index = render::search_index_of(&dependencies.search_entries);
+                outputs
+                    .0
+                    .insert(output.clone(), Output::Bytes(Arc::new(index)));
+            }
+            (None, _) => jobs.push(job),
+        }
+        keys.insert(output, key);
+    }
+    let rendered = render::render_jobs(site, &last.templates, &last.values, &jobs).ok()?;
+    outputs.0.extend(rendered);
+    Some((outputs, keys))
+}
+
+/// The output paths whose content differs between two builds, sorted.
+fn changed_paths(old: &Outputs, new: &Outputs) -> Vec<String> {
+    let mut changed: Vec<String> = new
+        .0
+        .iter()
+        .filter(|(path, output)| old.0.get(*path) != Some(*output))
+        .map(|(path, _)| path.clone())
+        .collect();
+    changed.extend(old.0.keys().filter(|p| !new.0.contains_key(*p)).cloned());
+    changed.sort();
+    changed
+}
