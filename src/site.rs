@@ -266,6 +266,17 @@ impl Site {
         let Some(i) = ids.iter().position(|&id| id == page) else {
             return (None, None);
         };
+        self.neighbours_at(section, i)
+    }
+
+    /// The neighbours of the page at place `i` in its section's list, as [`Site::neighbours`]
+    /// gives them, without looking for its place.
+    pub(crate) fn neighbours_at(
+        &self,
+        section: SectionId,
+        i: usize,
+    ) -> (Option<PageId>, Option<PageId>) {
+        let ids = &self.section_pages[section.0];
         let before = i.checked_sub(1).map(|j| ids[j]);
         let after = ids.get(i + 1).copied();
         match self.sections[section.0].sort_by {
@@ -333,8 +344,13 @@ impl Site {
     /// The list pages of a section, as output paths.
     fn section_outputs(&self, id: SectionId) -> Vec<String> {
         (1..=self.paginate(id).len())
-            .map(|number| format!("{}index.html", self.pager_path(id, number)))
+            .map(|number| self.pager_output(id, number))
             .collect()
+    }
+
+    /// The output of list page `number` of a section.
+    fn pager_output(&self, id: SectionId, number: usize) -> String {
+        format!("{}index.html", self.pager_path(id, number))
     }
 }
 
@@ -343,17 +359,25 @@ const TAG_INDEX: &str = "tags/index.html";
 
 /// The outputs of a tag: its feed and its list pages.
 fn tag_outputs(tag: &Tag) -> Vec<String> {
-    let pages = tag
-        .pages
+    std::iter::once(tag_feed_output(&tag.slug))
+        .chain((1..=tag_pagers(tag)).map(|number| tag_pager_output(&tag.slug, number)))
+        .collect()
+}
+
+/// How many list pages a tag has.
+fn tag_pagers(tag: &Tag) -> usize {
+    tag.pages
         .len()
         .div_ceil(crate::render::TAG_PAGE_SIZE)
-        .max(1);
-    std::iter::once(format!("tags/{}/atom.xml", tag.slug))
-        .chain((1..=pages).map(|number| {
-            let path = crate::render::tag_pager_path(&tag.slug, number);
-            format!("{path}index.html")
-        }))
-        .collect()
+        .max(1)
+}
+
+fn tag_feed_output(slug: &str) -> String {
+    format!("tags/{slug}/atom.xml")
+}
+
+fn tag_pager_output(slug: &str, number: usize) -> String {
+    format!("{}index.html", crate::render::tag_pager_path(slug, number))
 }
 
 /// The output of a page.

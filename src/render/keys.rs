@@ -30,14 +30,36 @@ pub(crate) struct Keyed {
 /// Every rendered output of the site with its key. `fingerprints` are the pages' (by id);
 /// `shared` is the fingerprint of what every output sees.
 pub(crate) fn keyed_jobs(site: &Site, fingerprints: &[PageFingerprint], shared: u64) -> Vec<Keyed> {
+    // Each page's place in its section's list, for its neighbours.
+    let mut places = vec![0; site.pages.len()];
+    for list in &site.section_pages {
+        for (i, id) in list.iter().enumerate() {
+            places[id.0] = i;
+        }
+    }
+    let inputs = Inputs {
+        site,
+        fingerprints,
+        shared,
+        places: &places,
+    };
     all_jobs(site)
         .into_par_iter()
         .map(|job| Keyed {
             output: output_of(site, &job),
-            key: key_of(site, fingerprints, shared, &job),
+            key: inputs.key_of(&job),
             job,
         })
         .collect()
+}
+
+/// What keys are made of.
+struct Inputs<'a> {
+    site: &'a Site,
+    fingerprints: &'a [PageFingerprint],
+    shared: u64,
+    /// Each page's place in its section's list.
+    places: &'a [usize],
 }
 
 /// The files the site copies, as outputs.
@@ -94,83 +116,86 @@ fn output_of(site: &Site, job: &Job) -> String {
     }
 }
 
-/// A hash of what a job's output shows; see the module's documentation.
-fn key_of(site: &Site, fingerprints: &[PageFingerprint], shared: u64, job: &Job) -> u64 {
-    let mut h = DefaultHasher::new();
-    shared.hash(&mut h);
-    let summaries = |h: &mut DefaultHasher, ids: &[PageId]| {
-        ids.len().hash(h);
-        for id in ids {
-            fingerprints[id.0].summary.hash(h);
-        }
-    };
-    let feed = |h: &mut DefaultHasher, ids: &[PageId]| {
-        for id in ids.iter().take(FEED_ENTRIES) {
-            fingerprints[id.0].full.hash(h);
-        }
-        // As [`super::Renderer::feed`] dates the feed.
-        ids.iter()
-            .filter_map(|id| {
-                let page = &site.pages[id.0];
-                page.updated.or(page.date)
-            })
-            .max_by_key(|d| d.sort_key())
-            .map(|d| d.rfc3339())
-            .hash(h);
-    };
-    match job {
-        Job::Home => {
-            let latest: Vec<PageId> = site.dated.iter().take(LATEST_POSTS).copied().collect();
-            summaries(&mut h, &latest);
-        }
-        Job::Section(id, number) => {
-            let chunks = site.paginate(*id);
-            (chunks.len(), number).hash(&mut h);
-            summaries(&mut h, chunks.get(number - 1).copied().unwrap_or_default());
-        }
-        Job::Page(id) => {
-            fingerprints[id.0].full.hash(&mut h);
-            let (prev, next) = site.neighbours(*id);
-            prev.map(|p| fingerprints[p.0].link).hash(&mut h);
-            next.map(|n| fingerprints[n.0].link).hash(&mut h);
-            summaries(&mut h, &site.related[id.0]);
-            for service in &site.page_services[id.0] {
-                fingerprints[service.0].link.hash(&mut h);
+impl Inputs<'_> {
+    /// A hash of what a job's output shows; see the module's documentation.
+    fn key_of(&self, job: &Job) -> u64 {
+        let (site, fingerprints, shared) = (self.site, self.fingerprints, self.shared);
+        let mut h = DefaultHasher::new();
+        shared.hash(&mut h);
+        let summaries = |h: &mut DefaultHasher, ids: &[PageId]| {
+            ids.len().hash(h);
+            for id in ids {
+                fingerprints[id.0].summary.hash(h);
             }
-        }
-        Job::Tags => {
-            for tag in &site.tags {
-                (&tag.name, &tag.slug, tag.pages.len()).hash(&mut h);
+        };
+        let feed = |h: &mut DefaultHasher, ids: &[PageId]| {
+            for id in ids.iter().take(FEED_ENTRIES) {
+                fingerprints[id.0].full.hash(h);
             }
-        }
-        Job::Tag(i, number) => {
-            let tag = &site.tags[*i];
-            (&tag.name, &tag.slug, tag.pages.len(), number).hash(&mut h);
-            let chunk = tag.pages.chunks(TAG_PAGE_SIZE).nth(number - 1);
-            summaries(&mut h, chunk.unwrap_or_default());
-        }
-        Job::TagFeed(i) => {
-            let tag = &site.tags[*i];
-            (&tag.name, &tag.slug).hash(&mut h);
-            feed(&mut h, &tag.pages);
-        }
-        Job::Author(id) => {
-            id.hash(&mut h);
-            summaries(&mut h, site.author_pages.get(id).map_or(&[], Vec::as_slice));
-        }
-        Job::NotFound | Job::Search | Job::Robots => {}
-        Job::SearchIndex => {
-            for fingerprint in fingerprints {
-                fingerprint.summary.hash(&mut h);
+            // As [`super::Renderer::feed`] dates the feed.
+            ids.iter()
+                .filter_map(|id| {
+                    let page = &site.pages[id.0];
+                    page.updated.or(page.date)
+                })
+                .max_by_key(|d| d.sort_key())
+                .map(|d| d.rfc3339())
+                .hash(h);
+        };
+        match job {
+            Job::Home => {
+                let latest: Vec<PageId> = site.dated.iter().take(LATEST_POSTS).copied().collect();
+                summaries(&mut h, &latest);
             }
+            Job::Section(id, number) => {
+                let chunks = site.paginate(*id);
+                (chunks.len(), number).hash(&mut h);
+                summaries(&mut h, chunks.get(number - 1).copied().unwrap_or_default());
+            }
+            Job::Page(id) => {
+                fingerprints[id.0].full.hash(&mut h);
+                let (prev, next) = site.neighbours_at(site.page_section[id.0], self.places[id.0]);
+                prev.map(|p| fingerprints[p.0].link).hash(&mut h);
+                next.map(|n| fingerprints[n.0].link).hash(&mut h);
+                summaries(&mut h, &site.related[id.0]);
+                for service in &site.page_services[id.0] {
+                    fingerprints[service.0].link.hash(&mut h);
+                }
+            }
+            Job::Tags => {
+                for tag in &site.tags {
+                    (&tag.name, &tag.slug, tag.pages.len()).hash(&mut h);
+                }
+            }
+            Job::Tag(i, number) => {
+                let tag = &site.tags[*i];
+                (&tag.name, &tag.slug, tag.pages.len(), number).hash(&mut h);
+                let chunk = tag.pages.chunks(TAG_PAGE_SIZE).nth(number - 1);
+                summaries(&mut h, chunk.unwrap_or_default());
+            }
+            Job::TagFeed(i) => {
+                let tag = &site.tags[*i];
+                (&tag.name, &tag.slug).hash(&mut h);
+                feed(&mut h, &tag.pages);
+            }
+            Job::Author(id) => {
+                id.hash(&mut h);
+                summaries(&mut h, site.author_pages.get(id).map_or(&[], Vec::as_slice));
+            }
+            Job::NotFound | Job::Search | Job::Robots => {}
+            Job::SearchIndex => {
+                for fingerprint in fingerprints {
+                    fingerprint.summary.hash(&mut h);
+                }
+            }
+            Job::Atom => feed(&mut h, &site.dated),
+            Job::Sitemap => sitemap_key(&mut h, site),
+            Job::Alias(id, _) => site.pages[id.0].path.hash(&mut h),
         }
-        Job::Atom => feed(&mut h, &site.dated),
-        Job::Sitemap => sitemap_key(&mut h, site),
-        Job::Alias(id, _) => site.pages[id.0].path.hash(&mut h),
+        // The output path tells jobs apart, and so does the kind of job.
+        std::mem::discriminant(job).hash(&mut h);
+        h.finish()
     }
-    // The output path tells jobs apart, and so does the kind of job.
-    std::mem::discriminant(job).hash(&mut h);
-    h.finish()
 }
 
 /// What the sitemap shows: addresses and last changes, as [`super::Renderer::sitemap`] has them.

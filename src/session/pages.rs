@@ -35,8 +35,10 @@ pub(super) struct Dependencies {
     fingerprints: Vec<PageFingerprint>,
     /// Each page's entry in the search index (by id), as JSON.
     search_entries: Vec<Vec<u8>>,
-    /// Each rendered output's key, by path.
-    keys: HashMap<String, u64>,
+    /// Each rendered output's key, by path, with the number of the build that made it.
+    keys: HashMap<String, (u64, u64)>,
+    /// The number of the last build, counting those of this path.
+    build: u64,
     /// The pages (drafts and left-out ones too) still to be published, by path under
     /// `content/`: when one comes due, the site changes without an edit.
     scheduled: BTreeMap<String, PageDate>,
@@ -69,7 +71,7 @@ impl Dependencies {
         let shared = Values::site_fingerprint(site);
         let keys = render::keyed_jobs(site, &fingerprints, shared)
             .into_iter()
-            .map(|keyed| (keyed.output, keyed.key))
+            .map(|keyed| (keyed.output, (keyed.key, 0)))
             .collect();
         let scheduled = scheduled
             .into_iter()
@@ -80,6 +82,7 @@ impl Dependencies {
             fingerprints,
             search_entries,
             keys,
+            build: 0,
             scheduled,
             counts_shown,
             stale: BTreeSet::new(),
@@ -186,10 +189,8 @@ impl Session {
         let summaries = last.values.update(&last.site, &update, &remade);
         last.dependencies
             .update(&last.site, &last.values, &update, &summaries);
-        let (outputs, keys) = render_changed(&last, &old)?;
-        let changed = changed_paths(&old, &outputs);
+        let (outputs, changed) = render_changed(&mut last, &old, update.assets_changed)?;
         let dependencies = &mut last.dependencies;
-        dependencies.keys = keys;
         dependencies.scheduled = scheduled;
         dependencies.stale.clear();
         let outputs = Arc::new(outputs);
@@ -368,49 +369,74 @@ impl Resolve for SiteLinks<'_> {
     }
 }
 
-/// The site's outputs after an update: the old bytes of every output whose key is the same,
-/// the others rendered again. Returns them with the new keys; `None` when rendering fails.
-fn render_changed(last: &LastBuild, old: &Outputs) -> Option<(Outputs, HashMap<String, u64>)> {
-    let (site, dependencies) = (&last.site, &last.dependencies);
+/// The site's outputs after an update: the old ones, but those whose key changed rendered
+/// again, those no longer made taken away, and the copied files as they are now. Returns them
+/// with the paths that changed (sorted), and keeps the new keys; `None` when rendering fails.
+fn render_changed(
+    last: &mut LastBuild,
+    old: &Outputs,
+    assets_changed: bool,
+) -> Option<(Outputs, Vec<String>)> {
+    let (site, dependencies) = (&last.site, &mut last.dependencies);
     let shared = Values::site_fingerprint(site);
     let keyed = render::keyed_jobs(site, &dependencies.fingerprints, shared);
-    let mut outputs = Outputs::default();
-    outputs.0.extend(render::asset_outputs(site));
-    let mut keys = HashMap::with_capacity(keyed.len());
+    dependencies.build += 1;
+    let build = dependencies.build;
     let mut jobs = Vec::new();
+    let mut search_index = None;
     for Keyed { output, key, job } in keyed {
-        let kept = old
-            .0
-            .get(&output)
-            .filter(|_| dependencies.keys.get(&output) == Some(&key));
-        match (kept, &job) {
-            (Some(bytes), _) => {
-                outputs.0.insert(output.clone(), bytes.clone());
+        let same = match dependencies.keys.get_mut(&output) {
+            Some(entry) => std::mem::replace(entry, (key, build)).0 == key,
+            None => {
+                dependencies.keys.insert(output.clone(), (key, build));
+                false
             }
-            (None, Job::SearchIndex) => {
-                let index = render::search_index_of(&dependencies.search_entries);
-                outputs
-                    .0
-                    .insert(output.clone(), Output::Bytes(Arc::new(index)));
-            }
-            (None, _) => jobs.push(job),
+        };
+        match job {
+            _ if same => {}
+            // Made of the pages' entries, which are kept: far quicker than rendering it.
+            Job::SearchIndex => search_index = Some(output),
+            job => jobs.push(job),
         }
-        keys.insert(output, key);
     }
-    let rendered = render::render_jobs(site, &last.templates, &last.values, &jobs).ok()?;
-    outputs.0.extend(rendered);
-    Some((outputs, keys))
-}
-
-/// The output paths whose content differs between two builds, sorted.
-fn changed_paths(old: &Outputs, new: &Outputs) -> Vec<String> {
-    let mut changed: Vec<String> = new
-        .0
-        .iter()
-        .filter(|(path, output)| old.0.get(*path) != Some(*output))
-        .map(|(path, _)| path.clone())
-        .collect();
-    changed.extend(old.0.keys().filter(|p| !new.0.contains_key(*p)).cloned());
+    let mut outputs = old.clone();
+    let mut changed = Vec::new();
+    dependencies.keys.retain(|path, (_, made)| {
+        let made_now = *made == build;
+        if !made_now {
+            outputs.0.remove(path);
+            changed.push(path.clone());
+        }
+        made_now
+    });
+    if assets_changed {
+        outputs
+            .0
+            .retain(|_, output| matches!(output, Output::Bytes(_)));
+        outputs.0.extend(render::asset_outputs(site));
+    }
+    let mut rendered = render::render_jobs(site, &last.templates, &last.values, &jobs).ok()?;
+    if let Some(path) = search_index {
+        let index = render::search_index_of(&dependencies.search_entries);
+        rendered.push((path, Output::Bytes(Arc::new(index))));
+    }
+    for (path, output) in rendered {
+        if old.0.get(&path) != Some(&output) {
+            changed.push(path.clone());
+        }
+        outputs.0.insert(path, output);
+    }
+    if assets_changed {
+        changed.extend(
+            outputs
+                .0
+                .iter()
+                .chain(&old.0)
+                .filter(|(path, _)| old.0.get(*path) != outputs.0.get(*path))
+                .map(|(path, _)| path.clone()),
+        );
+    }
     changed.sort();
-    changed
+    changed.dedup();
+    Some((outputs, changed))
 }

@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use super::{Filter, SortBy};
 use super::{
     RELATED_POSTS, RelatedIndex, Site, TAG_INDEX, Tag, alias_output, author_pages, check_authors,
-    collect_assets, page_order, page_output, resolve_services, site_menu, tag_name, tag_outputs,
-    tag_spellings,
+    collect_assets, page_order, page_output, resolve_services, site_menu, tag_feed_output,
+    tag_name, tag_pager_output, tag_pagers, tag_spellings,
 };
 use crate::content::{Page, PageId, SectionId};
 use crate::error::Diagnostics;
@@ -80,7 +80,7 @@ impl Site {
         if !valid || diagnostics.has_errors() {
             return None;
         }
-        let before = self.affected_claims(&changes);
+        let before = self.before(&changes);
 
         let moved = self.move_pages(changes);
         for list in &mut self.section_pages {
@@ -94,7 +94,7 @@ impl Site {
         if !self.sections_stay() {
             return None;
         }
-        let tag_moves = self.update_tags(&moved, &before.tag_slugs);
+        let tag_moves = self.update_tags(&moved, &before);
         self.dated = moved.keep(&self.dated);
         {
             let order = page_order(&self.pages, SortBy::Date);
@@ -127,14 +127,8 @@ impl Site {
         );
         self.now = filter.now;
 
-        let after = self.affected_claims_after(&moved, &before);
-        let mut old = before.outputs;
-        let mut new = after;
-        if assets_changed {
-            old.extend(before.assets);
-            new.extend(self.assets.iter().map(|a| a.output.clone()));
-        }
-        if !claims.replace(&old, &new) {
+        let (gone, came) = self.claims_changed(&moved, before, assets_changed);
+        if !claims.replace(&gone, &came) {
             return None;
         }
         Some(Update {
@@ -196,60 +190,102 @@ impl Site {
             .all(|(section, needed)| needed || !section.source.file.as_os_str().is_empty())
     }
 
-    /// The output paths that the changed pages, their tags and their sections claim now,
-    /// before the update.
-    fn affected_claims(&self, changes: &PageChanges) -> ClaimsBefore {
-        let mut outputs = Vec::new();
-        let mut tag_slugs = BTreeSet::new();
+    /// What the update needs to know of the site before it changes: see [`Before`].
+    fn before(&self, changes: &PageChanges) -> Before {
+        let mut before = Before {
+            page_outputs: Vec::new(),
+            spellings: Vec::new(),
+            tags: BTreeMap::new(),
+            sections: BTreeMap::new(),
+            had_tags: !self.tags.is_empty(),
+            assets: self.assets.iter().map(|a| a.output.clone()).collect(),
+        };
+        let mut slugs = BTreeSet::new();
         let mut sections = BTreeSet::new();
         for (path, new) in changes {
             if let Some(page) = self.page_by_path(path) {
-                outputs.extend(page_claims(page));
-                tag_slugs.extend(tag_spellings(page).into_iter().map(|(slug, _)| slug));
+                before.page_outputs.extend(page_claims(page));
+                for (slug, spelling) in tag_spellings(page) {
+                    before.spellings.push((slug.clone(), spelling.to_owned()));
+                    slugs.insert(slug);
+                }
                 sections.extend(self.section_index(&page.section_dir));
             }
             if let Some(page) = new {
-                tag_slugs.extend(tag_spellings(page).into_iter().map(|(slug, _)| slug));
+                slugs.extend(tag_spellings(page).into_iter().map(|(slug, _)| slug));
                 sections.extend(self.section_index(&page.section_dir));
             }
         }
-        for tag in &self.tags {
-            if tag_slugs.contains(&tag.slug) {
-                outputs.extend(tag_outputs(tag));
-            }
+        for slug in slugs {
+            let tag = self
+                .tags
+                .binary_search_by(|t| t.slug.cmp(&slug))
+                .ok()
+                .map(|i| &self.tags[i]);
+            let was = tag.map(|tag| (tag.name.clone(), tag_pagers(tag)));
+            before.tags.insert(slug, was);
         }
-        for &section in &sections {
-            outputs.extend(self.section_outputs(section));
+        for section in sections {
+            before
+                .sections
+                .insert(section, self.paginate(section).len());
         }
-        if !self.tags.is_empty() {
-            outputs.push(TAG_INDEX.to_owned());
-        }
-        ClaimsBefore {
-            outputs,
-            tag_slugs,
-            sections,
-            assets: self.assets.iter().map(|a| a.output.clone()).collect(),
-        }
+        before
     }
 
-    /// The same output paths as [`Site::affected_claims`] made before the update, now.
-    fn affected_claims_after(&self, moved: &Moved, before: &ClaimsBefore) -> Vec<String> {
-        let mut outputs = Vec::new();
-        for &id in &moved.fresh {
-            outputs.extend(page_claims(&self.pages[id.0]));
-        }
-        for tag in &self.tags {
-            if before.tag_slugs.contains(&tag.slug) {
-                outputs.extend(tag_outputs(tag));
+    /// The output paths the update took away and added: those of the changed pages, of the
+    /// list pages of their tags and sections, and the copied files when they changed.
+    fn claims_changed(
+        &self,
+        moved: &Moved,
+        before: Before,
+        assets_changed: bool,
+    ) -> (Vec<String>, Vec<String>) {
+        let mut gone = before.page_outputs;
+        let mut came: Vec<String> = moved
+            .fresh
+            .iter()
+            .flat_map(|id| page_claims(&self.pages[id.0]))
+            .collect();
+        for (slug, was) in &before.tags {
+            let tag = self
+                .tags
+                .binary_search_by(|t| t.slug.cmp(slug))
+                .ok()
+                .map(|i| &self.tags[i]);
+            let pagers =
+                |was: usize, now: usize| (was + 1..=now).map(|n| tag_pager_output(slug, n));
+            match (was, tag) {
+                (Some((_, was)), Some(tag)) => {
+                    came.extend(pagers(*was, tag_pagers(tag)));
+                    gone.extend(pagers(tag_pagers(tag), *was));
+                }
+                (Some((_, was)), None) => {
+                    gone.push(tag_feed_output(slug));
+                    gone.extend(pagers(0, *was));
+                }
+                (None, Some(tag)) => {
+                    came.push(tag_feed_output(slug));
+                    came.extend(pagers(0, tag_pagers(tag)));
+                }
+                (None, None) => {}
             }
         }
-        for &section in &before.sections {
-            outputs.extend(self.section_outputs(section));
+        for (&section, &was) in &before.sections {
+            let now = self.paginate(section).len();
+            came.extend((was + 1..=now).map(|n| self.pager_output(section, n)));
+            gone.extend((now + 1..=was).map(|n| self.pager_output(section, n)));
         }
-        if !self.tags.is_empty() {
-            outputs.push(TAG_INDEX.to_owned());
+        match (before.had_tags, self.tags.is_empty()) {
+            (true, true) => gone.push(TAG_INDEX.to_owned()),
+            (false, false) => came.push(TAG_INDEX.to_owned()),
+            _ => {}
         }
-        outputs
+        if assets_changed {
+            gone.extend(before.assets);
+            came.extend(self.assets.iter().map(|a| a.output.clone()));
+        }
+        (gone, came)
     }
 
     fn page_by_path(&self, content_path: &str) -> Option<&Page> {
@@ -260,59 +296,47 @@ impl Site {
     }
 
     /// Puts the changed pages in place of the old ones (pages stay sorted by path), with the
-    /// per-page lists that follow them: Markdown, section.
+    /// per-page lists that follow them: Markdown, section. Pages are moved only by inserting
+    /// and removing, so replacing pages moves none.
     fn move_pages(&mut self, changes: PageChanges) -> Moved {
-        let old_pages = std::mem::take(&mut self.pages);
-        let old_rendered = std::mem::take(&mut self.rendered);
-        let old_sections = std::mem::take(&mut self.page_section);
-        let mut moved = Moved {
-            new_of_old: vec![None; old_pages.len()],
-            old_ids: Vec::with_capacity(old_pages.len() + changes.len()),
-            changed: Vec::with_capacity(old_pages.len() + changes.len()),
-            fresh: Vec::new(),
-        };
-        let mut changes = changes.into_iter().peekable();
-        let add = |site: &mut Site, moved: &mut Moved, page: Page, old: Option<PageId>| {
-            let section = site
-                .section_index(&page.section_dir)
-                .unwrap_or(SectionId(0));
-            moved.fresh.push(PageId(site.pages.len()));
-            moved.old_ids.push(old);
-            moved.changed.push(true);
-            site.pages.push(page);
-            site.rendered.push(Rendered::default());
-            site.page_section.push(section);
-        };
-        for (o, ((page, rendered), section)) in old_pages
+        // Each change's place among the old pages, and whether it is the page there.
+        let placed: Vec<(usize, bool, Option<Page>)> = changes
             .into_iter()
-            .zip(old_rendered)
-            .zip(old_sections)
-            .enumerate()
-        {
-            while let Some((_, new)) = changes.next_if(|(path, _)| *path < page.content_path) {
-                if let Some(new) = new {
-                    add(self, &mut moved, new, None);
+            .map(|(path, page)| {
+                match self
+                    .pages
+                    .binary_search_by(|p| p.content_path.as_str().cmp(&path))
+                {
+                    Ok(at) => (at, true, page),
+                    Err(at) => (at, false, page),
                 }
-            }
-            match changes.next_if(|(path, _)| *path == page.content_path) {
-                Some((_, new)) => {
-                    if let Some(new) = new {
-                        add(self, &mut moved, new, Some(PageId(o)));
-                    }
+            })
+            .collect();
+        let moved = Moved::new(self.pages.len(), &placed);
+        // From the end, so that the places of the changes still to do stay right.
+        for (at, there, page) in placed.into_iter().rev() {
+            match (there, page) {
+                (true, Some(page)) => {
+                    self.page_section[at] = self
+                        .section_index(&page.section_dir)
+                        .unwrap_or(SectionId(0));
+                    self.pages[at] = page;
+                    self.rendered[at] = Rendered::default();
                 }
-                None => {
-                    moved.new_of_old[o] = Some(self.pages.len());
-                    moved.old_ids.push(Some(PageId(o)));
-                    moved.changed.push(false);
-                    self.pages.push(page);
-                    self.rendered.push(rendered);
-                    self.page_section.push(section);
+                (true, None) => {
+                    self.pages.remove(at);
+                    self.rendered.remove(at);
+                    self.page_section.remove(at);
                 }
-            }
-        }
-        for (_, new) in changes {
-            if let Some(new) = new {
-                add(self, &mut moved, new, None);
+                (false, Some(page)) => {
+                    let section = self
+                        .section_index(&page.section_dir)
+                        .unwrap_or(SectionId(0));
+                    self.page_section.insert(at, section);
+                    self.pages.insert(at, page);
+                    self.rendered.insert(at, Rendered::default());
+                }
+                (false, None) => {}
             }
         }
         moved
@@ -320,7 +344,7 @@ impl Site {
 
     /// Takes the changed pages out of their tags and puts them in their new ones; tags no
     /// page has any more go. Returns each old tag's index now.
-    fn update_tags(&mut self, moved: &Moved, slugs: &BTreeSet<String>) -> Vec<Option<usize>> {
+    fn update_tags(&mut self, moved: &Moved, before: &Before) -> Vec<Option<usize>> {
         let old_slugs: Vec<String> = self.tags.iter().map(|t| t.slug.clone()).collect();
         for tag in &mut self.tags {
             tag.pages = moved.keep(&tag.pages);
@@ -344,10 +368,40 @@ impl Site {
             }
         }
         self.tags.retain(|tag| !tag.pages.is_empty());
-        for tag in &mut self.tags {
-            if slugs.contains(&tag.slug) {
-                tag.name = spelled_name(&self.pages, tag);
+        // How many more pages spell each tag each way.
+        let mut counts: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+        for (slug, spelling) in &before.spellings {
+            *counts.entry((slug, spelling)).or_default() -= 1;
+        }
+        let fresh: Vec<(usize, Vec<(String, &str)>)> = moved
+            .fresh
+            .iter()
+            .map(|id| (id.0, tag_spellings(&self.pages[id.0])))
+            .collect();
+        for (_, spellings) in &fresh {
+            for (slug, spelling) in spellings {
+                *counts.entry((slug, spelling)).or_default() += 1;
             }
+        }
+        let mut names = Vec::new();
+        for (i, tag) in self.tags.iter().enumerate() {
+            let Some(was) = before.tags.get(&tag.slug) else {
+                continue;
+            };
+            // The commonest spelling stays so when it gained and the others did not.
+            let kept = was.as_ref().is_some_and(|(name, _)| {
+                counts
+                    .range((tag.slug.as_str(), "")..)
+                    .take_while(|((slug, _), _)| *slug == tag.slug)
+                    .all(|((_, spelling), &n)| if spelling == name { n >= 0 } else { n <= 0 })
+            });
+            if !kept {
+                names.push((i, spelled_name(&self.pages, tag)));
+            }
+        }
+        drop(fresh);
+        for (i, name) in names {
+            self.tags[i].name = name;
         }
         old_slugs
             .iter()
@@ -413,14 +467,19 @@ impl Site {
     }
 }
 
-/// What [`Site::update`] notes about the claims before it changes anything.
-struct ClaimsBefore {
-    /// The output paths of the changed pages, their tags and sections.
-    outputs: Vec<String>,
-    /// The slugs of the tags of the changed pages, before and after.
-    tag_slugs: BTreeSet<String>,
-    /// The sections of the changed pages.
-    sections: BTreeSet<SectionId>,
+/// What [`Site::update`] notes before it changes anything.
+struct Before {
+    /// The outputs of the changed pages (and their aliases).
+    page_outputs: Vec<String>,
+    /// The tags of the changed pages, as (slug, spelling).
+    spellings: Vec<(String, String)>,
+    /// The tags of the changed pages, before and after, by slug: each with its name and how
+    /// many list pages it had, when it was there.
+    tags: BTreeMap<String, Option<(String, usize)>>,
+    /// The sections of the changed pages, with how many list pages each had.
+    sections: BTreeMap<SectionId, usize>,
+    /// Whether the site had tags (and so a tag index).
+    had_tags: bool,
     /// The outputs of the copied files.
     assets: Vec<String>,
 }
@@ -438,6 +497,43 @@ struct Moved {
 }
 
 impl Moved {
+    /// Where pages go when the changes `placed` (place among the `count` old pages, whether it
+    /// is the page there, the page now), sorted by path, are made.
+    fn new(count: usize, placed: &[(usize, bool, Option<Page>)]) -> Moved {
+        let mut moved = Moved {
+            new_of_old: vec![None; count],
+            old_ids: Vec::with_capacity(count + placed.len()),
+            changed: Vec::with_capacity(count + placed.len()),
+            fresh: Vec::new(),
+        };
+        let mut changes = placed.iter().peekable();
+        let add = |moved: &mut Moved, old: Option<PageId>| {
+            moved.fresh.push(PageId(moved.old_ids.len()));
+            moved.old_ids.push(old);
+            moved.changed.push(true);
+        };
+        for old in 0..=count {
+            while let Some((_, _, page)) = changes.next_if(|(at, there, _)| *at == old && !there) {
+                if page.is_some() {
+                    add(&mut moved, None);
+                }
+            }
+            if old == count {
+                break;
+            }
+            match changes.next_if(|(at, there, _)| *at == old && *there) {
+                Some((_, _, Some(_))) => add(&mut moved, Some(PageId(old))),
+                Some((_, _, None)) => {}
+                None => {
+                    moved.new_of_old[old] = Some(moved.old_ids.len());
+                    moved.old_ids.push(Some(PageId(old)));
+                    moved.changed.push(false);
+                }
+            }
+        }
+        moved
+    }
+
     /// The pages of `ids` that are still there unchanged, by id now, in the same order.
     fn keep(&self, ids: &[PageId]) -> Vec<PageId> {
         ids.iter()
