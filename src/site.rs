@@ -20,7 +20,7 @@ use crate::source::FileRef;
 use crate::toml_errors::{find_key_line, suggest};
 
 mod update;
-pub(crate) use update::{Claims, PageChanges, SiteFiles, Update};
+pub(crate) use update::{Claims, Declined, PageChanges, SiteFiles, Update};
 
 /// How many posts the home page lists.
 pub const LATEST_POSTS: usize = 5;
@@ -246,6 +246,19 @@ impl Site {
             return vec![ids.as_slice()];
         }
         ids.chunks(per_page).collect()
+    }
+
+    /// List page `number` (1-based) of a section, as [`Site::paginate`] cuts it, and how many
+    /// list pages the section has, without cutting them all.
+    pub(crate) fn pager(&self, section: SectionId, number: usize) -> (&[PageId], usize) {
+        let ids = &self.section_pages[section.0];
+        let per_page = self.sections[section.0].paginate_by;
+        if per_page == 0 || ids.is_empty() {
+            let chunk = if number == 1 { ids.as_slice() } else { &[] };
+            return (chunk, 1);
+        }
+        let chunk = ids.chunks(per_page).nth(number.wrapping_sub(1));
+        (chunk.unwrap_or_default(), ids.len().div_ceil(per_page))
     }
 
     /// The address, relative to the site root, of list page `number` (1-based) of a section.
@@ -721,29 +734,50 @@ fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
 
 /// What choosing related posts looks at: each page's tags and its date.
 struct RelatedIndex {
-    /// Each page's tags, as indices in the site's tags (in slug order).
-    page_tags: Vec<Vec<usize>>,
+    /// Each page's tags, as indices in the site's tags (in slug order): those of page `i` are
+    /// `tags_of[starts[i]..starts[i + 1]]`.
+    tags_of: Vec<usize>,
+    starts: Vec<usize>,
     /// Each page's date, as a sort key; undated pages have no related posts and are none.
     keys: Vec<Option<Timestamp>>,
 }
 
 impl RelatedIndex {
     fn new(pages: &[Page], tags: &[Tag]) -> RelatedIndex {
-        let mut page_tags: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
+        let mut starts = vec![0; pages.len() + 1];
+        for id in tags.iter().flat_map(|tag| &tag.pages) {
+            starts[id.0 + 1] += 1;
+        }
+        for i in 0..pages.len() {
+            starts[i + 1] += starts[i];
+        }
+        let mut filled = starts.clone();
+        let mut tags_of = vec![0; starts[pages.len()]];
         for (t, tag) in tags.iter().enumerate() {
             for id in &tag.pages {
-                page_tags[id.0].push(t);
+                tags_of[filled[id.0]] = t;
+                filled[id.0] += 1;
             }
         }
         let keys = pages.iter().map(|p| p.date.map(|d| d.sort_key())).collect();
-        RelatedIndex { page_tags, keys }
+        RelatedIndex {
+            tags_of,
+            starts,
+            keys,
+        }
+    }
+
+    /// The tags of a page, as indices in the site's tags, in slug order.
+    fn page_tags(&self, page: PageId) -> &[usize] {
+        &self.tags_of[self.starts[page.0]..self.starts[page.0 + 1]]
     }
 
     /// How `candidate` ranks as a related post of `page`: tags shared, then date. Among equal
     /// ranks the first met (in tag order, then each tag's order) wins.
     fn rank(&self, page: PageId, candidate: PageId) -> (u32, Option<Timestamp>) {
-        let mine = &self.page_tags[page.0];
-        let shared = self.page_tags[candidate.0]
+        let mine = self.page_tags(page);
+        let shared = self
+            .page_tags(candidate)
             .iter()
             .filter(|t| mine.contains(t))
             .count();
@@ -760,7 +794,7 @@ impl RelatedIndex {
             return Vec::new();
         }
         let mut touched = Vec::new();
-        for &t in &self.page_tags[i] {
+        for &t in self.page_tags(page) {
             for id in &tags[t].pages {
                 if id.0 != i && keys[id.0].is_some() {
                     if shared[id.0] == 0 {

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::{FEED_ENTRIES, Job, Output, TAG_PAGE_SIZE, all_jobs, search_entry, tag_pager_path};
 use crate::content::PageId;
+use crate::front_matter::PageDate;
 use crate::site::{AssetSource, LATEST_POSTS, Site, author_path};
 use crate::values::{PageFingerprint, Values};
 
@@ -37,11 +38,13 @@ pub(crate) fn keyed_jobs(site: &Site, fingerprints: &[PageFingerprint], shared: 
             places[id.0] = i;
         }
     }
+    let dates: Vec<Option<PageDate>> = site.pages.iter().map(|p| p.updated.or(p.date)).collect();
     let inputs = Inputs {
         site,
         fingerprints,
         shared,
         places: &places,
+        dates: &dates,
     };
     all_jobs(site)
         .into_par_iter()
@@ -60,6 +63,8 @@ struct Inputs<'a> {
     shared: u64,
     /// Each page's place in its section's list.
     places: &'a [usize],
+    /// Each page's last change, as feeds and the sitemap date it.
+    dates: &'a [Option<PageDate>],
 }
 
 /// The files the site copies, as outputs.
@@ -98,8 +103,8 @@ pub(crate) fn search_index_of(entries: &[Vec<u8>]) -> Vec<u8> {
 fn output_of(site: &Site, job: &Job) -> String {
     match job {
         Job::Home => "index.html".to_owned(),
-        Job::Section(id, number) => format!("{}index.html", site.pager_path(*id, *number)),
-        Job::Page(id) => format!("{}index.html", site.pages[id.0].path),
+        Job::Section(id, number) => [&site.pager_path(*id, *number), "index.html"].concat(),
+        Job::Page(id) => [&site.pages[id.0].path, "index.html"].concat(),
         Job::Tags => "tags/index.html".to_owned(),
         Job::Tag(i, number) => {
             format!("{}index.html", tag_pager_path(&site.tags[*i].slug, *number))
@@ -133,14 +138,7 @@ impl Inputs<'_> {
                 fingerprints[id.0].full.hash(h);
             }
             // As [`super::Renderer::feed`] dates the feed.
-            ids.iter()
-                .filter_map(|id| {
-                    let page = &site.pages[id.0];
-                    page.updated.or(page.date)
-                })
-                .max_by_key(|d| d.sort_key())
-                .map(|d| d.rfc3339())
-                .hash(h);
+            self.last_change(ids).map(|d| d.rfc3339()).hash(h);
         };
         match job {
             Job::Home => {
@@ -148,9 +146,9 @@ impl Inputs<'_> {
                 summaries(&mut h, &latest);
             }
             Job::Section(id, number) => {
-                let chunks = site.paginate(*id);
-                (chunks.len(), number).hash(&mut h);
-                summaries(&mut h, chunks.get(number - 1).copied().unwrap_or_default());
+                let (chunk, total) = site.pager(*id, *number);
+                (total, number).hash(&mut h);
+                summaries(&mut h, chunk);
             }
             Job::Page(id) => {
                 fingerprints[id.0].full.hash(&mut h);
@@ -189,7 +187,7 @@ impl Inputs<'_> {
                 }
             }
             Job::Atom => feed(&mut h, &site.dated),
-            Job::Sitemap => sitemap_key(&mut h, site),
+            Job::Sitemap => self.sitemap_key(&mut h),
             Job::Alias(id, _) => site.pages[id.0].path.hash(&mut h),
         }
         // The output path tells jobs apart, and so does the kind of job.
@@ -198,29 +196,67 @@ impl Inputs<'_> {
     }
 }
 
-/// What the sitemap shows: addresses and last changes, as [`super::Renderer::sitemap`] has them.
-fn sitemap_key(h: &mut DefaultHasher, site: &Site) {
-    let lastmod = |ids: &[PageId]| {
+impl Inputs<'_> {
+    /// The last change of some pages, as feeds and the sitemap take it.
+    fn last_change(&self, ids: &[PageId]) -> Option<PageDate> {
         ids.iter()
-            .filter_map(|id| {
-                let page = &site.pages[id.0];
-                page.updated.or(page.date)
-            })
+            .filter_map(|id| self.dates[id.0])
             .max_by_key(|d| d.sort_key())
-            .map(|d| d.day)
-    };
-    lastmod(&site.dated).hash(h);
-    for (i, section) in site.sections.iter().enumerate().skip(1) {
-        (&section.path, lastmod(&site.section_pages[i])).hash(h);
     }
-    for (i, page) in site.pages.iter().enumerate() {
-        (&page.path, lastmod(&[PageId(i)])).hash(h);
+
+    /// What the sitemap shows: addresses and last changes, as [`super::Renderer::sitemap`]
+    /// has them.
+    fn sitemap_key(&self, h: &mut DefaultHasher) {
+        let site = self.site;
+        let lastmod = |ids: &[PageId]| self.last_change(ids).map(|d| d.day);
+        lastmod(&site.dated).hash(h);
+        for (i, section) in site.sections.iter().enumerate().skip(1) {
+            (&section.path, lastmod(&site.section_pages[i])).hash(h);
+        }
+        for (page, date) in site.pages.iter().zip(self.dates) {
+            (&page.path, date.map(|d| d.day)).hash(h);
+        }
+        site.tags.is_empty().hash(h);
+        for tag in &site.tags {
+            (&tag.slug, lastmod(&tag.pages)).hash(h);
+        }
+        for (id, pages) in &site.author_pages {
+            (id, lastmod(pages)).hash(h);
+        }
     }
-    site.tags.is_empty().hash(h);
-    for tag in &site.tags {
-        (&tag.slug, lastmod(&tag.pages)).hash(h);
-    }
-    for (id, pages) in &site.author_pages {
-        (id, lastmod(pages)).hash(h);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::render_jobs;
+    use super::*;
+    use crate::BuildOptions;
+
+    /// Page fingerprints leave tags' page counts out with the built-in theme, so that a tag
+    /// edit does not render again every page listing a post with that tag: this holds only
+    /// while the theme never shows them in a summary.
+    #[test]
+    fn the_built_in_theme_never_shows_a_summarys_tag_counts() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let sources = crate::source::read(root).unwrap();
+        assert!(crate::templates::only_theme(&sources.templates));
+        let options = BuildOptions {
+            drafts: true,
+            future: true,
+            now: Some("2026-01-01T00:00:00Z".parse().unwrap()),
+            ..BuildOptions::new(root)
+        };
+        let (site, templates, _) = crate::assemble(&sources, &options).unwrap();
+        assert!(site.tags.iter().any(|tag| tag.pages.len() > 1));
+        let jobs = all_jobs(&site);
+        let shown = render_jobs(&site, &templates, &Values::new(&site), &jobs).unwrap();
+        let hidden = Values::without_summary_tag_counts(&site);
+        let hidden = render_jobs(&site, &templates, &hidden, &jobs).unwrap();
+        assert_eq!(shown.len(), hidden.len());
+        for ((path, with), (_, without)) in shown.iter().zip(&hidden) {
+            assert!(with == without, "{path} shows how many pages a tag has");
+        }
     }
 }

@@ -8,7 +8,7 @@
 //! appear. Anything this path cannot do the same as a full build (a section's `_index.md`, an
 //! error, a scheduled post coming due) it declines, and the session rebuilds everything.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,7 +22,7 @@ use crate::error::Diagnostics;
 use crate::front_matter::PageDate;
 use crate::markdown::{self, Rendered, Resolve};
 use crate::render::{self, Job, Keyed, Output, Outputs};
-use crate::site::{Claims, Filter, PageChanges, Site, SiteFiles, Update};
+use crate::site::{Claims, Declined, Filter, PageChanges, Site, SiteFiles, Update};
 use crate::source::Sources;
 use crate::templates;
 use crate::values::{PageFingerprint, SummaryChange, Values};
@@ -35,8 +35,9 @@ pub(super) struct Dependencies {
     fingerprints: Vec<PageFingerprint>,
     /// Each page's entry in the search index (by id), as JSON.
     search_entries: Vec<Vec<u8>>,
-    /// Each rendered output's key, by path, with the number of the build that made it.
-    keys: HashMap<String, (u64, u64)>,
+    /// Each rendered output's key (`None` when unknown: it was rendered by other means), by
+    /// path, with the number of the build that made it.
+    keys: HashMap<String, (Option<u64>, u64)>,
     /// The number of the last build, counting those of this path.
     build: u64,
     /// The pages (drafts and left-out ones too) still to be published, by path under
@@ -71,7 +72,7 @@ impl Dependencies {
         let shared = Values::site_fingerprint(site);
         let keys = render::keyed_jobs(site, &fingerprints, shared)
             .into_iter()
-            .map(|keyed| (keyed.output, (keyed.key, 0)))
+            .map(|keyed| (keyed.output, (Some(keyed.key), 0)))
             .collect();
         let scheduled = scheduled
             .into_iter()
@@ -98,7 +99,9 @@ impl Dependencies {
     ) {
         self.stale.extend(edited.iter().cloned());
         for path in rendered {
-            self.keys.remove(path);
+            if let Some((key, _)) = self.keys.get_mut(path) {
+                *key = None;
+            }
         }
     }
 
@@ -168,8 +171,8 @@ impl Session {
         edited: &BTreeSet<String>,
         start: Instant,
     ) -> Option<Rebuilt> {
-        let (changes, now, scheduled) = self.page_changes(edited)?;
-        let mut last = self.last.take()?;
+        let (changes, filter, scheduled) = self.page_changes(edited)?;
+        let remade = remake_markdown(&self.last.as_ref()?.site, &changes)?;
         let old = self.last_good.clone()?;
         let sources = self.sources.as_ref()?;
         let files = SiteFiles {
@@ -177,15 +180,19 @@ impl Session {
             static_files: &sources.static_files,
             theme_static: templates::theme_static(),
         };
-        let filter = Filter {
-            drafts: self.options.drafts,
-            future: self.options.future,
-            now,
+        // A mistake in the edited pages leaves the last build as it was; from here on it is
+        // changed in place, and gone when this declines.
+        let mut last = self.last.take()?;
+        let claims = &mut last.dependencies.claims;
+        let update = match last.site.update(changes, filter, &files, claims) {
+            Ok(update) => update,
+            Err(Declined::Untouched) => {
+                self.last = Some(last);
+                return None;
+            }
+            Err(Declined::Spoiled) => return None,
         };
-        let update = last
-            .site
-            .update(changes, filter, &files, &mut last.dependencies.claims)?;
-        let remade = remake_markdown(&mut last.site, &update)?;
+        let remade = remade.install(&mut last.site);
         let summaries = last.values.update(&last.site, &update, &remade);
         last.dependencies
             .update(&last.site, &last.values, &update, &summaries);
@@ -206,19 +213,24 @@ impl Session {
         })
     }
 
-    /// The edited pages parsed again (with those the text-only path changed since), the moment
-    /// of this build and the pages still scheduled then; `None` when this path cannot take the
-    /// edit. Leaves everything as it is.
+    /// The edited pages parsed again (with those the text-only path changed since; `None` for
+    /// those gone or left out), what this build includes and the pages still scheduled then;
+    /// `None` when this path cannot take the edit. Leaves everything as it is.
     fn page_changes(
         &self,
         edited: &BTreeSet<String>,
-    ) -> Option<(PageChanges, Timestamp, BTreeMap<String, PageDate>)> {
+    ) -> Option<(PageChanges, Filter, BTreeMap<String, PageDate>)> {
         let last = self.last.as_ref()?;
         let sources = self.sources.as_ref()?;
         let now = self.options.now.unwrap_or_else(Timestamp::now);
         if now < last.site.now {
             return None;
         }
+        let filter = Filter {
+            drafts: self.options.drafts,
+            future: self.options.future,
+            now,
+        };
         let dependencies = &last.dependencies;
         let mut changes = PageChanges::new();
         let mut scheduled = dependencies.scheduled.clone();
@@ -243,30 +255,63 @@ impl Session {
             {
                 scheduled.insert(rel.clone(), date);
             }
-            changes.insert(rel.clone(), page);
+            changes.insert(rel.clone(), page.filter(|page| filter.includes(page)));
         }
         // A post coming due changes the site without an edit: rebuild everything then.
         if scheduled.values().any(|date| !date.is_future(now)) {
             return None;
         }
-        Some((changes, now, scheduled))
+        Some((changes, filter, scheduled))
     }
 }
 
-/// Renders again the Markdown of new and changed pages and of pages and sections whose `@/`
-/// links now resolve differently, and checks the anchors of links to and from them. Returns,
-/// for each page, whether it was rendered again; `None` on an error (the full build reports it).
-fn remake_markdown(site: &mut Site, update: &Update) -> Option<Vec<bool>> {
-    let links = SiteLinks(site);
+/// Markdown rendered again for an edit, before the site changes.
+struct Remade {
+    /// Pages, by path under `content/`.
+    pages: HashMap<String, Rendered>,
+    /// Sections, by index.
+    sections: Vec<(usize, Rendered)>,
+}
+
+impl Remade {
+    /// Puts the renderings into the updated site; returns, for each page, whether it has a new
+    /// one.
+    fn install(mut self, site: &mut Site) -> Vec<bool> {
+        let mut remade = vec![false; site.pages.len()];
+        for (path, rendered) in self.pages.drain() {
+            if let Some(i) = page_index(site, &path) {
+                site.rendered[i] = rendered;
+                remade[i] = true;
+            }
+        }
+        for (i, rendered) in self.sections {
+            site.section_rendered[i] = rendered;
+        }
+        remade
+    }
+}
+
+/// Renders the Markdown of the new and changed pages, and again that of pages and sections
+/// whose `@/` links will resolve differently, and checks the anchors of links from and to
+/// them; all before the site changes. `None` on an error (the full build reports it).
+fn remake_markdown(site: &Site, changes: &PageChanges) -> Option<Remade> {
+    let links = Overlay { site, changes };
     let resolves = |rendered: &Rendered| {
         rendered
             .lookups
             .iter()
             .all(|(target, url)| links.url_of(target) == *url)
     };
-    let pages: Vec<usize> = (0..site.pages.len())
-        .filter(|&i| update.changed[i] || !resolves(&site.rendered[i]))
+    let mut sources: Vec<(&str, &content::SourceText)> = changes
+        .values()
+        .flatten()
+        .map(|page| (page.content_path.as_str(), &page.source))
         .collect();
+    for (page, rendered) in site.pages.iter().zip(&site.rendered) {
+        if !changes.contains_key(&page.content_path) && !resolves(rendered) {
+            sources.push((&page.content_path, &page.source));
+        }
+    }
     let sections: Vec<usize> = (0..site.sections.len())
         .filter(|&i| !resolves(&site.section_rendered[i]))
         .collect();
@@ -274,60 +319,81 @@ fn remake_markdown(site: &mut Site, update: &Update) -> Option<Vec<bool>> {
         let (rendered, diagnostics) = markdown::render(source, &links);
         (!Diagnostics(diagnostics).has_errors()).then_some(rendered)
     };
-    let page_results: Option<Vec<Rendered>> = pages
-        .par_iter()
-        .map(|&i| render(&site.pages[i].source))
-        .collect();
-    let section_results: Option<Vec<Rendered>> = sections
+    let pages: Option<Vec<Rendered>> = sources.par_iter().map(|(_, s)| render(s)).collect();
+    let section_renders: Option<Vec<Rendered>> = sections
         .iter()
         .map(|&i| render(&site.sections[i].source))
         .collect();
-    let (page_results, section_results) = (page_results?, section_results?);
-    let mut remade = vec![false; site.pages.len()];
-    for (&i, rendered) in pages.iter().zip(page_results) {
-        site.rendered[i] = rendered;
-        remade[i] = true;
-    }
-    for (&i, rendered) in sections.iter().zip(section_results) {
-        site.section_rendered[i] = rendered;
-    }
-    anchors_resolve(site, &remade, &sections).then_some(remade)
+    let paths = sources.iter().map(|(path, _)| (*path).to_owned());
+    let remade = Remade {
+        pages: paths.zip(pages?).collect(),
+        sections: sections.into_iter().zip(section_renders?).collect(),
+    };
+    anchors_resolve(site, changes, &remade).then_some(remade)
 }
 
-/// Whether every `#anchor` of an `@/` link from or to Markdown rendered again names a heading
-/// of its target, as the markdown stage checks for every link.
-fn anchors_resolve(site: &Site, remade: &[bool], sections: &[usize]) -> bool {
-    let mut targets: HashSet<String> = (0..site.pages.len())
-        .filter(|&i| remade[i])
-        .map(|i| site.pages[i].content_path.clone())
+/// Whether every `#anchor` of an `@/` link from or to Markdown rendered again (or a page
+/// gone) will name a heading of its target, as the markdown stage checks for every link.
+fn anchors_resolve(site: &Site, changes: &PageChanges, remade: &Remade) -> bool {
+    let remade_sections: HashMap<String, &Rendered> = remade
+        .sections
+        .iter()
+        .map(|(i, rendered)| (index_path(&site.sections[*i].dir), rendered))
         .collect();
-    targets.extend(sections.iter().map(|&i| index_path(&site.sections[i].dir)));
     let ids_of = |target: &str| -> &[String] {
-        if let Ok(i) = site
-            .pages
-            .binary_search_by(|p| p.content_path.as_str().cmp(target))
-        {
+        if let Some(rendered) = remade.pages.get(target) {
+            return &rendered.ids;
+        }
+        if changes.contains_key(target) {
+            return &[];
+        }
+        if let Some(i) = page_index(site, target) {
             return &site.rendered[i].ids;
+        }
+        if let Some(rendered) = remade_sections.get(target) {
+            return &rendered.ids;
         }
         section_of(site, target).map_or(&[], |i| &site.section_rendered[i].ids)
     };
-    let sources = site.rendered.iter().zip(remade.iter().copied()).chain(
-        site.section_rendered
-            .iter()
-            .enumerate()
-            .map(|(i, rendered)| (rendered, sections.contains(&i))),
-    );
-    for (rendered, source_remade) in sources {
+    let touched = |target: &str| {
+        remade.pages.contains_key(target)
+            || changes.contains_key(target)
+            || remade_sections.contains_key(target)
+    };
+    let new = remade
+        .pages
+        .values()
+        .chain(remade.sections.iter().map(|(_, rendered)| rendered))
+        .map(|rendered| (rendered, true));
+    let old = site
+        .pages
+        .iter()
+        .zip(&site.rendered)
+        .filter(|(page, _)| !remade.pages.contains_key(&page.content_path))
+        .map(|(_, rendered)| rendered)
+        .chain(
+            site.section_rendered
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !remade.sections.iter().any(|(j, _)| j == i))
+                .map(|(_, rendered)| rendered),
+        )
+        .map(|rendered| (rendered, false));
+    for (rendered, remade) in new.chain(old) {
         for link in &rendered.internal_links {
             let Some(anchor) = &link.anchor else { continue };
-            if (source_remade || targets.contains(&link.target))
-                && !ids_of(&link.target).contains(anchor)
-            {
+            if (remade || touched(&link.target)) && !ids_of(&link.target).contains(anchor) {
                 return false;
             }
         }
     }
     true
+}
+
+fn page_index(site: &Site, content_path: &str) -> Option<usize> {
+    site.pages
+        .binary_search_by(|p| p.content_path.as_str().cmp(content_path))
+        .ok()
 }
 
 /// The source path by which `@/` links name a section's `_index.md`.
@@ -351,18 +417,22 @@ fn section_of(site: &Site, content_path: &str) -> Option<usize> {
         .ok()
 }
 
-/// `@/` links resolved by looking pages and sections up in the site (both are sorted), the
-/// same as the build's link index without building one.
-struct SiteLinks<'a>(&'a Site);
+/// `@/` links as they will resolve once `changes` are made to `site`: the changed pages as
+/// they are now, other pages and sections looked up in the site (both are sorted), the same as
+/// the build's link index without building one.
+struct Overlay<'a> {
+    site: &'a Site,
+    changes: &'a PageChanges,
+}
 
-impl Resolve for SiteLinks<'_> {
+impl Resolve for Overlay<'_> {
     fn url_of(&self, content_path: &str) -> Option<String> {
-        let site = self.0;
+        let site = self.site;
         let root = &site.config.root;
-        if let Ok(i) = site
-            .pages
-            .binary_search_by(|p| p.content_path.as_str().cmp(content_path))
-        {
+        if let Some(page) = self.changes.get(content_path) {
+            return page.as_ref().map(|page| format!("{root}{}", page.path));
+        }
+        if let Some(i) = page_index(site, content_path) {
             return Some(format!("{root}{}", site.pages[i].path));
         }
         section_of(site, content_path).map(|i| format!("{root}{}", site.sections[i].path))
@@ -386,9 +456,9 @@ fn render_changed(
     let mut search_index = None;
     for Keyed { output, key, job } in keyed {
         let same = match dependencies.keys.get_mut(&output) {
-            Some(entry) => std::mem::replace(entry, (key, build)).0 == key,
+            Some(entry) => std::mem::replace(entry, (Some(key), build)).0 == Some(key),
             None => {
-                dependencies.keys.insert(output.clone(), (key, build));
+                dependencies.keys.insert(output.clone(), (Some(key), build));
                 false
             }
         };

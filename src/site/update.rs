@@ -38,6 +38,17 @@ pub(crate) struct SiteFiles<'a> {
     pub(crate) theme_static: &'a [(&'a str, &'static [u8])],
 }
 
+/// Why [`Site::update`] did not update the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Declined {
+    /// Found before anything changed (mostly a mistake in the edit): the site and the claims
+    /// are as they were.
+    Untouched,
+    /// Found after the site changed: the site and the claims are partly updated, to be thrown
+    /// away.
+    Spoiled,
+}
+
 /// How an update moved things, for the stages after assemble.
 #[derive(Debug)]
 pub(crate) struct Update {
@@ -53,17 +64,16 @@ pub(crate) struct Update {
 
 impl Site {
     /// Updates the site after the pages in `changes` changed, as [`Site::assemble`] would have
-    /// made it from the new pages with `filter`, or returns `None` when this cannot be done here:
-    /// the sections would change, or the new pages have errors. `claims` are the site's output
-    /// paths, kept up to date. After `None` the site and the claims are only partly updated:
-    /// throw them away. The Markdown of new and changed pages is left empty.
+    /// made it from the new pages with `filter`, or declines when this cannot be done here: the
+    /// sections would change, or the new pages have errors. `claims` are the site's output
+    /// paths, kept up to date. The Markdown of new and changed pages is left empty.
     pub(crate) fn update(
         &mut self,
         mut changes: PageChanges,
         filter: Filter,
         files: &SiteFiles<'_>,
         claims: &mut Claims,
-    ) -> Option<Update> {
+    ) -> Result<Update, Declined> {
         for page in changes.values_mut() {
             if page.as_ref().is_some_and(|p| !filter.includes(p)) {
                 *page = None;
@@ -78,9 +88,15 @@ impl Site {
                 && page.aliases.iter().all(|alias| alias_output(alias).is_ok())
         });
         if !valid || diagnostics.has_errors() {
-            return None;
+            return Err(Declined::Untouched);
         }
         let before = self.before(&changes);
+        // Mostly a new slug or alias that another page has: found before anything changes.
+        let new_outputs: Vec<String> = new_pages.iter().flat_map(|p| page_claims(p)).collect();
+        if !claims.replace(&before.page_outputs, &new_outputs) {
+            claims.replace(&new_outputs, &before.page_outputs);
+            return Err(Declined::Untouched);
+        }
 
         let moved = self.move_pages(changes);
         for list in &mut self.section_pages {
@@ -92,7 +108,7 @@ impl Site {
             insert_sorted(&mut self.section_pages[section.0], id, &order);
         }
         if !self.sections_stay() {
-            return None;
+            return Err(Declined::Spoiled);
         }
         let tag_moves = self.update_tags(&moved, &before);
         self.dated = moved.keep(&self.dated);
@@ -107,7 +123,7 @@ impl Site {
         self.author_pages = author_pages(&self.config, &self.pages, &self.dated);
         self.page_services = resolve_services(&self.pages, &mut diagnostics);
         if diagnostics.has_errors() {
-            return None;
+            return Err(Declined::Spoiled);
         }
         self.update_related(&moved);
         let assets = collect_assets(
@@ -127,11 +143,11 @@ impl Site {
         );
         self.now = filter.now;
 
-        let (gone, came) = self.claims_changed(&moved, before, assets_changed);
+        let (gone, came) = self.claims_changed(before, assets_changed);
         if !claims.replace(&gone, &came) {
-            return None;
+            return Err(Declined::Spoiled);
         }
-        Some(Update {
+        Ok(Update {
             old_ids: moved.old_ids,
             changed: moved.changed,
             tag_moves,
@@ -233,20 +249,11 @@ impl Site {
         before
     }
 
-    /// The output paths the update took away and added: those of the changed pages, of the
-    /// list pages of their tags and sections, and the copied files when they changed.
-    fn claims_changed(
-        &self,
-        moved: &Moved,
-        before: Before,
-        assets_changed: bool,
-    ) -> (Vec<String>, Vec<String>) {
-        let mut gone = before.page_outputs;
-        let mut came: Vec<String> = moved
-            .fresh
-            .iter()
-            .flat_map(|id| page_claims(&self.pages[id.0]))
-            .collect();
+    /// The output paths the update took away and added besides those of the changed pages:
+    /// those of the list pages of their tags and sections, and the copied files when they
+    /// changed.
+    fn claims_changed(&self, before: Before, assets_changed: bool) -> (Vec<String>, Vec<String>) {
+        let (mut gone, mut came) = (Vec::new(), Vec::new());
         for (slug, was) in &before.tags {
             let tag = self
                 .tags
@@ -439,7 +446,7 @@ impl Site {
             if index.keys[page.0].is_none() {
                 continue;
             }
-            for &t in &index.page_tags[page.0] {
+            for &t in index.page_tags(page) {
                 for &other in &self.tags[t].pages {
                     if redo[other.0] || other == page || index.keys[other.0].is_none() {
                         continue;
