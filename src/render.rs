@@ -19,7 +19,9 @@ use crate::templates::Templates;
 use crate::values::{AuthorRef, LinkRef, PageValue, Summary, Values, absolute, site_url};
 
 mod keys;
-pub(crate) use keys::{Keyed, asset_outputs, keyed_jobs, search_entry_json, search_index_of};
+pub(crate) use keys::{
+    KeyHasher, Keyed, asset_outputs, keyed_jobs, search_entry_json, search_index_of,
+};
 
 /// How many posts each list page of a tag shows.
 pub const TAG_PAGE_SIZE: usize = 10;

@@ -7,12 +7,13 @@
 //! kept. Keys are compared only between builds with the same settings and templates: any other
 //! change makes the session render everything.
 
-use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
 use super::{FEED_ENTRIES, Job, Output, TAG_PAGE_SIZE, all_jobs, search_entry, tag_pager_path};
+use jiff::Timestamp;
+
 use crate::content::PageId;
 use crate::front_matter::PageDate;
 use crate::site::{AssetSource, LATEST_POSTS, Site, author_path};
@@ -39,12 +40,14 @@ pub(crate) fn keyed_jobs(site: &Site, fingerprints: &[PageFingerprint], shared: 
         }
     }
     let dates: Vec<Option<PageDate>> = site.pages.iter().map(|p| p.updated.or(p.date)).collect();
+    let stamps: Vec<Option<Timestamp>> = dates.iter().map(|d| d.map(|d| d.sort_key())).collect();
     let inputs = Inputs {
         site,
         fingerprints,
         shared,
         places: &places,
         dates: &dates,
+        stamps: &stamps,
     };
     all_jobs(site)
         .into_par_iter()
@@ -63,8 +66,9 @@ struct Inputs<'a> {
     shared: u64,
     /// Each page's place in its section's list.
     places: &'a [usize],
-    /// Each page's last change, as feeds and the sitemap date it.
+    /// Each page's last change, as feeds and the sitemap date it, and its sort key.
     dates: &'a [Option<PageDate>],
+    stamps: &'a [Option<Timestamp>],
 }
 
 /// The files the site copies, as outputs.
@@ -125,15 +129,15 @@ impl Inputs<'_> {
     /// A hash of what a job's output shows; see the module's documentation.
     fn key_of(&self, job: &Job) -> u64 {
         let (site, fingerprints, shared) = (self.site, self.fingerprints, self.shared);
-        let mut h = DefaultHasher::new();
+        let mut h = KeyHasher::default();
         shared.hash(&mut h);
-        let summaries = |h: &mut DefaultHasher, ids: &[PageId]| {
+        let summaries = |h: &mut KeyHasher, ids: &[PageId]| {
             ids.len().hash(h);
             for id in ids {
                 fingerprints[id.0].summary.hash(h);
             }
         };
-        let feed = |h: &mut DefaultHasher, ids: &[PageId]| {
+        let feed = |h: &mut KeyHasher, ids: &[PageId]| {
             for id in ids.iter().take(FEED_ENTRIES) {
                 fingerprints[id.0].full.hash(h);
             }
@@ -199,14 +203,21 @@ impl Inputs<'_> {
 impl Inputs<'_> {
     /// The last change of some pages, as feeds and the sitemap take it.
     fn last_change(&self, ids: &[PageId]) -> Option<PageDate> {
-        ids.iter()
-            .filter_map(|id| self.dates[id.0])
-            .max_by_key(|d| d.sort_key())
+        // The last of the latest, as `max_by_key` takes it.
+        let mut last: Option<(Timestamp, usize)> = None;
+        for id in ids {
+            if let Some(stamp) = self.stamps[id.0]
+                && last.is_none_or(|(latest, _)| stamp >= latest)
+            {
+                last = Some((stamp, id.0));
+            }
+        }
+        last.and_then(|(_, i)| self.dates[i])
     }
 
     /// What the sitemap shows: addresses and last changes, as [`super::Renderer::sitemap`]
     /// has them.
-    fn sitemap_key(&self, h: &mut DefaultHasher) {
+    fn sitemap_key(&self, h: &mut KeyHasher) {
         let site = self.site;
         let lastmod = |ids: &[PageId]| self.last_change(ids).map(|d| d.day);
         lastmod(&site.dated).hash(h);
@@ -258,5 +269,59 @@ mod tests {
         for ((path, with), (_, without)) in shown.iter().zip(&hidden) {
             assert!(with == without, "{path} shows how many pages a tag has");
         }
+    }
+}
+
+/// A quick hasher for keys and for the map of keys: each word of input rotates and multiplies
+/// the state, which changes the result for any one changed word (each step is one-to-one), and
+/// the result is mixed at the end. About five times quicker than the standard one, which
+/// matters for the tens of thousands of keys hashed after each edit.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl KeyHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // splitmix64's finaliser: every bit of the state moves every bit of the result.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }

@@ -9,6 +9,7 @@
 //! error, a scheduled post coming due) it declines, and the session rebuilds everything.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,7 +22,7 @@ use crate::content::{self, PageId, Parsed};
 use crate::error::Diagnostics;
 use crate::front_matter::PageDate;
 use crate::markdown::{self, Rendered, Resolve};
-use crate::render::{self, Job, Keyed, Output, Outputs};
+use crate::render::{self, Job, KeyHasher, Keyed, Output, Outputs};
 use crate::site::{Claims, Declined, Filter, PageChanges, Site, SiteFiles, Update};
 use crate::source::Sources;
 use crate::templates;
@@ -37,7 +38,7 @@ pub(super) struct Dependencies {
     search_entries: Vec<Vec<u8>>,
     /// Each rendered output's key (`None` when unknown: it was rendered by other means), by
     /// path, with the number of the build that made it.
-    keys: HashMap<String, (Option<u64>, u64)>,
+    keys: HashMap<String, (Option<u64>, u64), BuildHasherDefault<KeyHasher>>,
     /// The number of the last build, counting those of this path.
     build: u64,
     /// The pages (drafts and left-out ones too) still to be published, by path under
@@ -308,7 +309,7 @@ fn remake_markdown(site: &Site, changes: &PageChanges) -> Option<Remade> {
         .map(|page| (page.content_path.as_str(), &page.source))
         .collect();
     for (page, rendered) in site.pages.iter().zip(&site.rendered) {
-        if !changes.contains_key(&page.content_path) && !resolves(rendered) {
+        if !resolves(rendered) && !changes.contains_key(&page.content_path) {
             sources.push((&page.content_path, &page.source));
         }
     }
@@ -369,7 +370,9 @@ fn anchors_resolve(site: &Site, changes: &PageChanges, remade: &Remade) -> bool 
         .pages
         .iter()
         .zip(&site.rendered)
-        .filter(|(page, _)| !remade.pages.contains_key(&page.content_path))
+        .filter(|(page, rendered)| {
+            !rendered.internal_links.is_empty() && !remade.pages.contains_key(&page.content_path)
+        })
         .map(|(_, rendered)| rendered)
         .chain(
             site.section_rendered
