@@ -20,7 +20,7 @@ use crate::values::{AuthorRef, LinkRef, PageValue, Summary, Values, absolute, si
 
 mod keys;
 pub(crate) use keys::{
-    KeyHasher, Keyed, asset_outputs, keyed_jobs, search_entry_json, search_index_of,
+    KeyHasher, asset_outputs, keyed_jobs, search_entry_json, search_index_of, write_output,
 };
 
 /// How many posts each list page of a tag shows.

@@ -19,19 +19,13 @@ use crate::front_matter::PageDate;
 use crate::site::{AssetSource, LATEST_POSTS, Site, author_path};
 use crate::values::{PageFingerprint, Values};
 
-/// One output to render, with its path and key.
-pub(crate) struct Keyed {
-    /// Where it goes, relative to the output folder.
-    pub(crate) output: String,
-    /// A hash of what it shows.
-    pub(crate) key: u64,
-    /// How to render it.
-    pub(crate) job: Job,
-}
-
 /// Every rendered output of the site with its key. `fingerprints` are the pages' (by id);
 /// `shared` is the fingerprint of what every output sees.
-pub(crate) fn keyed_jobs(site: &Site, fingerprints: &[PageFingerprint], shared: u64) -> Vec<Keyed> {
+pub(crate) fn keyed_jobs(
+    site: &Site,
+    fingerprints: &[PageFingerprint],
+    shared: u64,
+) -> Vec<(Job, u64)> {
     // Each page's place in its section's list, for its neighbours.
     let mut places = vec![0; site.pages.len()];
     for list in &site.section_pages {
@@ -51,10 +45,9 @@ pub(crate) fn keyed_jobs(site: &Site, fingerprints: &[PageFingerprint], shared: 
     };
     all_jobs(site)
         .into_par_iter()
-        .map(|job| Keyed {
-            output: output_of(site, &job),
-            key: inputs.key_of(&job),
-            job,
+        .map(|job| {
+            let key = inputs.key_of(&job);
+            (job, key)
         })
         .collect()
 }
@@ -103,26 +96,30 @@ pub(crate) fn search_index_of(entries: &[Vec<u8>]) -> Vec<u8> {
     json
 }
 
-/// The path of a job's output, as [`super::Renderer`] names it.
-fn output_of(site: &Site, job: &Job) -> String {
-    match job {
-        Job::Home => "index.html".to_owned(),
-        Job::Section(id, number) => [&site.pager_path(*id, *number), "index.html"].concat(),
-        Job::Page(id) => [&site.pages[id.0].path, "index.html"].concat(),
-        Job::Tags => "tags/index.html".to_owned(),
-        Job::Tag(i, number) => {
-            format!("{}index.html", tag_pager_path(&site.tags[*i].slug, *number))
+/// Writes the path of a job's output, as [`super::Renderer`] names it, into `path`: one buffer
+/// for the thousands of paths of each rebuild.
+pub(crate) fn write_output(site: &Site, job: &Job, path: &mut String) {
+    let (folder, file): (&str, &str) = match job {
+        Job::Home => ("", "index.html"),
+        Job::Section(id, number) => (&site.pager_path(*id, *number), "index.html"),
+        Job::Page(id) => (&site.pages[id.0].path, "index.html"),
+        Job::Tags => ("tags/", "index.html"),
+        Job::Tag(i, number) => (&tag_pager_path(&site.tags[*i].slug, *number), "index.html"),
+        Job::TagFeed(i) => {
+            path.push_str("tags/");
+            (&site.tags[*i].slug, "/atom.xml")
         }
-        Job::TagFeed(i) => format!("tags/{}/atom.xml", site.tags[*i].slug),
-        Job::Author(id) => format!("{}index.html", author_path(id)),
-        Job::NotFound => "404.html".to_owned(),
-        Job::Search => "search/index.html".to_owned(),
-        Job::SearchIndex => "search-index.json".to_owned(),
-        Job::Atom => "atom.xml".to_owned(),
-        Job::Sitemap => "sitemap.xml".to_owned(),
-        Job::Robots => "robots.txt".to_owned(),
-        Job::Alias(_, output) => output.clone(),
-    }
+        Job::Author(id) => (&author_path(id), "index.html"),
+        Job::NotFound => ("", "404.html"),
+        Job::Search => ("search/", "index.html"),
+        Job::SearchIndex => ("", "search-index.json"),
+        Job::Atom => ("", "atom.xml"),
+        Job::Sitemap => ("", "sitemap.xml"),
+        Job::Robots => ("", "robots.txt"),
+        Job::Alias(_, output) => (output, ""),
+    };
+    path.push_str(folder);
+    path.push_str(file);
 }
 
 impl Inputs<'_> {

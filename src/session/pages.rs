@@ -22,7 +22,7 @@ use crate::content::{self, PageId, Parsed};
 use crate::error::Diagnostics;
 use crate::front_matter::PageDate;
 use crate::markdown::{self, Rendered, Resolve};
-use crate::render::{self, Job, KeyHasher, Keyed, Output, Outputs};
+use crate::render::{self, Job, KeyHasher, Output, Outputs};
 use crate::site::{Claims, Declined, Filter, PageChanges, Site, SiteFiles, Update};
 use crate::source::Sources;
 use crate::templates;
@@ -73,7 +73,11 @@ impl Dependencies {
         let shared = Values::site_fingerprint(site);
         let keys = render::keyed_jobs(site, &fingerprints, shared)
             .into_iter()
-            .map(|keyed| (keyed.output, (Some(keyed.key), 0)))
+            .map(|(job, key)| {
+                let mut path = String::new();
+                render::write_output(site, &job, &mut path);
+                (path, (Some(key), 0))
+            })
             .collect();
         let scheduled = scheduled
             .into_iter()
@@ -457,18 +461,21 @@ fn render_changed(
     let build = dependencies.build;
     let mut jobs = Vec::new();
     let mut search_index = None;
-    for Keyed { output, key, job } in keyed {
-        let same = match dependencies.keys.get_mut(&output) {
+    let mut path = String::new();
+    for (job, key) in keyed {
+        path.clear();
+        render::write_output(site, &job, &mut path);
+        let same = match dependencies.keys.get_mut(path.as_str()) {
             Some(entry) => std::mem::replace(entry, (Some(key), build)).0 == Some(key),
             None => {
-                dependencies.keys.insert(output.clone(), (Some(key), build));
+                dependencies.keys.insert(path.clone(), (Some(key), build));
                 false
             }
         };
         match job {
             _ if same => {}
             // Made of the pages' entries, which are kept: far quicker than rendering it.
-            Job::SearchIndex => search_index = Some(output),
+            Job::SearchIndex => search_index = Some(path.clone()),
             job => jobs.push(job),
         }
     }

@@ -426,21 +426,25 @@ impl Site {
     fn update_related(&mut self, moved: &Moved) {
         let index = RelatedIndex::new(&self.pages, &self.tags);
         let count = self.pages.len();
-        let old = std::mem::take(&mut self.related);
-        let mut related = vec![Vec::new(); count];
+        let mut old = std::mem::take(&mut self.related);
+        let mut related = Vec::with_capacity(count);
         let mut redo = vec![false; count];
         for (i, old_id) in moved.old_ids.iter().enumerate() {
-            let kept = match old_id {
-                Some(o) if !moved.changed[i] => old[o.0]
-                    .iter()
-                    .map(|id| moved.new_of_old[id.0].map(PageId))
-                    .collect::<Option<Vec<PageId>>>(),
-                _ => None,
+            let mut list = match old_id {
+                Some(o) if !moved.changed[i] => std::mem::take(&mut old[o.0]),
+                _ => {
+                    redo[i] = true;
+                    Vec::new()
+                }
             };
-            match kept {
-                Some(list) => related[i] = list,
-                None => redo[i] = true,
+            // The same list, by ids now, unless a page on it changed or went.
+            for id in &mut list {
+                match moved.new_of_old[id.0] {
+                    Some(now) => *id = PageId(now),
+                    None => redo[i] = true,
+                }
             }
+            related.push(list);
         }
         for &page in &moved.fresh {
             if index.keys[page.0].is_none() {
