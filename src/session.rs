@@ -235,6 +235,7 @@ impl Session {
             rendered.push(new);
         }
         let mut jobs = Vec::new();
+        let mut summaries_changed = Vec::new();
         for ((id, source), new) in edits.into_iter().zip(rendered) {
             let old = &last.site.rendered[id];
             let same_summary = new.summary == old.summary
@@ -248,10 +249,17 @@ impl Session {
             } else {
                 last.values.refresh(&last.site, id);
                 jobs.extend(crate::render::summary_jobs(&last.site, id));
+                summaries_changed.push(id);
             }
         }
-        let outputs =
+        // The search index is made of the pages' entries, far quicker than rendering it.
+        jobs.retain(|job| !matches!(job, crate::render::Job::SearchIndex));
+        let mut outputs =
             crate::render::render_jobs(&last.site, &last.templates, &last.values, &jobs).ok()?;
+        if !summaries_changed.is_empty() {
+            let dependencies = &mut last.dependencies;
+            outputs.push(dependencies.search_index(&last.site, &last.values, &summaries_changed));
+        }
         let mut all = self.last_good.as_deref()?.clone();
         // What these outputs show is no longer what their keys say.
         last.dependencies
