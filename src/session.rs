@@ -704,6 +704,36 @@ mod tests {
     }
 
     #[test]
+    fn outputs_still_held_are_never_changed_by_later_edits() {
+        let dir = site();
+        let mut session = Session::new(BuildOptions::new(dir.path()));
+        let post = "content/blog/a.md";
+        let text = std::fs::read_to_string(dir.path().join(post)).unwrap();
+        let titled = |title: &str| text.replace("title = \"a\"", &format!("title = \"{title}\""));
+        let mut held = vec![session.rebuild(None).unwrap()];
+        for title in ["One", "Two", "Three", "Four"] {
+            let rebuilt = write(dir.path(), &mut session, post, &titled(title)).unwrap();
+            assert_eq!(rebuilt.kind, RebuildKind::Pages);
+            assert_same_as_full_build(dir.path(), &rebuilt);
+            held.push(rebuilt);
+        }
+        let copies: Vec<Outputs> = held.iter().map(|r| (*r.outputs).clone()).collect();
+        let rebuilt = write(dir.path(), &mut session, post, &titled("Five")).unwrap();
+        assert_same_as_full_build(dir.path(), &rebuilt);
+        for (rebuilt, copy) in held.iter().zip(&copies) {
+            assert_eq!(*rebuilt.outputs, *copy);
+        }
+        // Let go of them: the next edits patch the outputs of two builds back.
+        held.clear();
+        drop(rebuilt);
+        for title in ["Six", "Seven", "Eight"] {
+            let rebuilt = write(dir.path(), &mut session, post, &titled(title)).unwrap();
+            assert_eq!(rebuilt.kind, RebuildKind::Pages);
+            assert_same_as_full_build(dir.path(), &rebuilt);
+        }
+    }
+
+    #[test]
     fn a_summary_edit_updates_the_lists_too() {
         let dir = site();
         let mut session = Session::new(BuildOptions::new(dir.path()));

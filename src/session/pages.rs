@@ -49,6 +49,8 @@ pub(super) struct Dependencies {
     counts_shown: bool,
     /// Pages the text-only path changed since: their fingerprints are out of date.
     stale: BTreeSet<String>,
+    /// The outputs of the build before the last, when the last was made by this path.
+    spare: Option<Spare>,
 }
 
 impl Dependencies {
@@ -92,6 +94,7 @@ impl Dependencies {
             scheduled,
             counts_shown,
             stale: BTreeSet::new(),
+            spare: None,
         }
     }
 
@@ -103,6 +106,7 @@ impl Dependencies {
         rendered: impl Iterator<Item = &'a String>,
     ) {
         self.stale.extend(edited.iter().cloned());
+        self.spare = None;
         for path in rendered {
             if let Some((key, _)) = self.keys.get_mut(path) {
                 *key = None;
@@ -468,7 +472,7 @@ impl Resolve for Overlay<'_> {
 /// with the paths that changed (sorted), and keeps the new keys; `None` when rendering fails.
 fn render_changed(
     last: &mut LastBuild,
-    old: &Outputs,
+    old: &Arc<Outputs>,
     assets_changed: bool,
 ) -> Option<(Outputs, Vec<String>)> {
     let (site, dependencies) = (&last.site, &mut last.dependencies);
@@ -496,33 +500,41 @@ fn render_changed(
             job => jobs.push(job),
         }
     }
-    let mut outputs = old.clone();
-    let mut changed = Vec::new();
+    // The changes to the old outputs: gone (`None`) or made again.
+    let mut patch: Vec<(String, Option<Output>)> = Vec::new();
     dependencies.keys.retain(|path, (_, made)| {
         let made_now = *made == build;
         if !made_now {
-            outputs.0.remove(path);
-            changed.push(path.clone());
+            patch.push((path.clone(), None));
         }
         made_now
     });
+    let mut rendered = render::render_jobs(site, &last.templates, &last.values, &jobs).ok()?;
+    if search_index {
+        rendered.push(dependencies.search_index(site, &last.values, &[]));
+    }
+    patch.extend(
+        rendered
+            .into_iter()
+            .map(|(path, output)| (path, Some(output))),
+    );
+    let spare = dependencies.spare.take().and_then(Spare::into_last);
+    let mut outputs = spare.unwrap_or_else(|| (**old).clone());
+    let mut changed = Vec::new();
+    for (path, output) in &patch {
+        if old.0.get(path) != output.as_ref() {
+            changed.push(path.clone());
+        }
+        match output {
+            Some(output) => outputs.0.insert(path.clone(), output.clone()),
+            None => outputs.0.remove(path),
+        };
+    }
     if assets_changed {
         outputs
             .0
             .retain(|_, output| matches!(output, Output::Bytes(_)));
         outputs.0.extend(render::asset_outputs(site));
-    }
-    let mut rendered = render::render_jobs(site, &last.templates, &last.values, &jobs).ok()?;
-    if search_index {
-        rendered.push(dependencies.search_index(site, &last.values, &[]));
-    }
-    for (path, output) in rendered {
-        if old.0.get(&path) != Some(&output) {
-            changed.push(path.clone());
-        }
-        outputs.0.insert(path, output);
-    }
-    if assets_changed {
         changed.extend(
             outputs
                 .0
@@ -531,8 +543,37 @@ fn render_changed(
                 .filter(|(path, _)| old.0.get(*path) != outputs.0.get(*path))
                 .map(|(path, _)| path.clone()),
         );
+    } else {
+        dependencies.spare = Some(Spare {
+            outputs: old.clone(),
+            patch,
+        });
     }
     changed.sort();
     changed.dedup();
     Some((outputs, changed))
+}
+
+/// The outputs of the build before the last, with what the last build changed in them: the
+/// next build patches them into its own instead of copying the last ones (tens of thousands of
+/// paths, much of a one-post edit's time). By then the server has mostly let go of them.
+struct Spare {
+    /// The outputs of the build before the last.
+    outputs: Arc<Outputs>,
+    /// What the last build changed in them: outputs gone (`None`) or made again.
+    patch: Vec<(String, Option<Output>)>,
+}
+
+impl Spare {
+    /// The outputs of the last build, made of the spare ones when nothing else holds them.
+    fn into_last(self) -> Option<Outputs> {
+        let mut outputs = Arc::try_unwrap(self.outputs).ok()?;
+        for (path, output) in self.patch {
+            match output {
+                Some(output) => outputs.0.insert(path, output),
+                None => outputs.0.remove(&path),
+            };
+        }
+        Some(outputs)
+    }
 }
