@@ -117,14 +117,53 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // Check the output folder before the work, so a refused folder is reported at once.
     let output_dir = output::check_output_dir(&options.root, &options.output_dir(), options.force)?;
     lap("read", &mut timings);
-    let (site, templates, warnings) = assemble(&sources, options).map_err(Error::Site)?;
+    let writer = output::Writer::open(&output_dir)?;
+    let now = options.now.unwrap_or_else(Timestamp::now);
+    let key = output::manifest::source_key(&sources, options);
+    if let Some(key) = key
+        && let Some((files, pages)) = writer.unchanged_since_last_build(key, now)
+    {
+        lap("nothing changed since the last build", &mut timings);
+        let mut warnings = sources.diagnostics.clone();
+        warnings.sort();
+        return Ok(BuildReport {
+            pages,
+            write: output::WriteReport {
+                unchanged: files,
+                ..Default::default()
+            },
+            warnings,
+            elapsed: start.elapsed(),
+            output: options.output_dir(),
+            timings,
+        });
+    }
+    let options = BuildOptions {
+        now: Some(now),
+        ..options.clone()
+    };
+    let (site, templates, warnings) = assemble(&sources, &options).map_err(Error::Site)?;
+    drop(sources);
+    writer.check_interrupted()?;
     lap("parse, assemble, markdown", &mut timings);
-    let outputs = render::render(&site, &templates).map_err(Error::Site)?;
-    lap("render", &mut timings);
-    let write = output::write(&outputs, &output_dir)?;
-    lap("write", &mut timings);
+    let pages = std::sync::atomic::AtomicUsize::new(0);
+    let entries = render::render_into(&site, &templates, &|rel, output| {
+        if rel.ends_with(".html") && matches!(output, render::Output::Bytes(_)) {
+            pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        writer.put(rel, output)
+    })?;
+    lap("render and stage", &mut timings);
+    let stamp = output::Stamp {
+        key,
+        fresh_until: site.next_change,
+        pages: pages.into_inner(),
+    };
+    drop(site);
+    let write = writer.commit(entries, &stamp)?;
+    lap("put in place", &mut timings);
     Ok(BuildReport {
-        pages: outputs.page_count(),
+        pages: stamp.pages,
         write,
         warnings,
         elapsed: start.elapsed(),

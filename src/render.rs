@@ -84,6 +84,73 @@ pub(crate) fn render_keeping_values(
     Ok((outputs, values))
 }
 
+/// Renders every output of the site and hands each to `sink` as soon as it is ready (the build
+/// writes it at once, so the site is never held in memory whole). Returns what `sink`
+/// returned, in no particular order; every template error, or else the first error of `sink`,
+/// after which no more outputs are rendered.
+pub(crate) fn render_into<T: Send>(
+    site: &Site,
+    templates: &Templates,
+    sink: &(dyn Fn(&str, &Output) -> crate::Result<T> + Sync),
+) -> crate::Result<Vec<T>> {
+    let values = Values::new(site);
+    let renderer = Renderer::new(site, templates, &values);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
+    let give = |path: &str, output: &Output| -> Result<Option<T>, Failed> {
+        if stopped() {
+            return Ok(None);
+        }
+        sink(path, output).map(Some).map_err(|err| {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            Failed::Sink(err)
+        })
+    };
+    let assets = site.assets.par_iter().map(|asset| {
+        let output = match &asset.source {
+            AssetSource::Embedded(bytes) => Output::Embedded(bytes),
+            AssetSource::File { path, .. } => Output::File(path.clone()),
+        };
+        give(&asset.output, &output)
+    });
+    let jobs = all_jobs(site);
+    let pages = jobs.par_iter().map(|job| {
+        if stopped() {
+            return Ok(None);
+        }
+        let (path, bytes) = renderer.job(job).map_err(Failed::Render)?;
+        give(&path, &Output::Bytes(Arc::new(bytes)))
+    });
+    let results: Vec<Result<Option<T>, Failed>> = assets.chain(pages).collect();
+    let mut given = Vec::with_capacity(results.len());
+    let mut diagnostics = Diagnostics::default();
+    let mut failure = None;
+    for result in results {
+        match result {
+            Ok(Some(value)) => given.push(value),
+            Ok(None) => {}
+            Err(Failed::Render(diagnostic)) => diagnostics.push(diagnostic),
+            Err(Failed::Sink(err)) => {
+                failure.get_or_insert(err);
+            }
+        }
+    }
+    if diagnostics.has_errors() {
+        diagnostics.sort();
+        diagnostics.0.dedup();
+        return Err(crate::Error::Site(diagnostics));
+    }
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(given),
+    }
+}
+
+enum Failed {
+    Render(Diagnostic),
+    Sink(crate::Error),
+}
+
 /// Every rendered output of the site, as jobs.
 fn all_jobs(site: &Site) -> Vec<Job> {
     let mut jobs = vec![
@@ -177,16 +244,7 @@ pub(crate) fn render_jobs(
     values: &Values,
     jobs: &[Job],
 ) -> Result<Vec<(String, Output)>, Diagnostics> {
-    let renderer = Renderer {
-        site,
-        templates,
-        values,
-        website: seo::website(&site.config),
-        clinic: seo::clinic(
-            &site.config,
-            non_empty(site_image(site, &site.config.clinic.image)).as_deref(),
-        ),
-    };
+    let renderer = Renderer::new(site, templates, values);
     let results: Vec<Result<(String, Vec<u8>), Diagnostic>> =
         jobs.par_iter().map(|job| renderer.job(job)).collect();
     let mut rendered = Vec::with_capacity(results.len());
@@ -253,7 +311,20 @@ struct Meta {
     graph: Vec<serde_json::Value>,
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
+    fn new(site: &'a Site, templates: &'a Templates, values: &'a Values) -> Self {
+        Renderer {
+            site,
+            templates,
+            values,
+            website: seo::website(&site.config),
+            clinic: seo::clinic(
+                &site.config,
+                non_empty(site_image(site, &site.config.clinic.image)).as_deref(),
+            ),
+        }
+    }
+
     fn job(&self, job: &Job) -> Result<(String, Vec<u8>), Diagnostic> {
         let site = self.site;
         let config = &site.config;

@@ -62,6 +62,9 @@ pub struct Site {
     pub author_pages: BTreeMap<String, Vec<PageId>>,
     /// The moment of the build, to tell scheduled posts (shown by `--future`) from published ones.
     pub now: Timestamp,
+    /// When the first post left out for being scheduled is due: the site changes then, though
+    /// no file does.
+    pub next_change: Option<Timestamp>,
     /// Each page's Markdown, rendered (filled by the markdown stage).
     pub rendered: Vec<Rendered>,
     /// Each section's Markdown, rendered (filled by the markdown stage).
@@ -145,6 +148,15 @@ impl Site {
             .pages
             .into_iter()
             .filter(|page| filter.drafts || !page.draft)
+            .collect();
+        let next_change = pages
+            .iter()
+            .filter_map(|page| page.date.as_ref())
+            .filter(|date| !filter.future && date.is_future(filter.now))
+            .map(|date| date.published_at())
+            .min();
+        let pages: Vec<Page> = pages
+            .into_iter()
             .filter(|page| filter.future || !page.date.is_some_and(|d| d.is_future(filter.now)))
             .collect();
         let mut pages = pages;
@@ -219,6 +231,7 @@ impl Site {
         }
         let site = Site {
             now: filter.now,
+            next_change,
             page_services,
             related,
             author_pages,

@@ -17,6 +17,7 @@ fn every_output_is_written_and_nothing_else() {
     let run = clinic();
     let mut expected: BTreeSet<String> = [
         ".knead-output",
+        ".knead-manifest",
         "index.html",
         "404.html",
         "atom.xml",
