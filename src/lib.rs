@@ -142,8 +142,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         now: Some(now),
         ..options.clone()
     };
-    let (site, templates, warnings) = assemble(&sources, &options).map_err(Error::Site)?;
-    drop(sources);
+    let (mut site, templates, warnings) =
+        assemble_releasing(sources, &options).map_err(Error::Site)?;
+    site.release_markdown();
     writer.check_interrupted()?;
     lap("parse, assemble, markdown", &mut timings);
     let pages = std::sync::atomic::AtomicUsize::new(0);
@@ -188,28 +189,51 @@ pub fn assemble(
     sources: &Sources,
     options: &BuildOptions,
 ) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
-    let parsed = content::parse(&sources.content);
-    let parsed = match parsed {
-        Ok(parsed) => parsed,
-        Err(mut errors) => {
-            // Report config and template errors of the same run too.
-            errors.extend(sources.diagnostics.0.iter().cloned());
-            let config = config::Config::parse(
-                &sources.config_text,
-                Path::new(config::CONFIG_FILE),
-                options.base_url.as_deref(),
-            );
-            errors.extend(config.err().into_iter().flat_map(|d| d.0));
-            errors.extend(
-                Templates::load(&sources.templates)
-                    .err()
-                    .into_iter()
-                    .flat_map(|d| d.0),
-            );
-            errors.sort();
-            return Err(errors);
-        }
-    };
+    let parsed = parse_reporting(sources, options)?;
+    assemble_and_render(sources, parsed, options)
+}
+
+/// [`assemble`] for a build that needs the sources no more: the bytes of the Markdown files
+/// are freed as soon as they are parsed, before the markdown stage (a large site's peak
+/// memory).
+fn assemble_releasing(
+    mut sources: Sources,
+    options: &BuildOptions,
+) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
+    let parsed = parse_reporting(&sources, options)?;
+    sources.content = Vec::new();
+    assemble_and_render(&sources, parsed, options)
+}
+
+/// The parse stage; on failure, the settings' and templates' errors of the same run too.
+fn parse_reporting(
+    sources: &Sources,
+    options: &BuildOptions,
+) -> Result<content::Parsed, Diagnostics> {
+    content::parse(&sources.content).map_err(|mut errors| {
+        errors.extend(sources.diagnostics.0.iter().cloned());
+        let config = config::Config::parse(
+            &sources.config_text,
+            Path::new(config::CONFIG_FILE),
+            options.base_url.as_deref(),
+        );
+        errors.extend(config.err().into_iter().flat_map(|d| d.0));
+        errors.extend(
+            Templates::load(&sources.templates)
+                .err()
+                .into_iter()
+                .flat_map(|d| d.0),
+        );
+        errors.sort();
+        errors
+    })
+}
+
+fn assemble_and_render(
+    sources: &Sources,
+    parsed: content::Parsed,
+    options: &BuildOptions,
+) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
     let (site, templates, warnings) = assemble_parsed(sources, parsed, options)?;
     let site = render_markdown(site).map_err(|mut errors| {
         errors.extend(warnings.0.iter().cloned());

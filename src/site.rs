@@ -271,6 +271,21 @@ impl Site {
         &self.sections[self.page_section[page.0].0]
     }
 
+    /// Frees the Markdown bodies once the markdown stage has rendered them: rendering reads
+    /// only the front matter (to locate its errors), and a large site's text is tens of
+    /// megabytes. The session, which renders pages again, keeps them.
+    pub fn release_markdown(&mut self) {
+        let sources = self
+            .pages
+            .iter_mut()
+            .map(|p| &mut p.source)
+            .chain(self.sections.iter_mut().map(|s| &mut s.source));
+        for source in sources {
+            source.text.truncate(source.body_offset);
+            source.text.shrink_to_fit();
+        }
+    }
+
     /// The list pages of a section: its pages cut into chunks of `paginate_by`.
     pub fn paginate(&self, section: SectionId) -> Vec<&[PageId]> {
         let ids = &self.section_pages[section.0];
@@ -666,6 +681,18 @@ fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
         }
     }
     let keys: Vec<Option<Timestamp>> = pages.iter().map(|p| p.date.map(|d| d.sort_key())).collect();
+    // Each tag's dated pages, as plain indexes: the inner loop below runs millions of times on
+    // a large site, and should touch nothing else.
+    let dated: Vec<Vec<u32>> = tags
+        .iter()
+        .map(|tag| {
+            tag.pages
+                .iter()
+                .filter(|id| keys[id.0].is_some())
+                .map(|id| id.0 as u32)
+                .collect()
+        })
+        .collect();
     (0..pages.len())
         .into_par_iter()
         .map_init(
@@ -677,15 +704,17 @@ fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
                 }
                 let mut touched = Vec::new();
                 for &t in &page_tags[i] {
-                    for id in &tags[t].pages {
-                        if id.0 != i && keys[id.0].is_some() {
-                            if shared[id.0] == 0 {
-                                touched.push(*id);
-                            }
-                            shared[id.0] += 1;
+                    for &id in &dated[t] {
+                        let count = &mut shared[id as usize];
+                        if *count == 0 {
+                            touched.push(PageId(id as usize));
                         }
+                        *count += 1;
                     }
                 }
+                // The page itself is in each of its tags: it is not its own related post.
+                shared[i] = 0;
+                touched.retain(|id| id.0 != i);
                 // The best few by (shared tags, date), without sorting every candidate.
                 let mut best: Vec<((u32, Option<Timestamp>), PageId)> =
                     Vec::with_capacity(RELATED_POSTS + 1);
