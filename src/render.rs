@@ -299,10 +299,8 @@ struct Renderer<'a> {
     site: &'a Site,
     templates: &'a Templates,
     values: &'a Values,
-    /// The WebSite node, the same on every page.
-    website: serde_json::Value,
-    /// The clinic's node, the same on every page.
-    clinic: serde_json::Value,
+    /// The WebSite and clinic nodes, the same on every page, serialised once.
+    shared_nodes: String,
 }
 
 /// What a page tells search engines: its meta description and its structured data.
@@ -317,11 +315,13 @@ impl<'a> Renderer<'a> {
             site,
             templates,
             values,
-            website: seo::website(&site.config),
-            clinic: seo::clinic(
-                &site.config,
-                non_empty(site_image(site, &site.config.clinic.image)).as_deref(),
-            ),
+            shared_nodes: seo::shared_nodes(&[
+                seo::website(&site.config),
+                seo::clinic(
+                    &site.config,
+                    non_empty(site_image(site, &site.config.clinic.image)).as_deref(),
+                ),
+            ]),
         }
     }
 
@@ -574,7 +574,7 @@ impl<'a> Renderer<'a> {
         if let Some(reviewer) = &page.reviewed_by
             && !page.last_reviewed.is_empty()
         {
-            seo::add_review(&mut meta.graph[2], &reviewer.permalink, &page.last_reviewed);
+            seo::add_review(&mut meta.graph[0], &reviewer.permalink, &page.last_reviewed);
         }
         let mut people: Vec<&AuthorRef<'_>> = Vec::new();
         people.extend(summary.author.as_ref());
@@ -641,7 +641,7 @@ impl<'a> Renderer<'a> {
             &[(&source.name, path.clone())],
         );
         meta.graph.push(seo::person(config, &self.person(&author)));
-        if let serde_json::Value::Object(page) = &mut meta.graph[2] {
+        if let serde_json::Value::Object(page) = &mut meta.graph[0] {
             page.insert(
                 "mainEntity".into(),
                 serde_json::json!({ "@id": seo::person_id(&author.permalink) }),
@@ -678,9 +678,8 @@ impl<'a> Renderer<'a> {
                 .iter()
                 .map(|(name, path)| (*name, self.permalink(path))),
         );
+        // After the shared WebSite and clinic nodes: the WebPage is `graph[0]`.
         let graph = vec![
-            self.website.clone(),
-            self.clinic.clone(),
             seo::web_page(config, &url, name, &description, kind),
             seo::breadcrumbs(&url, &crumbs),
         ];
@@ -705,7 +704,7 @@ impl<'a> Renderer<'a> {
         let jsonld = if meta.graph.is_empty() {
             String::new()
         } else {
-            seo::json_ld(meta.graph)
+            seo::json_ld_with(&self.shared_nodes, &meta.graph)
         };
         context.insert("jsonld", &jsonld);
         context
