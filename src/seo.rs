@@ -374,11 +374,11 @@ mod tests {
             json_ld(vec![website.clone(), clinic, page.clone(), crumbs])
         );
         assert_eq!(
-            json_ld_with("", &[page.clone()]),
+            json_ld_with("", std::slice::from_ref(&page)),
             json_ld(vec![page.clone()])
         );
         assert_eq!(
-            json_ld_with(&shared_nodes(&[website.clone()]), &[]),
+            json_ld_with(&shared_nodes(std::slice::from_ref(&website)), &[]),
             json_ld(vec![website])
         );
     }
