@@ -394,7 +394,7 @@ impl<'a> Renderer<'a> {
                 let path = format!("tags/{}/atom.xml", tag.slug);
                 let mut context = self.context(&path, self.no_meta());
                 let title = format!("{} – {}", config.title, tag.name);
-                context.insert("feed", &self.feed(title, &path, &tag.pages));
+                context.insert("feed", &self.feed(title, &path, &tag.pages, false));
                 self.render("atom.xml", &context, &path, None)
             }
             Job::Author(id) => self.author(id),
@@ -421,7 +421,7 @@ impl<'a> Renderer<'a> {
             Job::SearchIndex => Ok(("search-index.json".to_owned(), self.search_index())),
             Job::Atom => {
                 let mut context = self.context("atom.xml", self.no_meta());
-                let feed = self.feed(config.title.clone(), "atom.xml", &site.dated);
+                let feed = self.feed(config.title.clone(), "atom.xml", &site.dated, true);
                 context.insert("feed", &feed);
                 self.render("atom.xml", &context, "atom.xml", None)
             }
@@ -760,15 +760,24 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn feed(&self, title: String, path: &str, ids: &[PageId]) -> Feed {
+    /// A feed of the newest of `ids`. The site's feed carries each post's whole text (`full`);
+    /// a tag's feed carries its summary, as a notice that links to the post: thirty tags times
+    /// twenty whole posts would otherwise be most of a small site's output.
+    fn feed(&self, title: String, path: &str, ids: &[PageId], full: bool) -> Feed {
         let site = self.site;
         let entries: Vec<Value> = ids
             .iter()
             .take(FEED_ENTRIES)
             .map(|id| {
+                let rendered = &site.rendered[id.0];
                 Value::from_serializable(&FeedEntry {
                     summary: self.values.summary(site, *id),
-                    content: &site.rendered[id.0].html,
+                    content: if full || rendered.summary.is_empty() {
+                        &rendered.html
+                    } else {
+                        &rendered.summary
+                    },
+                    full,
                 })
             })
             .collect();
@@ -935,6 +944,8 @@ struct FeedEntry<'a> {
     #[serde(flatten)]
     summary: Summary<'a>,
     content: &'a str,
+    /// Whether `content` is the whole post, or its summary.
+    full: bool,
 }
 
 #[derive(Serialize)]

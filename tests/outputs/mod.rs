@@ -215,6 +215,37 @@ fn atom_feed_lists_dated_posts_newest_first() {
 }
 
 #[test]
+fn the_site_feed_carries_whole_posts_and_a_tag_feed_their_summaries() {
+    let run = Site::new()
+        .file(
+            "content/blog/knots.md",
+            md(
+                "title = \"Knots\"\ndate = 2025-03-01\ntags = [\"Neck\"]",
+                "Knots are tight bands of muscle.\n\n## Why\n\nOnly the whole post says why.",
+            ),
+        )
+        .build()
+        .success();
+    let content = |file: &str| {
+        let text = run.read(file);
+        let feed = xml::parse(&text).unwrap_or_else(|e| panic!("{file}: {e}\n{text}"));
+        feed.child("entry").child("content").text.clone()
+    };
+    let whole = content("atom.xml");
+    assert!(
+        whole.contains("<p>Knots are tight bands of muscle.</p>"),
+        "{whole}"
+    );
+    assert!(whole.contains("Only the whole post says why."), "{whole}");
+    let summary = content("tags/neck/atom.xml");
+    assert!(
+        summary.contains("<p>Knots are tight bands of muscle.</p>"),
+        "{summary}"
+    );
+    assert!(!summary.contains("Only the whole post"), "{summary}");
+}
+
+#[test]
 fn sitemap_lists_every_page_section_and_tag_but_no_redirect() {
     let run = clinic();
     let text = run.read("sitemap.xml");
