@@ -18,6 +18,11 @@ use crate::site::{AssetSource, LATEST_POSTS, Site, alias_output, author_path};
 use crate::templates::Templates;
 use crate::values::{AuthorRef, LinkRef, PageValue, Summary, Values, absolute, site_url};
 
+mod keys;
+pub(crate) use keys::{
+    KeyHasher, asset_outputs, keyed_jobs, search_entry_json, search_index_of, write_output,
+};
+
 /// How many posts each list page of a tag shows.
 pub const TAG_PAGE_SIZE: usize = 10;
 
@@ -802,20 +807,8 @@ impl<'a> Renderer<'a> {
     /// page, as JSON.
     fn search_index(&self) -> Vec<u8> {
         let site = self.site;
-        let entries: Vec<SearchEntry<'_>> = site
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(i, page)| {
-                let summary = self.values.summary(site, PageId(i));
-                SearchEntry {
-                    title: &page.title,
-                    url: summary.url.clone(),
-                    summary: seo::meta_description(&page.description, summary.summary_text),
-                    tags: summary.tag_names().into_iter().map(str::to_owned).collect(),
-                    date: summary.date_display.clone(),
-                }
-            })
+        let entries: Vec<SearchEntry<'_>> = (0..site.pages.len())
+            .map(|i| search_entry(site, self.values, PageId(i)))
             .collect();
         let mut json = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());
         json.push(b'\n');
@@ -870,6 +863,19 @@ impl<'a> Renderer<'a> {
         }
         entries.sort_by(|a, b| a.permalink.cmp(&b.permalink));
         entries
+    }
+}
+
+/// A page's entry in the search index.
+fn search_entry<'a>(site: &'a Site, values: &'a Values, id: PageId) -> SearchEntry<'a> {
+    let page = &site.pages[id.0];
+    let summary = values.summary(site, id);
+    SearchEntry {
+        title: &page.title,
+        url: summary.url.clone(),
+        summary: seo::meta_description(&page.description, summary.summary_text),
+        tags: summary.tag_names().into_iter().map(str::to_owned).collect(),
+        date: summary.date_display.clone(),
     }
 }
 

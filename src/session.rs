@@ -5,7 +5,7 @@
 //! files that changed and reruns the pipeline from the memoised results, so an edit to one post
 //! of a large site reaches the browser quickly. A failed rebuild keeps the last good outputs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,6 +20,10 @@ use crate::templates::Templates;
 use crate::values::Values;
 use crate::{BuildOptions, markdown};
 
+mod pages;
+
+use pages::Dependencies;
+
 /// What a successful rebuild produced.
 #[derive(Debug, Clone)]
 pub struct Rebuilt {
@@ -32,6 +36,21 @@ pub struct Rebuilt {
     pub warnings: Diagnostics,
     /// How long the rebuild took.
     pub elapsed: Duration,
+    /// Which way the site was rebuilt.
+    pub kind: RebuildKind,
+}
+
+/// Which way a rebuild went: the less changed, the less is done. Each gives the same outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebuildKind {
+    /// Every stage again, from the memoised parse and Markdown results.
+    Full,
+    /// Only the text of existing pages changed, not their front matter: those pages are rendered
+    /// again, with the outputs that show their text.
+    Bodies,
+    /// Pages changed, came or went: the site is updated in place and the outputs whose inputs
+    /// changed are rendered again.
+    Pages,
 }
 
 /// An in-memory build of one site, redone on demand.
@@ -44,6 +63,9 @@ pub struct Session {
     /// The last good build's site, templates and template values, for re-rendering one page
     /// when only its text changed.
     last: Option<LastBuild>,
+    /// Markdown files changed since the last good build by rebuilds that failed: the next
+    /// rebuild compares them with the last good build too.
+    pending: BTreeSet<String>,
 }
 
 struct LastBuild {
@@ -51,6 +73,8 @@ struct LastBuild {
     templates: Templates,
     values: Values,
     warnings: Diagnostics,
+    /// What each output shows, to tell which outputs an edit changes.
+    dependencies: Dependencies,
 }
 
 impl Session {
@@ -63,6 +87,7 @@ impl Session {
             markdown_cache: markdown::Cache::default(),
             last_good: None,
             last: None,
+            pending: BTreeSet::new(),
         }
     }
 
@@ -81,20 +106,55 @@ impl Session {
     /// outputs stay as they were.
     pub fn rebuild(&mut self, changed: Option<&[PathBuf]>) -> Result<Rebuilt, Error> {
         let start = Instant::now();
-        self.refresh_sources(changed)?;
-        if let Some(changed) = changed
-            && let Some(rebuilt) = self.rebuild_bodies(changed, start)
-        {
-            return Ok(rebuilt);
+        let edited = self.edited_files(changed);
+        let result = self.rebuild_from(changed, edited.as_ref(), start);
+        match (&result, edited) {
+            (Ok(_), _) => self.pending.clear(),
+            // The last good build stays a base for the next edit, with these files to redo.
+            (Err(_), Some(edited)) if self.last.is_some() => self.pending = edited,
+            (Err(_), _) => {
+                self.last = None;
+                self.pending.clear();
+            }
         }
-        // Anything but a body edit: the whole pipeline, from memoised parse and Markdown.
-        self.last = None;
+        result
+    }
+
+    /// The Markdown files (paths under `content/`) that changed since the last good build,
+    /// when nothing else did.
+    fn edited_files(&self, changed: Option<&[PathBuf]>) -> Option<BTreeSet<String>> {
+        let root = self.options.root.canonicalize().ok()?;
+        let mut edited = self.pending.clone();
+        for path in changed? {
+            edited.insert(content_rel(&root, path)?);
+        }
+        Some(edited)
+    }
+
+    fn rebuild_from(
+        &mut self,
+        changed: Option<&[PathBuf]>,
+        edited: Option<&BTreeSet<String>>,
+        start: Instant,
+    ) -> Result<Rebuilt, Error> {
+        self.refresh_sources(changed)?;
+        if let Some(edited) = edited {
+            if let Some(rebuilt) = self.rebuild_bodies(edited, start) {
+                return Ok(rebuilt);
+            }
+            if let Some(rebuilt) = self.rebuild_pages(edited, start) {
+                return Ok(rebuilt);
+            }
+        }
+        // Anything else: the whole pipeline, from memoised parse and Markdown. The last good
+        // build stays until this one succeeds.
         let Some(sources) = &self.sources else {
             return Err(Error::Site(Diagnostics(vec![Diagnostic::error(
                 "the site could not be read",
             )])));
         };
         let parsed = parse_cached(&mut self.parse_cache, sources).map_err(Error::Site)?;
+        let scheduled = pages::scheduled(&parsed, &self.options);
         let (site, templates, warnings) = crate::assemble_parsed(sources, parsed, &self.options)
             .and_then(|(site, templates, warnings)| {
                 let site = crate::render_markdown_cached(site, &mut self.markdown_cache)?;
@@ -103,6 +163,7 @@ impl Session {
             .map_err(Error::Site)?;
         let (outputs, values) =
             crate::render::render_keeping_values(&site, &templates).map_err(Error::Site)?;
+        let dependencies = Dependencies::new(&site, &values, sources, scheduled);
         let changed = changed_outputs(self.last_good.as_deref(), &outputs, changed);
         let outputs = Arc::new(outputs);
         self.last_good = Some(outputs.clone());
@@ -111,12 +172,14 @@ impl Session {
             templates,
             values,
             warnings: warnings.clone(),
+            dependencies,
         });
         Ok(Rebuilt {
             outputs,
             changed,
             warnings,
             elapsed: start.elapsed(),
+            kind: RebuildKind::Full,
         })
     }
 
@@ -125,15 +188,17 @@ impl Session {
     /// same: only those pages, the feeds carrying their text and, when the summary or reading
     /// time changed, the pages listing them are rendered again. `None` when the edit is
     /// anything else (the caller rebuilds everything from memoised results).
-    fn rebuild_bodies(&mut self, changed: &[PathBuf], start: Instant) -> Option<Rebuilt> {
+    fn rebuild_bodies(&mut self, edited: &BTreeSet<String>, start: Instant) -> Option<Rebuilt> {
         let last = self.last.as_mut()?;
         let sources = self.sources.as_ref()?;
-        let root = self.options.root.canonicalize().ok()?;
         let mut edits = Vec::new();
-        for path in changed {
-            let rel = content_rel(&root, path)?;
-            let file = sources.content.iter().find(|f| f.rel == rel)?;
-            let id = last.site.pages.iter().position(|p| p.content_path == rel)?;
+        for rel in edited {
+            let file = sources.content.iter().find(|f| f.rel == *rel)?;
+            let id = last
+                .site
+                .pages
+                .iter()
+                .position(|p| p.content_path == *rel)?;
             let page = content::parse_one(file).ok()?.pages.into_iter().next()?;
             let old = &last.site.pages[id].source;
             let new = page.source;
@@ -188,6 +253,9 @@ impl Session {
         let outputs =
             crate::render::render_jobs(&last.site, &last.templates, &last.values, &jobs).ok()?;
         let mut all = self.last_good.as_deref()?.clone();
+        // What these outputs show is no longer what their keys say.
+        last.dependencies
+            .forget(edited, outputs.iter().map(|(path, _)| path));
         let mut changed_paths = Vec::new();
         for (path, output) in outputs {
             if all.0.get(&path) != Some(&output) {
@@ -203,6 +271,7 @@ impl Session {
             changed: changed_paths,
             warnings: last.warnings.clone(),
             elapsed: start.elapsed(),
+            kind: RebuildKind::Bodies,
         })
     }
 
@@ -429,6 +498,47 @@ mod tests {
             .rebuild(None)
             .unwrap();
         assert_eq!(*rebuilt.outputs, *full.outputs);
+    }
+
+    /// Rebuilds after replacing `from` by `to` in `rel`, and checks the outputs are those of a
+    /// full build.
+    fn edit(dir: &Path, session: &mut Session, rel: &str, from: &str, to: &str) -> Rebuilt {
+        let post = dir.join(rel);
+        let text = std::fs::read_to_string(&post).unwrap();
+        assert!(text.contains(from), "{rel} has no {from:?}");
+        std::fs::write(&post, text.replacen(from, to, 1)).unwrap();
+        let rebuilt = session.rebuild(Some(std::slice::from_ref(&post))).unwrap();
+        assert_same_as_full_build(dir, &rebuilt);
+        rebuilt
+    }
+
+    fn assert_same_as_full_build(dir: &Path, rebuilt: &Rebuilt) {
+        let full = Session::new(BuildOptions::new(dir)).rebuild(None).unwrap();
+        let paths = |o: &Outputs| o.0.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(paths(&rebuilt.outputs), paths(&full.outputs));
+        for (path, output) in &full.outputs.0 {
+            assert!(
+                rebuilt.outputs.0.get(path) == Some(output),
+                "{path} differs"
+            );
+        }
+    }
+
+    #[test]
+    fn a_title_edit_renders_what_shows_the_title() {
+        let dir = site();
+        let mut session = Session::new(BuildOptions::new(dir.path()));
+        session.rebuild(None).unwrap();
+        let rebuilt = edit(
+            dir.path(),
+            &mut session,
+            "content/blog/a.md",
+            "title = \"a\"",
+            "title = \"A new title\"",
+        );
+        assert_eq!(rebuilt.kind, RebuildKind::Pages);
+        assert!(page(&rebuilt, "blog/index.html").contains("A new title"));
+        assert!(rebuilt.changed.contains(&"blog/b/index.html".to_owned()));
     }
 
     #[test]

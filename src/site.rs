@@ -19,6 +19,9 @@ use crate::slug::slugify;
 use crate::source::FileRef;
 use crate::toml_errors::{find_key_line, suggest};
 
+mod update;
+pub(crate) use update::{Claims, Declined, PageChanges, SiteFiles, Update};
+
 /// How many posts the home page lists.
 pub const LATEST_POSTS: usize = 5;
 
@@ -31,6 +34,14 @@ pub struct Filter {
     pub future: bool,
     /// The moment of the build.
     pub now: Timestamp,
+}
+
+impl Filter {
+    /// Whether a build with this filter includes `page`.
+    pub fn includes(&self, page: &Page) -> bool {
+        (self.drafts || !page.draft)
+            && (self.future || !page.date.is_some_and(|d| d.is_future(self.now)))
+    }
 }
 
 /// The whole site: a plain value, indexed by [`PageId`] and [`SectionId`], shared read-only.
@@ -63,7 +74,8 @@ pub struct Site {
     /// The moment of the build, to tell scheduled posts (shown by `--future`) from published ones.
     pub now: Timestamp,
     /// When the first post left out for being scheduled is due: the site changes then, though
-    /// no file does.
+    /// no file does. Set by [`Site::assemble`] for `knead build`'s manifest; a session's
+    /// incremental updates do not maintain it.
     pub next_change: Option<Timestamp>,
     /// Each page's Markdown, rendered (filled by the markdown stage).
     pub rendered: Vec<Rendered>,
@@ -157,7 +169,7 @@ impl Site {
             .min();
         let pages: Vec<Page> = pages
             .into_iter()
-            .filter(|page| filter.future || !page.date.is_some_and(|d| d.is_future(filter.now)))
+            .filter(|page| filter.includes(page))
             .collect();
         let mut pages = pages;
         pages.sort_by(|a, b| a.content_path.cmp(&b.content_path));
@@ -196,39 +208,9 @@ impl Site {
             static_files,
             theme_static,
         );
-        let menu = if config.menu.is_empty() {
-            derived_menu(&config, &pages, &sections, &page_section)
-        } else {
-            // Paths in site.toml are relative to the site's root, which may be `/clinic/`.
-            config
-                .menu
-                .iter()
-                .map(|item| MenuItem {
-                    name: item.name.clone(),
-                    url: match item.url.strip_prefix('/') {
-                        Some(rest) if !item.url.starts_with("//") => {
-                            format!("{}{rest}", config.root)
-                        }
-                        _ => item.url.clone(),
-                    },
-                })
-                .collect()
-        };
+        let menu = site_menu(&config, &pages, &sections, &page_section);
         let related = related_posts(&pages, &tags);
-        let mut author_pages: BTreeMap<String, Vec<PageId>> = config
-            .authors
-            .keys()
-            .map(|id| (id.clone(), Vec::new()))
-            .collect();
-        for &id in &dated {
-            if let Some(list) = pages[id.0]
-                .author
-                .as_ref()
-                .and_then(|a| author_pages.get_mut(a))
-            {
-                list.push(id);
-            }
-        }
+        let author_pages = author_pages(&config, &pages, &dated);
         let site = Site {
             now: filter.now,
             next_change,
@@ -296,6 +278,19 @@ impl Site {
         ids.chunks(per_page).collect()
     }
 
+    /// List page `number` (1-based) of a section, as [`Site::paginate`] cuts it, and how many
+    /// list pages the section has, without cutting them all.
+    pub(crate) fn pager(&self, section: SectionId, number: usize) -> (&[PageId], usize) {
+        let ids = &self.section_pages[section.0];
+        let per_page = self.sections[section.0].paginate_by;
+        if per_page == 0 || ids.is_empty() {
+            let chunk = if number == 1 { ids.as_slice() } else { &[] };
+            return (chunk, 1);
+        }
+        let chunk = ids.chunks(per_page).nth(number.wrapping_sub(1));
+        (chunk.unwrap_or_default(), ids.len().div_ceil(per_page))
+    }
+
     /// The address, relative to the site root, of list page `number` (1-based) of a section.
     pub fn pager_path(&self, section: SectionId, number: usize) -> String {
         let base = &self.sections[section.0].path;
@@ -314,6 +309,17 @@ impl Site {
         let Some(i) = ids.iter().position(|&id| id == page) else {
             return (None, None);
         };
+        self.neighbours_at(section, i)
+    }
+
+    /// The neighbours of the page at place `i` in its section's list, as [`Site::neighbours`]
+    /// gives them, without looking for its place.
+    pub(crate) fn neighbours_at(
+        &self,
+        section: SectionId,
+        i: usize,
+    ) -> (Option<PageId>, Option<PageId>) {
+        let ids = &self.section_pages[section.0];
         let before = i.checked_sub(1).map(|j| ids[j]);
         let after = ids.get(i + 1).copied();
         match self.sections[section.0].sort_by {
@@ -327,25 +333,22 @@ impl Site {
     /// one file (also names that differ only in case, which collide on macOS and Windows), and
     /// a file where another output needs a folder.
     fn claim_outputs(&self, diagnostics: &mut Diagnostics) {
-        // Outputs knead generates come first, so a collision is reported in the user's file.
+        let claims = self.claims(diagnostics);
+        diagnostics.extend(collisions(&claims));
+    }
+
+    /// Every output path with the source that writes it. Outputs knead generates come first, so
+    /// a collision is reported in the user's file. Aliases that cannot be paths are reported.
+    fn claims(&self, diagnostics: &mut Diagnostics) -> Vec<(String, PathBuf)> {
         let mut claims: Vec<(String, PathBuf)> = Vec::new();
         let generated = || PathBuf::from(GENERATED);
         for name in RESERVED_OUTPUTS {
             claims.push(((*name).to_owned(), generated()));
         }
         if !self.tags.is_empty() {
-            claims.push(("tags/index.html".into(), generated()));
+            claims.push((TAG_INDEX.into(), generated()));
             for tag in &self.tags {
-                claims.push((format!("tags/{}/atom.xml", tag.slug), generated()));
-                let pages = tag
-                    .pages
-                    .len()
-                    .div_ceil(crate::render::TAG_PAGE_SIZE)
-                    .max(1);
-                for number in 1..=pages {
-                    let path = crate::render::tag_pager_path(&tag.slug, number);
-                    claims.push((format!("{path}index.html"), generated()));
-                }
+                claims.extend(tag_outputs(tag).into_iter().map(|o| (o, generated())));
             }
         }
         for id in self.author_pages.keys() {
@@ -359,13 +362,11 @@ impl Site {
         }
         for (i, section) in self.sections.iter().enumerate() {
             let owner = section_owner(section);
-            for number in 1..=self.paginate(SectionId(i)).len() {
-                let path = self.pager_path(SectionId(i), number);
-                claims.push((format!("{path}index.html"), owner.clone()));
-            }
+            let outputs = self.section_outputs(SectionId(i));
+            claims.extend(outputs.into_iter().map(|o| (o, owner.clone())));
         }
         for page in &self.pages {
-            claims.push((format!("{}index.html", page.path), page.source.file.clone()));
+            claims.push((page_output(page), page.source.file.clone()));
         }
         for page in &self.pages {
             for alias in &page.aliases {
@@ -380,8 +381,51 @@ impl Site {
                 claims.push((asset.output.clone(), shown.clone()));
             }
         }
-        diagnostics.extend(collisions(&claims));
+        claims
     }
+
+    /// The list pages of a section, as output paths.
+    fn section_outputs(&self, id: SectionId) -> Vec<String> {
+        (1..=self.paginate(id).len())
+            .map(|number| self.pager_output(id, number))
+            .collect()
+    }
+
+    /// The output of list page `number` of a section.
+    fn pager_output(&self, id: SectionId, number: usize) -> String {
+        format!("{}index.html", self.pager_path(id, number))
+    }
+}
+
+/// The output of the tag index, which exists when some page has tags.
+const TAG_INDEX: &str = "tags/index.html";
+
+/// The outputs of a tag: its feed and its list pages.
+fn tag_outputs(tag: &Tag) -> Vec<String> {
+    std::iter::once(tag_feed_output(&tag.slug))
+        .chain((1..=tag_pagers(tag)).map(|number| tag_pager_output(&tag.slug, number)))
+        .collect()
+}
+
+/// How many list pages a tag has.
+fn tag_pagers(tag: &Tag) -> usize {
+    tag.pages
+        .len()
+        .div_ceil(crate::render::TAG_PAGE_SIZE)
+        .max(1)
+}
+
+fn tag_feed_output(slug: &str) -> String {
+    format!("tags/{slug}/atom.xml")
+}
+
+fn tag_pager_output(slug: &str, number: usize) -> String {
+    format!("{}index.html", crate::render::tag_pager_path(slug, number))
+}
+
+/// The output of a page.
+fn page_output(page: &Page) -> String {
+    format!("{}index.html", page.path)
 }
 
 /// The collisions among `claims` (output path, owner), each reported at the later claim.
@@ -555,9 +599,18 @@ fn build_sections(config: &Config, explicit: Vec<Section>, pages: &[Page]) -> Ve
 }
 
 fn sort_pages(ids: &mut [PageId], pages: &[Page], sort_by: SortBy) {
+    ids.sort_by(page_order(pages, sort_by));
+}
+
+/// The order of a list of pages sorted by `sort_by`. A total order: ties end on the source path,
+/// so a page can be put in its place in a sorted list by binary search.
+fn page_order(
+    pages: &[Page],
+    sort_by: SortBy,
+) -> impl Fn(&PageId, &PageId) -> std::cmp::Ordering + '_ {
     let title = |id: &PageId| pages[id.0].title.to_lowercase();
-    match sort_by {
-        SortBy::Date => ids.sort_by(|a, b| {
+    move |a, b| match sort_by {
+        SortBy::Date => {
             let (pa, pb) = (&pages[a.0], &pages[b.0]);
             // Newest first; undated last.
             let key = |p: &Page| p.date.map(|d| std::cmp::Reverse(d.sort_key()));
@@ -569,23 +622,48 @@ fn sort_pages(ids: &mut [PageId], pages: &[Page], sort_by: SortBy) {
             }
             .then_with(|| title(a).cmp(&title(b)))
             .then_with(|| pa.content_path.cmp(&pb.content_path))
-        }),
-        SortBy::Weight => ids.sort_by(|a, b| {
+        }
+        SortBy::Weight => {
             let key = |id: &PageId| (pages[id.0].weight.is_none(), pages[id.0].weight);
             key(a)
                 .cmp(&key(b))
                 .then_with(|| title(a).cmp(&title(b)))
                 .then_with(|| pages[a.0].content_path.cmp(&pages[b.0].content_path))
-        }),
-        SortBy::Title => ids.sort_by(|a, b| {
-            title(a)
-                .cmp(&title(b))
-                .then_with(|| pages[a.0].content_path.cmp(&pages[b.0].content_path))
-        }),
+        }
+        SortBy::Title => title(a)
+            .cmp(&title(b))
+            .then_with(|| pages[a.0].content_path.cmp(&pages[b.0].content_path)),
     }
 }
 
-fn check_authors(config: &Config, pages: &[Page], diagnostics: &mut Diagnostics) {
+/// Every author id in site.toml, each with their dated pages, newest first.
+fn author_pages(
+    config: &Config,
+    pages: &[Page],
+    dated: &[PageId],
+) -> BTreeMap<String, Vec<PageId>> {
+    let mut author_pages: BTreeMap<String, Vec<PageId>> = config
+        .authors
+        .keys()
+        .map(|id| (id.clone(), Vec::new()))
+        .collect();
+    for &id in dated {
+        if let Some(list) = pages[id.0]
+            .author
+            .as_ref()
+            .and_then(|a| author_pages.get_mut(a))
+        {
+            list.push(id);
+        }
+    }
+    author_pages
+}
+
+fn check_authors<'a>(
+    config: &Config,
+    pages: impl IntoIterator<Item = &'a Page>,
+    diagnostics: &mut Diagnostics,
+) {
     let known: Vec<&str> = config.authors.keys().map(String::as_str).collect();
     for page in pages {
         for (key, author) in [("author", &page.author), ("reviewed_by", &page.reviewed_by)] {
@@ -674,66 +752,105 @@ fn resolve_services(pages: &[Page], diagnostics: &mut Diagnostics) -> Vec<Vec<Pa
 /// For each dated page, the dated pages that share the most tags with it (newest first among
 /// equals), at most [`RELATED_POSTS`].
 fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
-    let mut page_tags: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
-    for (t, tag) in tags.iter().enumerate() {
-        for id in &tag.pages {
-            page_tags[id.0].push(t);
-        }
-    }
-    let keys: Vec<Option<Timestamp>> = pages.iter().map(|p| p.date.map(|d| d.sort_key())).collect();
-    // Each tag's dated pages, as plain indexes: the inner loop below runs millions of times on
-    // a large site, and should touch nothing else.
-    let dated: Vec<Vec<u32>> = tags
-        .iter()
-        .map(|tag| {
-            tag.pages
-                .iter()
-                .filter(|id| keys[id.0].is_some())
-                .map(|id| id.0 as u32)
-                .collect()
-        })
-        .collect();
+    let index = RelatedIndex::new(pages, tags);
     (0..pages.len())
         .into_par_iter()
         .map_init(
-            // Per thread: how many tags each candidate shares with the current page.
             || vec![0u32; pages.len()],
-            |shared, i| {
-                if keys[i].is_none() {
-                    return Vec::new();
-                }
-                let mut touched = Vec::new();
-                for &t in &page_tags[i] {
-                    for &id in &dated[t] {
-                        let count = &mut shared[id as usize];
-                        if *count == 0 {
-                            touched.push(PageId(id as usize));
-                        }
-                        *count += 1;
-                    }
-                }
-                // The page itself is in each of its tags: it is not its own related post.
-                shared[i] = 0;
-                touched.retain(|id| id.0 != i);
-                // The best few by (shared tags, date), without sorting every candidate.
-                let mut best: Vec<((u32, Option<Timestamp>), PageId)> =
-                    Vec::with_capacity(RELATED_POSTS + 1);
-                for id in &touched {
-                    let rank = (shared[id.0], keys[id.0]);
-                    if best.len() == RELATED_POSTS && best[RELATED_POSTS - 1].0 >= rank {
-                        continue;
-                    }
-                    let at = best.partition_point(|(r, _)| *r >= rank);
-                    best.insert(at, (rank, *id));
-                    best.truncate(RELATED_POSTS);
-                }
-                for id in &touched {
-                    shared[id.0] = 0;
-                }
-                best.into_iter().map(|(_, id)| id).collect()
-            },
+            |shared, i| index.related(PageId(i), tags, shared),
         )
         .collect()
+}
+
+/// What choosing related posts looks at: each page's tags and its date.
+struct RelatedIndex {
+    /// Each page's tags, as indices in the site's tags (in slug order): those of page `i` are
+    /// `tags_of[starts[i]..starts[i + 1]]`.
+    tags_of: Vec<usize>,
+    starts: Vec<usize>,
+    /// Each page's date, as a sort key; undated pages have no related posts and are none.
+    keys: Vec<Option<Timestamp>>,
+}
+
+impl RelatedIndex {
+    fn new(pages: &[Page], tags: &[Tag]) -> RelatedIndex {
+        let mut starts = vec![0; pages.len() + 1];
+        for id in tags.iter().flat_map(|tag| &tag.pages) {
+            starts[id.0 + 1] += 1;
+        }
+        for i in 0..pages.len() {
+            starts[i + 1] += starts[i];
+        }
+        let mut filled = starts.clone();
+        let mut tags_of = vec![0; starts[pages.len()]];
+        for (t, tag) in tags.iter().enumerate() {
+            for id in &tag.pages {
+                tags_of[filled[id.0]] = t;
+                filled[id.0] += 1;
+            }
+        }
+        let keys = pages.iter().map(|p| p.date.map(|d| d.sort_key())).collect();
+        RelatedIndex {
+            tags_of,
+            starts,
+            keys,
+        }
+    }
+
+    /// The tags of a page, as indices in the site's tags, in slug order.
+    fn page_tags(&self, page: PageId) -> &[usize] {
+        &self.tags_of[self.starts[page.0]..self.starts[page.0 + 1]]
+    }
+
+    /// How `candidate` ranks as a related post of `page`: tags shared, then date. Among equal
+    /// ranks the first met (in tag order, then each tag's order) wins.
+    fn rank(&self, page: PageId, candidate: PageId) -> (u32, Option<Timestamp>) {
+        let mine = self.page_tags(page);
+        let shared = self
+            .page_tags(candidate)
+            .iter()
+            .filter(|t| mine.contains(t))
+            .count();
+        (
+            u32::try_from(shared).unwrap_or(u32::MAX),
+            self.keys[candidate.0],
+        )
+    }
+
+    /// The related posts of one page. `shared` is scratch space, one zero per page, left zeroed.
+    fn related(&self, page: PageId, tags: &[Tag], shared: &mut [u32]) -> Vec<PageId> {
+        let (i, keys) = (page.0, &self.keys);
+        if keys[i].is_none() {
+            return Vec::new();
+        }
+        let mut touched = Vec::new();
+        for &t in self.page_tags(page) {
+            for id in &tags[t].pages {
+                if id.0 != i && keys[id.0].is_some() {
+                    if shared[id.0] == 0 {
+                        touched.push(*id);
+                    }
+                    shared[id.0] += 1;
+                }
+            }
+        }
+        // The best few by (shared tags, date), without sorting every candidate.
+        let mut best: Vec<((u32, Option<Timestamp>), PageId)> =
+            Vec::with_capacity(RELATED_POSTS + 1);
+        for id in &touched {
+            let rank = (shared[id.0], keys[id.0]);
+            if best.len() == RELATED_POSTS && best[RELATED_POSTS - 1].0 >= rank {
+                continue;
+            }
+            let at = best.partition_point(|(r, _)| *r >= rank);
+            best.insert(at, (rank, *id));
+            best.truncate(RELATED_POSTS);
+        }
+        for id in &touched {
+            shared[id.0] = 0;
+        }
+        best.into_iter().map(|(_, id)| id).collect()
+    }
 }
 
 /// Groups tags by slug, so "Deep Tissue" and "deep tissue" are one tag. The name shown is the
@@ -741,34 +858,44 @@ fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
 fn group_tags(pages: &[Page]) -> Vec<Tag> {
     let mut groups: BTreeMap<String, (BTreeMap<&str, usize>, Vec<PageId>)> = BTreeMap::new();
     for (i, page) in pages.iter().enumerate() {
-        let mut seen = Vec::new();
-        for tag in &page.tags {
-            let slug = slugify(tag);
-            if slug.is_empty() || seen.contains(&slug) {
-                continue;
-            }
-            let group = groups.entry(slug.clone()).or_default();
-            *group.0.entry(tag.trim()).or_default() += 1;
+        for (slug, spelling) in tag_spellings(page) {
+            let group = groups.entry(slug).or_default();
+            *group.0.entry(spelling).or_default() += 1;
             group.1.push(PageId(i));
-            seen.push(slug);
         }
     }
     groups
         .into_iter()
         .map(|(slug, (spellings, mut ids))| {
-            let name = spellings
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                .map(|(name, _)| (*name).to_owned())
-                .unwrap_or_else(|| slug.clone());
             sort_pages(&mut ids, pages, SortBy::Date);
             Tag {
-                name,
+                name: tag_name(&spellings, &slug),
                 slug,
                 pages: ids,
             }
         })
         .collect()
+}
+
+/// A page's tags as (slug, spelling), each slug once (its first spelling), empty slugs left out.
+fn tag_spellings(page: &Page) -> Vec<(String, &str)> {
+    let mut tags: Vec<(String, &str)> = Vec::with_capacity(page.tags.len());
+    for tag in &page.tags {
+        let slug = slugify(tag);
+        if !slug.is_empty() && !tags.iter().any(|(seen, _)| *seen == slug) {
+            tags.push((slug, tag.trim()));
+        }
+    }
+    tags
+}
+
+/// The name shown for a tag: the spelling most pages use, ties to the alphabetically first.
+fn tag_name(spellings: &BTreeMap<&str, usize>, slug: &str) -> String {
+    spellings
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(name, _)| (*name).to_owned())
+        .unwrap_or_else(|| slug.to_owned())
 }
 
 fn collect_assets(
@@ -824,6 +951,30 @@ fn collect_assets(
     }
     assets.sort_by(|a, b| a.output.cmp(&b.output));
     assets
+}
+
+/// The main navigation: `[[menu]]` from site.toml, or else one derived from the content.
+fn site_menu(
+    config: &Config,
+    pages: &[Page],
+    sections: &[Section],
+    page_section: &[SectionId],
+) -> Vec<MenuItem> {
+    if config.menu.is_empty() {
+        return derived_menu(config, pages, sections, page_section);
+    }
+    // Paths in site.toml are relative to the site's root, which may be `/clinic/`.
+    config
+        .menu
+        .iter()
+        .map(|item| MenuItem {
+            name: item.name.clone(),
+            url: match item.url.strip_prefix('/') {
+                Some(rest) if !item.url.starts_with("//") => format!("{}{rest}", config.root),
+                _ => item.url.clone(),
+            },
+        })
+        .collect()
 }
 
 /// Without `[[menu]]` in site.toml: every top-level section, then every top-level page, in

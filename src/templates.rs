@@ -21,6 +21,16 @@ pub fn theme_static() -> &'static [(&'static str, &'static [u8])] {
     THEME_STATIC
 }
 
+/// Whether every one of a site's templates is a copy of the built-in one of the same name (or
+/// there are none), so the site renders exactly as the built-in theme does.
+pub(crate) fn only_theme(site_templates: &[(String, String)]) -> bool {
+    site_templates.iter().all(|(name, text)| {
+        THEME_TEMPLATES
+            .iter()
+            .any(|(theme_name, theme_text)| theme_name == name && theme_text == text)
+    })
+}
+
 /// The loaded templates and their sources, kept to point errors at the right line.
 pub struct Templates {
     /// The Tera instance, ready to render.

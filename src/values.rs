@@ -5,6 +5,7 @@
 //! site for every page.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -15,7 +16,7 @@ use crate::config::{Author, Clinic, Config, MenuItem};
 use crate::content::{Page, PageId};
 use crate::front_matter::PageDate;
 use crate::markdown::Heading;
-use crate::site::{Site, author_path};
+use crate::site::{Site, Update, author_path};
 
 /// The values shared between outputs.
 pub(crate) struct Values {
@@ -34,82 +35,17 @@ pub(crate) struct Values {
 
 impl Values {
     pub(crate) fn new(site: &Site) -> Values {
-        let config = &site.config;
-        let tag_refs: Vec<TagRef> = site
-            .tags
-            .iter()
-            .map(|tag| TagRef {
-                name: tag.name.clone(),
-                slug: tag.slug.clone(),
-                url: format!("{}tags/{}/", config.root, tag.slug),
-                feed_url: format!("{}/tags/{}/atom.xml", config.base_url, tag.slug),
-                count: tag.pages.len(),
-            })
-            .collect();
-        let tag_index: HashMap<&str, usize> = site
-            .tags
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.slug.as_str(), i))
-            .collect();
+        let tag_refs = tag_refs(site);
+        let tag_index = tag_index(site);
         let page_tags = site
             .pages
             .iter()
-            .map(|page| {
-                let mut tags: Vec<usize> = Vec::new();
-                for tag in &page.tags {
-                    if let Some(&i) = tag_index.get(crate::slug::slugify(tag).as_str())
-                        && !tags.contains(&i)
-                    {
-                        tags.push(i);
-                    }
-                }
-                tags
-            })
+            .map(|page| page_tags(page, &tag_index))
             .collect();
-        let sections = site
-            .sections
-            .iter()
-            .enumerate()
-            .map(|(i, section)| {
-                Value::from_serializable(&SectionValue {
-                    title: &section.title,
-                    description: &section.description,
-                    content: &site.section_rendered[i].html,
-                    url: format!("{}{}", config.root, section.path),
-                    permalink: format!("{}/{}", config.base_url, section.path),
-                    extra: &section.extra,
-                    path: section
-                        .source
-                        .file
-                        .strip_prefix("content")
-                        .map(|p| p.to_string_lossy().replace('\\', "/"))
-                        .unwrap_or_default(),
-                })
-            })
-            .collect();
-        let authors: BTreeMap<&str, AuthorRef> = config
-            .authors
-            .iter()
-            .map(|(id, a)| (id.as_str(), AuthorRef::new(config, id, a)))
-            .collect();
-        let site_value = Value::from_serializable(&SiteValue {
-            title: &config.title,
-            base_url: &config.base_url,
-            root: &config.root,
-            description: &config.description,
-            language: &config.language,
-            disclaimer: &config.disclaimer,
-            clinic: ClinicValue::new(config),
-            authors,
-            menu: &site.menu,
-            extra: &config.extra,
-            has_tags: !site.tags.is_empty(),
-        });
         let mut values = Values {
-            site: site_value,
+            site: Value::from_serializable(&site_value(site)),
             summaries: Vec::new(),
-            sections,
+            sections: section_values(site),
             tags: tag_refs.iter().map(Value::from_serializable).collect(),
             tag_refs,
             page_tags,
@@ -119,6 +55,176 @@ impl Values {
             .map(|i| Value::from_serializable(&values.summary(site, PageId(i))))
             .collect();
         values
+    }
+
+    /// Brings the values up to date after [`Site::update`] changed `site`; `remade` tells, for
+    /// each page, whether its Markdown was rendered again. Builds again only the summaries that
+    /// changed, and returns how each page's summary changed.
+    pub(crate) fn update(
+        &mut self,
+        site: &Site,
+        update: &Update,
+        remade: &[bool],
+    ) -> Vec<SummaryChange> {
+        let refs = tag_refs(site);
+        let mut was: Vec<Option<usize>> = vec![None; refs.len()];
+        for (old, now) in update.tag_moves.iter().enumerate() {
+            if let Some(now) = now {
+                was[*now] = Some(old);
+            }
+        }
+        let tag_changes: Vec<SummaryChange> = refs
+            .iter()
+            .zip(&was)
+            .map(|(now, was)| match was.map(|i| &self.tag_refs[i]) {
+                Some(old) if old == now => SummaryChange::None,
+                Some(old) if old.name == now.name => SummaryChange::TagCounts,
+                _ => SummaryChange::Other,
+            })
+            .collect();
+        let index = tag_index(site);
+        let mut old_tags = std::mem::take(&mut self.page_tags);
+        let mut old_summaries: Vec<Option<Value>> = std::mem::take(&mut self.summaries)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut changes = Vec::with_capacity(site.pages.len());
+        for (i, page) in site.pages.iter().enumerate() {
+            let kept = update.old_ids[i].filter(|_| !update.changed[i]);
+            let tags = match kept {
+                Some(old) => {
+                    let mut tags = std::mem::take(&mut old_tags[old.0]);
+                    // An unchanged page keeps its tags: only their places may move.
+                    tags.retain_mut(|t| update.tag_moves[*t].map(|now| *t = now).is_some());
+                    tags
+                }
+                None => page_tags(page, &index),
+            };
+            let change =
+                if kept.is_none() || remade[i] || (update.assets_changed && !page.image.is_empty())
+                {
+                    SummaryChange::Other
+                } else {
+                    tags.iter()
+                        .map(|&t| tag_changes[t])
+                        .max()
+                        .unwrap_or(SummaryChange::None)
+                };
+            let summary = match (change, kept) {
+                (SummaryChange::None | SummaryChange::TagCounts, Some(old)) => {
+                    old_summaries[old.0].take()
+                }
+                _ => None,
+            };
+            self.page_tags.push(tags);
+            self.summaries.push(summary.unwrap_or_else(Value::none));
+            changes.push(change);
+        }
+        self.tag_refs = refs;
+        self.tags = self.tag_refs.iter().map(Value::from_serializable).collect();
+        self.site = Value::from_serializable(&site_value(site));
+        self.sections = section_values(site);
+        // Taken out, so that they are changed where they are rather than copied.
+        let patched: Vec<(usize, Value)> = (0..site.pages.len())
+            .filter(|&i| changes[i] == SummaryChange::TagCounts)
+            .map(|i| (i, std::mem::replace(&mut self.summaries[i], Value::none())))
+            .collect();
+        let patched: Vec<(usize, Value)> = patched
+            .into_par_iter()
+            .map(|(i, old)| (i, self.with_new_tags(old, PageId(i))))
+            .collect();
+        let rebuilt: Vec<(usize, Value)> = (0..site.pages.len())
+            .into_par_iter()
+            .filter(|&i| changes[i] == SummaryChange::Other)
+            .map(|i| (i, Value::from_serializable(&self.summary(site, PageId(i)))))
+            .collect();
+        for (i, value) in patched.into_iter().chain(rebuilt) {
+            self.summaries[i] = value;
+        }
+        changes
+    }
+
+    /// A page's summary `old` with its tags as they are now: what building it again gives when
+    /// only its tags' page counts changed, several times quicker for the thousands of pages of
+    /// a tag.
+    fn with_new_tags(&self, old: Value, id: PageId) -> Value {
+        let tags: Vec<Value> = self.page_tags[id.0]
+            .iter()
+            .map(|&t| self.tags[t].clone())
+            .collect();
+        let mut summary = old.into_map().unwrap_or_default();
+        summary.insert(tera::value::Key::Str("tags"), Value::from(tags));
+        Value::from(summary)
+    }
+
+    /// The values of `site` with every tag page count in summaries 0, to show that templates
+    /// do not show them.
+    #[cfg(test)]
+    pub(crate) fn without_summary_tag_counts(site: &Site) -> Values {
+        let mut values = Values::new(site);
+        let hidden: Vec<TagRef> = values
+            .tag_refs
+            .iter()
+            .map(|r| TagRef {
+                count: 0,
+                ..r.clone()
+            })
+            .collect();
+        values.summaries = (0..site.pages.len())
+            .map(|i| {
+                let tags = values.page_tags[i].iter().map(|&t| &hidden[t]).collect();
+                Value::from_serializable(&summary(site, PageId(i), &site.pages[i], tags))
+            })
+            .collect();
+        values
+    }
+
+    /// A fingerprint of what templates see of a page. Tags' page counts count only when
+    /// `counts_shown`: the built-in theme never shows them in a summary.
+    pub(crate) fn fingerprint(
+        &self,
+        site: &Site,
+        id: PageId,
+        counts_shown: bool,
+    ) -> PageFingerprint {
+        let page = &site.pages[id.0];
+        let masked: Vec<TagRef> = self.page_tags[id.0]
+            .iter()
+            .map(|&i| TagRef {
+                count: if counts_shown {
+                    self.tag_refs[i].count
+                } else {
+                    0
+                },
+                ..self.tag_refs[i].clone()
+            })
+            .collect();
+        let mut hasher = Fingerprinter::default();
+        hasher.json(&summary(site, id, page, masked.iter().collect()));
+        let summary = hasher.finish();
+        let rendered = &site.rendered[id.0];
+        let mut hasher = Fingerprinter::default();
+        let source = &page.source;
+        (summary, &source.file, &source.text, source.body_offset).hash(&mut hasher.0);
+        rendered.html.hash(&mut hasher.0);
+        let full = hasher.finish();
+        let mut hasher = Fingerprinter::default();
+        (&page.title, &page.path).hash(&mut hasher.0);
+        PageFingerprint {
+            link: hasher.finish(),
+            summary,
+            full,
+        }
+    }
+
+    /// A fingerprint of what every output sees: `site` and the sections.
+    pub(crate) fn site_fingerprint(site: &Site) -> u64 {
+        let mut hasher = Fingerprinter::default();
+        hasher.json(&site_value(site));
+        for i in 0..site.sections.len() {
+            hasher.json(&section_value(site, i));
+        }
+        hasher.finish()
     }
 
     /// The summary of a page, as lists show it.
@@ -140,6 +246,138 @@ impl Values {
     pub(crate) fn summaries(&self, ids: &[PageId]) -> Value {
         let list: Vec<Value> = ids.iter().map(|id| self.summaries[id.0].clone()).collect();
         Value::from(list.as_slice())
+    }
+}
+
+/// How a page's summary changed in [`Values::update`], least first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum SummaryChange {
+    /// Not at all.
+    None,
+    /// Only in how many pages some of its tags have.
+    TagCounts,
+    /// In other ways, or the page is new.
+    Other,
+}
+
+/// What templates see of a page, as hashes: its title and address (links to it), its summary
+/// (lists) and everything (its own page, feeds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub(crate) struct PageFingerprint {
+    /// Title and address.
+    pub(crate) link: u64,
+    /// The summary.
+    pub(crate) summary: u64,
+    /// The summary, the file and its Markdown rendered.
+    pub(crate) full: u64,
+}
+
+/// Hashes serialised values without keeping the bytes.
+#[derive(Default)]
+struct Fingerprinter(std::collections::hash_map::DefaultHasher);
+
+impl Fingerprinter {
+    fn json(&mut self, value: &impl Serialize) {
+        // Serialising into a hasher cannot fail but for a map with non-string keys, which
+        // these values do not have; such a value would only hash less.
+        let _ = serde_json::to_writer(&mut *self, value);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+}
+
+impl std::io::Write for Fingerprinter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.write(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn tag_refs(site: &Site) -> Vec<TagRef> {
+    let config = &site.config;
+    site.tags
+        .iter()
+        .map(|tag| TagRef {
+            name: tag.name.clone(),
+            slug: tag.slug.clone(),
+            url: format!("{}tags/{}/", config.root, tag.slug),
+            feed_url: format!("{}/tags/{}/atom.xml", config.base_url, tag.slug),
+            count: tag.pages.len(),
+        })
+        .collect()
+}
+
+fn tag_index(site: &Site) -> HashMap<&str, usize> {
+    site.tags
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.slug.as_str(), i))
+        .collect()
+}
+
+/// A page's tags, as indices in the site's tags, in the page's order.
+fn page_tags(page: &Page, tag_index: &HashMap<&str, usize>) -> Vec<usize> {
+    let mut tags: Vec<usize> = Vec::new();
+    for tag in &page.tags {
+        if let Some(&i) = tag_index.get(crate::slug::slugify(tag).as_str())
+            && !tags.contains(&i)
+        {
+            tags.push(i);
+        }
+    }
+    tags
+}
+
+fn section_values(site: &Site) -> Vec<Value> {
+    (0..site.sections.len())
+        .map(|i| Value::from_serializable(&section_value(site, i)))
+        .collect()
+}
+
+fn section_value(site: &Site, i: usize) -> SectionValue<'_> {
+    let config = &site.config;
+    let section = &site.sections[i];
+    SectionValue {
+        title: &section.title,
+        description: &section.description,
+        content: &site.section_rendered[i].html,
+        url: format!("{}{}", config.root, section.path),
+        permalink: format!("{}/{}", config.base_url, section.path),
+        extra: &section.extra,
+        path: section
+            .source
+            .file
+            .strip_prefix("content")
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default(),
+    }
+}
+
+fn site_value(site: &Site) -> SiteValue<'_> {
+    let config = &site.config;
+    let authors: BTreeMap<&str, AuthorRef> = config
+        .authors
+        .iter()
+        .map(|(id, a)| (id.as_str(), AuthorRef::new(config, id, a)))
+        .collect();
+    SiteValue {
+        title: &config.title,
+        base_url: &config.base_url,
+        root: &config.root,
+        description: &config.description,
+        language: &config.language,
+        disclaimer: &config.disclaimer,
+        clinic: ClinicValue::new(config),
+        authors,
+        menu: &site.menu,
+        extra: &config.extra,
+        has_tags: !site.tags.is_empty(),
     }
 }
 
@@ -352,7 +590,7 @@ impl<'a> AuthorRef<'a> {
     }
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq, Eq)]
 struct TagRef {
     name: String,
     slug: String,
@@ -444,6 +682,58 @@ struct SectionValue<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::BuildOptions;
+    use crate::source::{ContentFile, Sources};
+
+    /// A site assembled from `files` (path under `content/`, text), Markdown rendered.
+    pub(crate) fn site_of(files: &[(&str, String)]) -> Site {
+        let sources = Sources {
+            config_text: "title = \"T\"\nbase_url = \"https://x.example\"\n".to_owned(),
+            content: files
+                .iter()
+                .map(|(rel, text)| ContentFile {
+                    rel: (*rel).to_owned(),
+                    bytes: text.clone().into_bytes(),
+                })
+                .collect(),
+            ..Sources::default()
+        };
+        let options = BuildOptions {
+            now: Some("2026-01-01T00:00:00Z".parse().unwrap()),
+            ..BuildOptions::new("site")
+        };
+        crate::assemble(&sources, &options).unwrap().0
+    }
+
+    fn post(title: &str, tags: &str) -> String {
+        format!("+++\ntitle = \"{title}\"\ndate = 2025-01-01\ntags = [{tags}]\n+++\nText.\n")
+    }
+
+    #[test]
+    fn a_summary_given_new_tag_counts_is_the_summary_built_again() {
+        let before = site_of(&[
+            ("blog/a.md", post("A", "\"Neck\", \"Back\"")),
+            ("blog/b.md", post("B", "\"Neck\"")),
+        ]);
+        let after = site_of(&[
+            ("blog/a.md", post("A", "\"Neck\", \"Back\"")),
+            ("blog/b.md", post("B", "\"Neck\"")),
+            ("blog/c.md", post("C", "\"Back\", \"Neck\"")),
+        ]);
+        let (old, new) = (Values::new(&before), Values::new(&after));
+        for id in [PageId(0), PageId(1)] {
+            assert_eq!(
+                before.pages[id.0].content_path,
+                after.pages[id.0].content_path
+            );
+            assert_ne!(
+                old.summaries[id.0], new.summaries[id.0],
+                "the counts differ"
+            );
+            let patched = new.with_new_tags(old.summaries[id.0].clone(), id);
+            assert_eq!(patched, new.summaries[id.0]);
+        }
+    }
 
     #[test]
     fn site_urls_are_root_relative() {

@@ -19,5 +19,6 @@ mod new_init;
 mod outputs;
 mod reliability;
 mod serve;
+mod session;
 mod urls;
 mod writer;

@@ -484,6 +484,7 @@ mod tests {
                     changed: changed(paths),
                     warnings: Diagnostics::default(),
                     elapsed: Duration::from_millis(12),
+                    kind: crate::session::RebuildKind::Full,
                 },
                 fixed,
             )
