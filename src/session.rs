@@ -235,6 +235,7 @@ impl Session {
             rendered.push(new);
         }
         let mut jobs = Vec::new();
+        let mut summaries_changed = Vec::new();
         for ((id, source), new) in edits.into_iter().zip(rendered) {
             let old = &last.site.rendered[id];
             let same_summary = new.summary == old.summary
@@ -248,10 +249,17 @@ impl Session {
             } else {
                 last.values.refresh(&last.site, id);
                 jobs.extend(crate::render::summary_jobs(&last.site, id));
+                summaries_changed.push(id);
             }
         }
-        let outputs =
+        // The search index is made of the pages' entries, far quicker than rendering it.
+        jobs.retain(|job| !matches!(job, crate::render::Job::SearchIndex));
+        let mut outputs =
             crate::render::render_jobs(&last.site, &last.templates, &last.values, &jobs).ok()?;
+        if !summaries_changed.is_empty() {
+            let dependencies = &mut last.dependencies;
+            outputs.push(dependencies.search_index(&last.site, &last.values, &summaries_changed));
+        }
         let mut all = self.last_good.as_deref()?.clone();
         // What these outputs show is no longer what their keys say.
         last.dependencies
@@ -513,7 +521,11 @@ mod tests {
     }
 
     fn assert_same_as_full_build(dir: &Path, rebuilt: &Rebuilt) {
-        let full = Session::new(BuildOptions::new(dir)).rebuild(None).unwrap();
+        assert_same_as_full_build_with(BuildOptions::new(dir), rebuilt);
+    }
+
+    fn assert_same_as_full_build_with(options: BuildOptions, rebuilt: &Rebuilt) {
+        let full = Session::new(options).rebuild(None).unwrap();
         let paths = |o: &Outputs| o.0.keys().cloned().collect::<Vec<_>>();
         assert_eq!(paths(&rebuilt.outputs), paths(&full.outputs));
         for (path, output) in &full.outputs.0 {
@@ -539,6 +551,156 @@ mod tests {
         assert_eq!(rebuilt.kind, RebuildKind::Pages);
         assert!(page(&rebuilt, "blog/index.html").contains("A new title"));
         assert!(rebuilt.changed.contains(&"blog/b/index.html".to_owned()));
+    }
+
+    /// Writes a file of the site and rebuilds after it changed.
+    fn write(dir: &Path, session: &mut Session, rel: &str, text: &str) -> Result<Rebuilt, Error> {
+        let path = dir.join(rel);
+        std::fs::write(&path, text).unwrap();
+        session.rebuild(Some(&[path]))
+    }
+
+    fn has(rebuilt: &Rebuilt, path: &str) -> bool {
+        rebuilt.outputs.0.contains_key(path)
+    }
+
+    #[test]
+    fn a_tag_edit_moves_the_post_between_tag_pages() {
+        let dir = site();
+        let mut session = Session::new(BuildOptions::new(dir.path()));
+        session.rebuild(None).unwrap();
+        let a = "content/blog/a.md";
+        let rebuilt = edit(dir.path(), &mut session, a, "[\"Neck\"]", "[\"Back\"]");
+        assert_eq!(rebuilt.kind, RebuildKind::Pages);
+        assert!(page(&rebuilt, "tags/back/index.html").contains("/blog/a/"));
+        assert!(!page(&rebuilt, "tags/neck/index.html").contains("/blog/a/"));
+        let b = "content/blog/b.md";
+        let rebuilt = edit(dir.path(), &mut session, b, "[\"Neck\"]", "[\"Back\"]");
+        assert_eq!(rebuilt.kind, RebuildKind::Pages);
+        // No post has the tag any more: its pages and feed go.
+        assert!(!has(&rebuilt, "tags/neck/index.html"));
+        assert!(!has(&rebuilt, "tags/neck/atom.xml"));
+        assert!(rebuilt.changed.contains(&"tags/neck/atom.xml".to_owned()));
+    }
+
+    #[test]
+    fn a_new_slug_moves_the_page_and_an_alias_takes_the_old_address() {
+        let dir = site();
+        let mut session = Session::new(BuildOptions::new(dir.path()));
+        session.rebuild(None).unwrap();
+        let moved = "title = \"a\"\nslug = \"renamed\"\naliases = [\"/blog/a/\"]";
+        let rebuilt = edit(
+            dir.path(),
+            &mut session,
+            "content/blog/a.md",
+            "title = \"a\"",
+            moved,
+        );
+        assert_eq!(rebuilt.kind, RebuildKind::Pages);
+        assert!(page(&rebuilt, "blog/renamed/index.html").contains("Body of a."));
+        assert!(page(&rebuilt, "blog/a/index.html").contains("https://x.example/blog/renamed/"));
+        let rebuilt = edit(
+            dir.path(),
+            &mut session,
+            "content/blog/a.md",
+            "aliases = [\"/blog/a/\"]",
+            "",
+        );
+        assert!(!has(&rebuilt, "blog/a/index.html"));
+    }
+
+    #[test]
+    fn posts_added_and_deleted_come_and_go() {
+        let dir = site();
+        let mut session = Session::new(BuildOptions::new(dir.path()));
+        session.rebuild(None).unwrap();
+        let text = "+++\ntitle = \"c\"\ndate = 2025-01-03\ntags = [\"New\"]\n+++\nBody of c.\n";
+        let rebuilt = write(dir.path(), &mut session, "content/blog/c.md", text).unwrap();
+        assert_eq!(rebuilt.kind, RebuildKind::Pages);
+        assert_same_as_full_build(dir.path(), &rebuilt);
+        assert!(has(&rebuilt, "blog/c/index.html") && has(&rebuilt, "tags/new/index.html"));
+        let post = dir.path().join("content/blog/c.md");
+        std::fs::remove_file(&post).unwrap();
+        let rebuilt = session.rebuild(Some(&[post])).unwrap();
+        assert_eq!(rebuilt.kind, RebuildKind::Pages);
+        assert_same_as_full_build(dir.path(), &rebuilt);
+        assert!(!has(&rebuilt, "blog/c/index.html") && !has(&rebuilt, "tags/new/index.html"));
+    }
+
+    #[test]
+    fn the_fix_of_a_mistake_in_front_matter_is_quick_too() {
+        let dir = site();
+        let mut session = Session::new(BuildOptions::new(dir.path()));
+        session.rebuild(None).unwrap();
+        let a = "content/blog/a.md";
+        let text = std::fs::read_to_string(dir.path().join(a)).unwrap();
+        let broken = text.replace("title = \"a\"", "title = \"a");
+        assert!(write(dir.path(), &mut session, a, &broken).is_err());
+        // Another post's slug: both would write `blog/b/index.html`.
+        let taken = text.replace("title = \"a\"", "title = \"a\"\nslug = \"b\"");
+        assert!(write(dir.path(), &mut session, a, &taken).is_err());
+        let fixed = text.replace("title = \"a\"", "title = \"A, fixed\"");
+        let rebuilt = write(dir.path(), &mut session, a, &fixed).unwrap();
+        assert_eq!(rebuilt.kind, RebuildKind::Pages);
+        assert_same_as_full_build(dir.path(), &rebuilt);
+        assert!(page(&rebuilt, "blog/a/index.html").contains("A, fixed"));
+    }
+
+    /// Found by the property test: outputs the text path renders again must still go when
+    /// a later edit makes them unneeded.
+    #[test]
+    fn a_list_page_rendered_after_a_text_edit_goes_with_its_last_post() {
+        let dir = site();
+        let blog = "+++\ntitle = \"Blog\"\npaginate_by = 1\n+++\n";
+        std::fs::write(dir.path().join("content/blog/_index.md"), blog).unwrap();
+        let mut session = Session::new(BuildOptions::new(dir.path()));
+        session.rebuild(None).unwrap();
+        // `a` is alone on the second list page, whose summary of it changes.
+        let a = "content/blog/a.md";
+        let rebuilt = edit(dir.path(), &mut session, a, "First paragraph.", "Changed.");
+        assert_eq!(rebuilt.kind, RebuildKind::Bodies);
+        assert!(page(&rebuilt, "blog/page/2/index.html").contains("Changed."));
+        let post = dir.path().join(a);
+        std::fs::remove_file(&post).unwrap();
+        let rebuilt = session.rebuild(Some(&[post])).unwrap();
+        assert!(!has(&rebuilt, "blog/page/2/index.html"));
+        assert_same_as_full_build(dir.path(), &rebuilt);
+    }
+
+    #[test]
+    fn a_post_coming_due_rebuilds_everything() {
+        let dir = site();
+        let scheduled = "+++\ntitle = \"c\"\ndate = 2025-06-01T12:00:00Z\n+++\nSoon.\n";
+        std::fs::write(dir.path().join("content/blog/c.md"), scheduled).unwrap();
+        let at = |moment: &str| BuildOptions {
+            now: Some(moment.parse().unwrap()),
+            ..BuildOptions::new(dir.path())
+        };
+        let mut session = Session::new(at("2025-06-01T11:00:00Z"));
+        assert!(!has(&session.rebuild(None).unwrap(), "blog/c/index.html"));
+        session.options.now = Some("2025-06-01T13:00:00Z".parse().unwrap());
+        let post = dir.path().join("content/blog/a.md");
+        let text = std::fs::read_to_string(&post).unwrap();
+        std::fs::write(&post, text.replace("title = \"a\"", "title = \"A\"")).unwrap();
+        let rebuilt = session.rebuild(Some(&[post])).unwrap();
+        assert_eq!(rebuilt.kind, RebuildKind::Full);
+        assert!(has(&rebuilt, "blog/c/index.html"));
+        assert_same_as_full_build_with(at("2025-06-01T13:00:00Z"), &rebuilt);
+    }
+
+    #[test]
+    fn a_section_edit_rebuilds_everything() {
+        let dir = site();
+        let mut session = Session::new(BuildOptions::new(dir.path()));
+        session.rebuild(None).unwrap();
+        let rebuilt = edit(
+            dir.path(),
+            &mut session,
+            "content/blog/_index.md",
+            "Blog",
+            "Articles",
+        );
+        assert_eq!(rebuilt.kind, RebuildKind::Full);
     }
 
     #[test]

@@ -296,6 +296,8 @@ impl Hasher for KeyHasher {
             word[..rest.len()].copy_from_slice(rest);
             self.add(u64::from_le_bytes(word));
         }
+        // The length tells `a` from `a\0`, which the padding above does not.
+        self.add(bytes.len() as u64);
     }
 
     fn write_u8(&mut self, n: u8) {
@@ -320,5 +322,38 @@ impl Hasher for KeyHasher {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
+    }
+}
+
+#[cfg(test)]
+mod hasher_tests {
+    use super::*;
+
+    fn hash(value: impl Hash) -> u64 {
+        let mut hasher = KeyHasher::default();
+        value.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    #[test]
+    fn the_key_hasher_tells_close_inputs_apart() {
+        let inputs = [
+            hash("blog/a/index.html"),
+            hash("blog/b/index.html"),
+            hash("blog/a/index.htm"),
+            hash("blog/a/index.html\0"),
+            hash(("blog/a/", "index.html")),
+            hash(("blog/a/index.html", "")),
+            hash([1u64, 2]),
+            hash([2u64, 1]),
+            hash([1u64, 2, 0]),
+            hash(0u64),
+            hash(1u64),
+        ];
+        for (i, a) in inputs.iter().enumerate() {
+            for b in &inputs[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
     }
 }

@@ -110,6 +110,23 @@ impl Dependencies {
         }
     }
 
+    /// The search index, after the pages `changed` (by id, the site's pages otherwise the
+    /// same) changed what it shows of them.
+    pub(super) fn search_index(
+        &mut self,
+        site: &Site,
+        values: &Values,
+        changed: &[PageId],
+    ) -> (String, Output) {
+        for &id in changed {
+            self.search_entries[id.0] = render::search_entry_json(site, values, id);
+        }
+        let mut path = String::new();
+        render::write_output(site, &Job::SearchIndex, &mut path);
+        let index = render::search_index_of(&self.search_entries);
+        (path, Output::Bytes(Arc::new(index)))
+    }
+
     /// Brings the fingerprints and search entries up to date after [`Values::update`].
     fn update(&mut self, site: &Site, values: &Values, update: &Update, changes: &[SummaryChange]) {
         let fingerprints = std::mem::take(&mut self.fingerprints);
@@ -460,7 +477,7 @@ fn render_changed(
     dependencies.build += 1;
     let build = dependencies.build;
     let mut jobs = Vec::new();
-    let mut search_index = None;
+    let mut search_index = false;
     let mut path = String::new();
     for (job, key) in keyed {
         path.clear();
@@ -475,7 +492,7 @@ fn render_changed(
         match job {
             _ if same => {}
             // Made of the pages' entries, which are kept: far quicker than rendering it.
-            Job::SearchIndex => search_index = Some(path.clone()),
+            Job::SearchIndex => search_index = true,
             job => jobs.push(job),
         }
     }
@@ -496,9 +513,8 @@ fn render_changed(
         outputs.0.extend(render::asset_outputs(site));
     }
     let mut rendered = render::render_jobs(site, &last.templates, &last.values, &jobs).ok()?;
-    if let Some(path) = search_index {
-        let index = render::search_index_of(&dependencies.search_entries);
-        rendered.push((path, Output::Bytes(Arc::new(index))));
+    if search_index {
+        rendered.push(dependencies.search_index(site, &last.values, &[]));
     }
     for (path, output) in rendered {
         if old.0.get(&path) != Some(&output) {

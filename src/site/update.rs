@@ -649,3 +649,141 @@ fn decrement(counts: &mut HashMap<String, u32>, key: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::content::{self, Parsed};
+    use crate::source::ContentFile;
+
+    const NOW: &str = "2026-01-01T00:00:00Z";
+
+    fn filter() -> Filter {
+        Filter {
+            drafts: false,
+            future: false,
+            now: NOW.parse().unwrap(),
+        }
+    }
+
+    fn parse(files: &BTreeMap<String, String>) -> Parsed {
+        let files: Vec<ContentFile> = files
+            .iter()
+            .map(|(rel, text)| ContentFile {
+                rel: rel.clone(),
+                bytes: text.clone().into_bytes(),
+            })
+            .collect();
+        content::parse(&files).unwrap()
+    }
+
+    fn assemble(files: &BTreeMap<String, String>) -> Site {
+        let config = Config::parse(
+            "title = \"T\"\nbase_url = \"https://x.example\"\n[authors.ana]\nname = \"Ana\"\n",
+            std::path::Path::new("site.toml"),
+            None,
+        )
+        .unwrap();
+        Site::assemble(config, parse(files), &[], &[], &[], filter()).unwrap()
+    }
+
+    /// Everything assemble decides, by page path rather than id.
+    fn shape(site: &Site) -> Vec<String> {
+        let path = |id: &PageId| site.pages[id.0].content_path.clone();
+        let paths = |ids: &[PageId]| ids.iter().map(path).collect::<Vec<_>>().join(" ");
+        let mut shape = vec![format!("dated: {}", paths(&site.dated))];
+        for (i, page) in site.pages.iter().enumerate() {
+            shape.push(format!(
+                "{}: section {}, related {}, services {}",
+                page.content_path,
+                site.page_section[i].0,
+                paths(&site.related[i]),
+                paths(&site.page_services[i]),
+            ));
+        }
+        for (i, pages) in site.section_pages.iter().enumerate() {
+            shape.push(format!("section {i}: {}", paths(pages)));
+        }
+        for tag in &site.tags {
+            shape.push(format!(
+                "tag {} {}: {}",
+                tag.slug,
+                tag.name,
+                paths(&tag.pages)
+            ));
+        }
+        for (author, pages) in &site.author_pages {
+            shape.push(format!("author {author}: {}", paths(pages)));
+        }
+        for item in &site.menu {
+            shape.push(format!("menu {} {}", item.name, item.url));
+        }
+        shape
+    }
+
+    /// A small pseudo-random post: the same `seed` gives the same post.
+    fn post(seed: u64) -> String {
+        const TITLES: &[&str] = &["Neck", "neck", "Back", "Zeta"];
+        const DATES: &[&str] = &[
+            "",
+            "date = 2025-01-01\n",
+            "date = 2025-02-03\n",
+            "date = 2027-01-01\n",
+        ];
+        const TAGS: &[&str] = &["\"Neck\"", "\"neck\"", "\"Back Pain\"", "\"Sleep\""];
+        let pick = |n: u64, len: usize| (seed >> n) as usize % len;
+        let tags: Vec<&str> = (0..pick(8, 4))
+            .map(|k| TAGS[pick(10 + 2 * k as u64, 4)])
+            .collect();
+        format!(
+            "+++\ntitle = \"{}\"\n{}tags = [{}]\ndraft = {}\nauthor = \"ana\"\n+++\nText.\n",
+            TITLES[pick(0, 4)],
+            DATES[pick(3, 4)],
+            tags.join(", "),
+            pick(20, 5) == 0,
+        )
+    }
+
+    #[test]
+    fn an_update_makes_the_site_assemble_makes() {
+        let mut files: BTreeMap<String, String> = (0..8)
+            .map(|i| (format!("blog/p{i}.md"), post(i * 7919)))
+            .collect();
+        files.insert("about.md".into(), "+++\ntitle = \"About\"\n+++\n".into());
+        let mut site = assemble(&files);
+        let mut claims = Claims::new(&site);
+        let mut seed: u64 = 1;
+        let mut updated = 0;
+        for _ in 0..300 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let path = format!("blog/p{}.md", (seed >> 33) % 10);
+            let mut changes = PageChanges::new();
+            if (seed >> 40).is_multiple_of(6) {
+                files.remove(&path);
+                changes.insert(path, None);
+            } else {
+                files.insert(path.clone(), post(seed >> 7));
+                let page = parse(&BTreeMap::from([(path.clone(), files[&path].clone())]));
+                changes.insert(path, page.pages.into_iter().next());
+            }
+            let files_ = SiteFiles {
+                content_assets: &[],
+                static_files: &[],
+                theme_static: &[],
+            };
+            match site.update(changes, filter(), &files_, &mut claims) {
+                Ok(_) => {
+                    updated += 1;
+                    assert_eq!(shape(&site), shape(&assemble(&files)), "after seed {seed}");
+                }
+                // The blog's last post went, or its first came back: the sections change.
+                Err(_) => {
+                    site = assemble(&files);
+                    claims = Claims::new(&site);
+                }
+            }
+        }
+        assert!(updated > 250, "only {updated} updates");
+    }
+}
