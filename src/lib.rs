@@ -117,14 +117,54 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // Check the output folder before the work, so a refused folder is reported at once.
     let output_dir = output::check_output_dir(&options.root, &options.output_dir(), options.force)?;
     lap("read", &mut timings);
-    let (site, templates, warnings) = assemble(&sources, options).map_err(Error::Site)?;
+    let writer = output::Writer::open(&output_dir)?;
+    let now = options.now.unwrap_or_else(Timestamp::now);
+    let key = output::manifest::source_key(&sources, options);
+    if let Some(key) = key
+        && let Some((files, pages)) = writer.unchanged_since_last_build(key, now)
+    {
+        lap("nothing changed since the last build", &mut timings);
+        let mut warnings = sources.diagnostics.clone();
+        warnings.sort();
+        return Ok(BuildReport {
+            pages,
+            write: output::WriteReport {
+                unchanged: files,
+                ..Default::default()
+            },
+            warnings,
+            elapsed: start.elapsed(),
+            output: options.output_dir(),
+            timings,
+        });
+    }
+    let options = BuildOptions {
+        now: Some(now),
+        ..options.clone()
+    };
+    let (mut site, templates, warnings) =
+        assemble_releasing(sources, &options).map_err(Error::Site)?;
+    site.release_markdown();
+    writer.check_interrupted()?;
     lap("parse, assemble, markdown", &mut timings);
-    let outputs = render::render(&site, &templates).map_err(Error::Site)?;
-    lap("render", &mut timings);
-    let write = output::write(&outputs, &output_dir)?;
-    lap("write", &mut timings);
+    let pages = std::sync::atomic::AtomicUsize::new(0);
+    let entries = render::render_into(&site, &templates, &|rel, output| {
+        if rel.ends_with(".html") && matches!(output, render::Output::Bytes(_)) {
+            pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        writer.put(rel, output)
+    })?;
+    lap("render and stage", &mut timings);
+    let stamp = output::Stamp {
+        key,
+        fresh_until: site.next_change,
+        pages: pages.into_inner(),
+    };
+    drop(site);
+    let write = writer.commit(entries, &stamp)?;
+    lap("put in place", &mut timings);
     Ok(BuildReport {
-        pages: outputs.page_count(),
+        pages: stamp.pages,
         write,
         warnings,
         elapsed: start.elapsed(),
@@ -149,28 +189,51 @@ pub fn assemble(
     sources: &Sources,
     options: &BuildOptions,
 ) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
-    let parsed = content::parse(&sources.content);
-    let parsed = match parsed {
-        Ok(parsed) => parsed,
-        Err(mut errors) => {
-            // Report config and template errors of the same run too.
-            errors.extend(sources.diagnostics.0.iter().cloned());
-            let config = config::Config::parse(
-                &sources.config_text,
-                Path::new(config::CONFIG_FILE),
-                options.base_url.as_deref(),
-            );
-            errors.extend(config.err().into_iter().flat_map(|d| d.0));
-            errors.extend(
-                Templates::load(&sources.templates)
-                    .err()
-                    .into_iter()
-                    .flat_map(|d| d.0),
-            );
-            errors.sort();
-            return Err(errors);
-        }
-    };
+    let parsed = parse_reporting(sources, options)?;
+    assemble_and_render(sources, parsed, options)
+}
+
+/// [`assemble`] for a build that needs the sources no more: the bytes of the Markdown files
+/// are freed as soon as they are parsed, before the markdown stage (a large site's peak
+/// memory).
+fn assemble_releasing(
+    mut sources: Sources,
+    options: &BuildOptions,
+) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
+    let parsed = parse_reporting(&sources, options)?;
+    sources.content = Vec::new();
+    assemble_and_render(&sources, parsed, options)
+}
+
+/// The parse stage; on failure, the settings' and templates' errors of the same run too.
+fn parse_reporting(
+    sources: &Sources,
+    options: &BuildOptions,
+) -> Result<content::Parsed, Diagnostics> {
+    content::parse(&sources.content).map_err(|mut errors| {
+        errors.extend(sources.diagnostics.0.iter().cloned());
+        let config = config::Config::parse(
+            &sources.config_text,
+            Path::new(config::CONFIG_FILE),
+            options.base_url.as_deref(),
+        );
+        errors.extend(config.err().into_iter().flat_map(|d| d.0));
+        errors.extend(
+            Templates::load(&sources.templates)
+                .err()
+                .into_iter()
+                .flat_map(|d| d.0),
+        );
+        errors.sort();
+        errors
+    })
+}
+
+fn assemble_and_render(
+    sources: &Sources,
+    parsed: content::Parsed,
+    options: &BuildOptions,
+) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
     let (site, templates, warnings) = assemble_parsed(sources, parsed, options)?;
     let site = render_markdown(site).map_err(|mut errors| {
         errors.extend(warnings.0.iter().cloned());

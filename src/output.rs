@@ -5,20 +5,27 @@
 //! times stay, so deploys by rsync are fast), and files the build no longer produces are removed.
 //! It refuses output folders where removing stale files would destroy someone's work.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
-
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::render::{Output, Outputs};
 
+pub mod manifest;
+
+use manifest::Manifest;
+
 /// The file that marks a folder as knead's output, so that later builds may empty it.
 pub const MARKER: &str = ".knead-output";
+
+/// The file that records what the last build wrote (see [`manifest`]).
+pub const MANIFEST: &str = ".knead-manifest";
 
 const MARKER_TEXT: &str = "This folder is written by knead. Every build replaces its contents:\n\
 do not keep other files here.\n";
@@ -130,90 +137,474 @@ fn resolve(path: &Path) -> Result<PathBuf> {
     Ok(resolved)
 }
 
-/// Writes `outputs` into `dir` (already checked by [`check_output_dir`]).
-///
-/// In two phases, so that a failure (a full disk, a read-only file, an interrupt) leaves the
-/// previous output as it was: first every changed file is written to a temporary file beside
-/// its target; only when all of them are written are they renamed into place, which cannot
-/// half-fail for lack of space. Two builds writing to one folder at once are refused by a lock.
+/// Writes `outputs` into `dir` (already checked by [`check_output_dir`]): a [`Writer`] given
+/// every output, then committed.
 pub fn write(outputs: &Outputs, dir: &Path) -> Result<WriteReport> {
-    fs::create_dir_all(dir).map_err(|e| Error::io("failed to create", dir, e))?;
-    for rel in outputs.0.keys() {
+    let writer = Writer::open(dir)?;
+    let entries = outputs
+        .0
+        .par_iter()
+        .map(|(rel, output)| writer.put(rel, output))
+        .collect::<Result<Vec<Entry>>>()?;
+    writer.commit(entries, &Stamp::default())
+}
+
+/// Names of everything the writer creates for itself start with this, so that it can clean up
+/// after a build that was killed.
+const TEMP_PREFIX: &str = ".knead-tmp-";
+
+/// The writer of one build: files are staged as they are rendered, and only
+/// [`Writer::commit`] puts them in place, all together.
+///
+/// A changed file whose folder already exists is staged beside its target under a temporary
+/// name; a file in a folder that does not exist yet goes into a shadow tree
+/// (`.knead-tmp-stage-…`), whose new folders are then moved into place whole, one rename for a
+/// whole new blog. Nothing in the output changes until the commit, and a commit that fails (or
+/// is interrupted) puts back every file it replaced. A writer dropped without a commit removes
+/// everything it staged, and the output folder too if it made it.
+pub struct Writer {
+    dir: PathBuf,
+    stage: PathBuf,
+    backup: PathBuf,
+    /// What the last build wrote, from its manifest.
+    previous: Option<Manifest>,
+    /// The output folder did not exist or was empty: nothing can be stale.
+    fresh: bool,
+    /// The writer made the output folder (and removes it if the build fails).
+    created_dir: bool,
+    /// The writer made the marker file (and removes it if the build fails).
+    created_marker: bool,
+    /// Temporary files staged beside their targets, to remove if the build fails.
+    temps: Mutex<Vec<PathBuf>>,
+    committed: bool,
+    _lock: fs::File,
+}
+
+/// What the writer did with one output.
+#[derive(Debug)]
+pub struct Entry {
+    rel: String,
+    hash: u128,
+    staged: Option<Staged>,
+}
+
+#[derive(Debug)]
+enum Staged {
+    /// A temporary file in the target's folder.
+    Beside(PathBuf),
+    /// A file in the shadow tree, at the same relative path.
+    Shadow,
+}
+
+/// What the manifest records about a build besides its files: see [`manifest`].
+#[derive(Debug, Clone, Default)]
+pub struct Stamp {
+    /// The fingerprint of everything the build read ([`manifest::source_key`]); `None` when a
+    /// rebuild may not be skipped.
+    pub key: Option<u128>,
+    /// When the build's output will change though its sources do not (a scheduled post is due).
+    pub fresh_until: Option<jiff::Timestamp>,
+    /// HTML pages rendered.
+    pub pages: usize,
+}
+
+impl Writer {
+    /// Opens `dir` (already checked by [`check_output_dir`]) for writing: makes it if needed,
+    /// takes its lock, and reads the last build's manifest.
+    pub fn open(dir: &Path) -> Result<Writer> {
+        enter_writing()?;
+        // From here on, `Leave` undoes `enter_writing` whatever happens.
+        let leave = Leave;
+        let existed = dir.is_dir();
+        let fresh = !existed || fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none());
+        let marker_existed = fs::symlink_metadata(dir.join(MARKER)).is_ok();
+        fs::create_dir_all(dir).map_err(|e| Error::io("failed to create", dir, e))?;
+        let lock = match lock(dir) {
+            Ok(lock) => lock,
+            Err(err) => {
+                if !existed {
+                    let _ = fs::remove_file(dir.join(MARKER));
+                    let _ = fs::remove_dir(dir);
+                }
+                return Err(err);
+            }
+        };
+        // Anything of ours left by a build that was killed: we hold the lock, so it is no
+        // other build's.
+        if let Ok(entries) = fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                    let _ = remove_any(&entry.path());
+                }
+            }
+        }
+        let pid = std::process::id();
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let previous = if fresh { None } else { Manifest::read(dir) };
+        std::mem::forget(leave);
+        Ok(Writer {
+            dir: dir.to_path_buf(),
+            stage: dir.join(format!("{TEMP_PREFIX}stage-{pid}-{n}")),
+            backup: dir.join(format!("{TEMP_PREFIX}old-{pid}-{n}")),
+            previous,
+            fresh,
+            created_dir: !existed,
+            created_marker: !marker_existed,
+            temps: Mutex::new(Vec::new()),
+            committed: false,
+            _lock: lock,
+        })
+    }
+
+    /// The output folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Stops the build if it was interrupted (the writer then cleans up as it is dropped).
+    pub fn check_interrupted(&self) -> Result<()> {
+        if interrupted() {
+            Err(Error::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// When the last build read exactly what this one read (`key`), `now` is before anything
+    /// scheduled was due, and every file and folder it wrote is still as it left them: what
+    /// this build would write is already there. Returns the number of files and of pages.
+    pub fn unchanged_since_last_build(
+        &self,
+        key: u128,
+        now: jiff::Timestamp,
+    ) -> Option<(usize, usize)> {
+        let manifest = self.previous.as_ref()?;
+        (manifest.key == Some(key)
+            && manifest.fresh_until.is_none_or(|until| now < until)
+            && manifest.still_there(&self.dir))
+        .then_some((manifest.files.len(), manifest.pages))
+    }
+
+    /// Stages one output, unless the file already has these bytes. Safe to call from many
+    /// threads at once.
+    pub fn put(&self, rel: &str, output: &Output) -> Result<Entry> {
+        if interrupted() {
+            return Err(Error::Interrupted);
+        }
+        let target = self.dir.join(rel);
         if !is_safe_relative(rel) {
             return Err(Error::io(
                 "refusing to write",
-                &dir.join(rel),
+                &target,
                 io::Error::new(
                     io::ErrorKind::InvalidInput,
                     "the path leaves the output folder",
                 ),
             ));
         }
+        let hash =
+            manifest::output_hash(output).map_err(|e| Error::io("failed to write", &target, e))?;
+        let in_real_folder = !self.fresh && parents_are_folders(&self.dir, rel);
+        if in_real_folder {
+            let known = self.previous.as_ref().and_then(|m| m.files.get(rel));
+            let unchanged = match known {
+                Some(file) if manifest::fingerprint_of(&target) == Some(file.meta) => {
+                    file.hash == hash
+                }
+                _ => same_content(&target, output),
+            };
+            if unchanged {
+                return Ok(Entry {
+                    rel: rel.to_owned(),
+                    hash,
+                    staged: None,
+                });
+            }
+            // A short name of its own (not the target's name plus a suffix, which could pass
+            // the 255-byte limit), created new so that nothing already there is followed.
+            let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+            let temp = target.with_file_name(format!("{TEMP_PREFIX}{}-{n}", std::process::id()));
+            create_new(&temp, output).map_err(|e| Error::io("failed to write", &target, e))?;
+            lock_ignoring_poison(&self.temps).push(temp.clone());
+            return Ok(Entry {
+                rel: rel.to_owned(),
+                hash,
+                staged: Some(Staged::Beside(temp)),
+            });
+        }
+        let staged = self.stage.join(rel);
+        if let Some(parent) = staged.parent() {
+            self.make_stage_folder(parent)
+                .map_err(|e| Error::io("failed to write", &target, e))?;
+        }
+        create_new(&staged, output).map_err(|e| Error::io("failed to write", &target, e))?;
+        Ok(Entry {
+            rel: rel.to_owned(),
+            hash,
+            staged: Some(Staged::Shadow),
+        })
     }
-    let _lock = lock(dir)?;
-    WRITING.store(true, Ordering::SeqCst);
-    let result = write_locked(outputs, dir);
-    WRITING.store(false, Ordering::SeqCst);
+
+    /// Makes a folder of the shadow tree (the tree's root is made new, so nothing in it is
+    /// anyone else's).
+    fn make_stage_folder(&self, folder: &Path) -> io::Result<()> {
+        match fs::create_dir(folder) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound && folder != self.stage => {
+                if let Some(parent) = folder.parent() {
+                    self.make_stage_folder(parent)?;
+                }
+                match fs::create_dir(folder) {
+                    Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+                    other => other,
+                }
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Puts every staged file in place, removes the files no build output is left for, and
+    /// records what was written in the manifest. If a file cannot be put in place (or the build
+    /// is interrupted meanwhile), every file already replaced is put back and the output is as
+    /// it was.
+    pub fn commit(mut self, entries: Vec<Entry>, stamp: &Stamp) -> Result<WriteReport> {
+        if interrupted() {
+            return Err(Error::Interrupted);
+        }
+        let mut report = WriteReport::default();
+        for entry in &entries {
+            match entry.staged {
+                Some(_) => report.written += 1,
+                None => report.unchanged += 1,
+            }
+        }
+        let undo = Mutex::new(Vec::new());
+        let moves = Moves {
+            backup: &self.backup,
+            made: OnceLock::new(),
+            count: AtomicUsize::new(0),
+            undo: &undo,
+        };
+        let result = entries
+            .par_iter()
+            .filter_map(|entry| match &entry.staged {
+                Some(Staged::Beside(temp)) => Some((temp, self.dir.join(&entry.rel))),
+                _ => None,
+            })
+            .try_for_each(|(temp, target)| moves.replace(temp, &target, false))
+            .and_then(|()| {
+                if self.stage.is_dir() {
+                    moves.merge(&self.stage, &self.dir)
+                } else {
+                    Ok(())
+                }
+            })
+            .and_then(|()| {
+                if interrupted() {
+                    Err(Error::Interrupted)
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(err) = result {
+            let undo = undo.into_inner().unwrap_or_else(|p| p.into_inner());
+            for step in undo.into_iter().rev() {
+                step.undo();
+            }
+            return Err(err);
+        }
+        // In place: from here on there is nothing to undo.
+        self.committed = true;
+        lock_ignoring_poison(&self.temps).clear();
+        let _ = remove_any(&self.stage);
+        let _ = remove_any(&self.backup);
+        if !self.fresh {
+            report.removed = remove_stale(&entries, &self.dir)?;
+        }
+        Manifest::record(&self.dir, &entries, stamp);
+        Ok(report)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if !self.committed {
+            for temp in lock_ignoring_poison(&self.temps).drain(..) {
+                let _ = fs::remove_file(temp);
+            }
+            let _ = remove_any(&self.stage);
+            let _ = remove_any(&self.backup);
+            if self.created_marker {
+                let _ = fs::remove_file(self.dir.join(MARKER));
+            }
+            if self.created_dir {
+                let _ = fs::remove_dir(&self.dir);
+            }
+        }
+        leave_writing();
+    }
+}
+
+/// The moves of one commit, each logged so that it can be undone.
+struct Moves<'a> {
+    backup: &'a Path,
+    made: OnceLock<std::result::Result<(), io::ErrorKind>>,
+    count: AtomicUsize,
+    undo: &'a Mutex<Vec<Undo>>,
+}
+
+/// How to take back one move of a commit.
+enum Undo {
+    /// `path` did not exist before: remove what is there now.
+    Created(PathBuf),
+    /// What was at `path` is kept at `old`: put it back.
+    Replaced { path: PathBuf, old: PathBuf },
+}
+
+impl Undo {
+    fn undo(self) {
+        match self {
+            Undo::Created(path) => {
+                let _ = remove_any(&path);
+            }
+            Undo::Replaced { path, old } => {
+                let both_files = [&path, &old]
+                    .iter()
+                    .all(|p| fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()));
+                if !both_files {
+                    let _ = remove_any(&path);
+                }
+                let _ = fs::rename(&old, &path);
+            }
+        }
+    }
+}
+
+impl Moves<'_> {
+    fn log(&self, step: Undo) {
+        lock_ignoring_poison(self.undo).push(step);
+    }
+
+    /// Moves the staged `new` (a file, or a folder of the shadow tree when `is_folder`) to
+    /// `target`, keeping whatever was there for the undo: a file by a second link to it (so
+    /// the target is replaced in one step and is never missing), anything else moved aside.
+    fn replace(&self, new: &Path, target: &Path, is_folder: bool) -> Result<()> {
+        if interrupted() {
+            return Err(Error::Interrupted);
+        }
+        let fail = |err| Error::io("failed to write", target, err);
+        #[cfg(test)]
+        if target
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with(tests::FAILS_TO_MOVE))
+        {
+            return Err(fail(io::Error::other("the test says so")));
+        }
+        match fs::symlink_metadata(target) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                fs::rename(new, target).map_err(fail)?;
+                self.log(Undo::Created(target.to_path_buf()));
+                Ok(())
+            }
+            Err(err) => Err(fail(err)),
+            Ok(existing) => {
+                let old = self.next_backup().map_err(fail)?;
+                let linked =
+                    !existing.is_dir() && !is_folder && fs::hard_link(target, &old).is_ok();
+                if !linked {
+                    fs::rename(target, &old).map_err(fail)?;
+                }
+                self.log(Undo::Replaced {
+                    path: target.to_path_buf(),
+                    old,
+                });
+                fs::rename(new, target).map_err(fail)
+            }
+        }
+    }
+
+    fn next_backup(&self) -> io::Result<PathBuf> {
+        // Made once, by the first thread that needs it; the others wait for it.
+        let made = self
+            .made
+            .get_or_init(|| fs::create_dir(self.backup).map_err(|e| e.kind()));
+        if let Err(kind) = made {
+            return Err(io::Error::from(*kind));
+        }
+        let n = self.count.fetch_add(1, Ordering::Relaxed);
+        Ok(self.backup.join(n.to_string()))
+    }
+
+    /// Moves the shadow tree `stage` into `dir`: folders the output lacks move whole, folders
+    /// it has are merged.
+    fn merge(&self, stage: &Path, dir: &Path) -> Result<()> {
+        let entries: Vec<fs::DirEntry> = fs::read_dir(stage)
+            .and_then(|entries| entries.collect())
+            .map_err(|e| Error::io("failed to read", stage, e))?;
+        entries.par_iter().try_for_each(|entry| {
+            let new = entry.path();
+            let target = dir.join(entry.file_name());
+            let is_folder = entry
+                .file_type()
+                .map_err(|e| Error::io("failed to read", &new, e))?
+                .is_dir();
+            if is_folder && fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
+                self.merge(&new, &target)
+            } else {
+                self.replace(&new, &target, is_folder)
+            }
+        })
+    }
+}
+
+/// Whether every folder on the way to `rel` inside `dir` is a real folder (not a link, not a
+/// file, not missing), so that a file there is inside the output folder.
+fn parents_are_folders(dir: &Path, rel: &str) -> bool {
+    let mut path = dir.to_path_buf();
+    let mut parts = rel.split('/').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            return true;
+        }
+        path.push(part);
+        if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Writes `output` to a file that must not exist yet.
+fn create_new(path: &Path, output: &Output) -> io::Result<()> {
+    let result = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut file| match output {
+            Output::Bytes(bytes) => io::Write::write_all(&mut file, bytes),
+            Output::Embedded(bytes) => io::Write::write_all(&mut file, bytes),
+            Output::File(source) => io::copy(&mut fs::File::open(source)?, &mut file).map(|_| ()),
+        });
+    if let Err(err) = &result
+        && err.kind() != io::ErrorKind::AlreadyExists
+    {
+        let _ = fs::remove_file(path);
+    }
     result
 }
 
-fn write_locked(outputs: &Outputs, dir: &Path) -> Result<WriteReport> {
-    make_folders(outputs, dir)?;
-    let staged: Vec<Result<Option<Staged>>> = outputs
-        .0
-        .par_iter()
-        .map(|(rel, output)| {
-            if INTERRUPTED.load(Ordering::SeqCst) {
-                return Err(Error::Interrupted);
-            }
-            stage(&dir.join(rel), output)
-        })
-        .collect();
-    let mut report = WriteReport::default();
-    let mut ready = Vec::new();
-    let mut failure = None;
-    for result in staged {
-        match result {
-            Ok(Some(staged)) => ready.push(staged),
-            Ok(None) => report.unchanged += 1,
-            Err(err) => {
-                failure.get_or_insert(err);
-            }
-        }
+/// Removes a file, a link (as a link) or a folder with everything in it.
+fn remove_any(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(err) => Err(err),
     }
-    if INTERRUPTED.load(Ordering::SeqCst) {
-        failure.get_or_insert(Error::Interrupted);
-    }
-    if let Some(err) = failure {
-        for staged in &ready {
-            let _ = fs::remove_file(&staged.temp);
-        }
-        return Err(err);
-    }
-    // Renames cannot fail for lack of space; done in parallel, like the writes.
-    let renamed: Vec<Result<()>> = ready
-        .par_iter()
-        .map(|staged| {
-            // A folder left where a file now goes (the site changed shape) gives way.
-            if fs::symlink_metadata(&staged.target).is_ok_and(|m| m.is_dir()) {
-                let _ = fs::remove_dir_all(&staged.target);
-            }
-            fs::rename(&staged.temp, &staged.target).map_err(|err| {
-                let _ = fs::remove_file(&staged.temp);
-                Error::io("failed to write", &staged.target, err)
-            })
-        })
-        .collect();
-    if let Some(err) = renamed.into_iter().find_map(Result::err) {
-        return Err(err);
-    }
-    report.written = ready.len();
-    if let Some(staged) = stage(&dir.join(MARKER), &Output::Embedded(MARKER_TEXT.as_bytes()))? {
-        fs::rename(&staged.temp, &staged.target)
-            .map_err(|e| Error::io("failed to write", &staged.target, e))?;
-    }
-    report.removed = remove_stale(outputs, dir)?;
-    Ok(report)
+}
+
+fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Takes the output folder's lock (on the marker file, so the lock leaves nothing else in the
@@ -243,71 +634,99 @@ fn lock(dir: &Path) -> Result<fs::File> {
     Ok(file)
 }
 
-/// Set while files are being written: an interrupt then waits for a safe point.
-static WRITING: AtomicBool = AtomicBool::new(false);
-/// Set by an interrupt during writing: the writer stops, cleans up and reports it.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// What interrupts and writers agree on: how many writers are at work, and whether an
+/// interrupt came. One atomic word, updated in one step by each side, so there is no moment at
+/// which an interrupt can slip between a check and a writer's start.
+struct Interrupts(AtomicUsize);
 
-/// Makes Ctrl-C and SIGTERM safe for a build: before writing starts they stop the process at
-/// once (nothing has been written); while writing, the writer finishes or undoes the files in
-/// flight, removes its temporary files, and the build stops with an error. Signals are process
-/// wide, hence the two statics: this is the one piece of global state, and only the command
-/// line calls it.
+/// Set by an interrupt while a writer works: writers stop, undo and report it.
+const INTERRUPTED: usize = 1 << (usize::BITS - 1);
+/// Set by an interrupt while no writer works: the process is exiting, no writer may start.
+const EXITING: usize = 1 << (usize::BITS - 2);
+const WRITERS: usize = EXITING - 1;
+
+impl Interrupts {
+    const fn new() -> Self {
+        Interrupts(AtomicUsize::new(0))
+    }
+
+    /// A writer starts; refused once an interrupt came.
+    fn enter(&self) -> Result<()> {
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |state| {
+                (state & (EXITING | INTERRUPTED) == 0).then_some(state + 1)
+            })
+            .map(|_| ())
+            .map_err(|_| Error::Interrupted)
+    }
+
+    /// A writer is done.
+    fn leave(&self) {
+        let _ = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |state| {
+                Some((state & !WRITERS) | (state & WRITERS).saturating_sub(1))
+            });
+    }
+
+    /// An interrupt: returns true when no writer works, and then none can start any more (the
+    /// caller exits); otherwise the writers at work are told to stop.
+    fn signal(&self) -> bool {
+        let before = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |state| {
+                Some(if state & WRITERS == 0 {
+                    state | EXITING
+                } else {
+                    state | INTERRUPTED
+                })
+            });
+        before.is_ok_and(|state| state & WRITERS == 0)
+    }
+
+    fn interrupted(&self) -> bool {
+        self.0.load(Ordering::SeqCst) & INTERRUPTED != 0
+    }
+}
+
+/// Signals are process wide, hence a static: this is the one piece of global state.
+static INTERRUPTS: Interrupts = Interrupts::new();
+
+fn enter_writing() -> Result<()> {
+    INTERRUPTS.enter()
+}
+
+fn leave_writing() {
+    INTERRUPTS.leave();
+}
+
+/// Undoes [`enter_writing`] when dropped (for the early returns of [`Writer::open`]).
+struct Leave;
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        leave_writing();
+    }
+}
+
+fn interrupted() -> bool {
+    INTERRUPTS.interrupted()
+}
+
+/// Makes Ctrl-C and SIGTERM safe for a build: while no writer works they stop the process at
+/// once (nothing has been written, and no writer can start after); while one works, it stops
+/// staging, puts back anything it already replaced, removes its temporary files, and the build
+/// stops with an error.
 pub fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
-        if WRITING.load(Ordering::SeqCst) {
-            INTERRUPTED.store(true, Ordering::SeqCst);
-        } else {
+        if INTERRUPTS.signal() {
             std::process::exit(130);
         }
     });
 }
 
-/// A changed file, written to `temp`, waiting to be renamed to `target`.
-struct Staged {
-    temp: PathBuf,
-    target: PathBuf,
-}
-
-/// Creates every folder the outputs need, parents first. A symbolic link or a file where a
-/// folder must be is removed first (the output folder is knead's), so nothing is ever written
-/// through a link to somewhere else.
-fn make_folders(outputs: &Outputs, dir: &Path) -> Result<()> {
-    let mut folders = std::collections::BTreeSet::new();
-    for rel in outputs.0.keys() {
-        let mut parent = Path::new(rel.as_str()).parent();
-        while let Some(folder) = parent.filter(|p| !p.as_os_str().is_empty()) {
-            if !folders.insert(folder) {
-                break;
-            }
-            parent = folder.parent();
-        }
-    }
-    // Level by level, so each folder's parent exists; each level in parallel.
-    let mut by_depth: BTreeMap<usize, Vec<&Path>> = BTreeMap::new();
-    for folder in folders {
-        by_depth
-            .entry(folder.components().count())
-            .or_default()
-            .push(folder);
-    }
-    for level in by_depth.values() {
-        level
-            .par_iter()
-            .map(|folder| make_folder(&dir.join(folder)))
-            .collect::<Result<Vec<()>>>()?;
-    }
-    Ok(())
-}
-
-fn make_folder(path: &Path) -> Result<()> {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => return Ok(()),
-        Ok(_) => fs::remove_file(path).map_err(|e| Error::io("failed to remove", path, e))?,
-        Err(_) => {}
-    }
-    fs::create_dir(path).map_err(|e| Error::io("failed to create the folder", path, e))
-}
+/// Numbers the temporary files of one process.
+static TEMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn is_safe_relative(rel: &str) -> bool {
     !rel.is_empty()
@@ -318,49 +737,17 @@ fn is_safe_relative(rel: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
-/// Writes one file's new content to a temporary file beside it, unless the file already has
-/// these bytes (then `None`).
-fn stage(path: &Path, output: &Output) -> Result<Option<Staged>> {
-    let same = match output {
+/// Whether the file at `path` already holds `output`'s bytes. A link is never the same: it is
+/// replaced by a real file.
+fn same_content(path: &Path, output: &Output) -> bool {
+    match output {
         Output::Bytes(bytes) => same_bytes(path, bytes),
         Output::Embedded(bytes) => same_bytes(path, bytes),
         Output::File(source) => same_file(path, source),
-    };
-    if same {
-        return Ok(None);
-    }
-    // A short name of its own (not the target's name plus a suffix, which could pass the
-    // 255-byte limit), created new so that nothing already there is followed or overwritten.
-    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let temp = path.with_file_name(format!(".knead-tmp-{}-{n}", std::process::id()));
-    let result = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)
-        .and_then(|mut file| match output {
-            Output::Bytes(bytes) => io::Write::write_all(&mut file, bytes),
-            Output::Embedded(bytes) => io::Write::write_all(&mut file, bytes),
-            Output::File(source) => io::copy(&mut fs::File::open(source)?, &mut file).map(|_| ()),
-        });
-    match result {
-        Ok(()) => Ok(Some(Staged {
-            temp,
-            target: path.to_path_buf(),
-        })),
-        Err(err) => {
-            if err.kind() != io::ErrorKind::AlreadyExists {
-                let _ = fs::remove_file(&temp);
-            }
-            Err(Error::io("failed to write", path, err))
-        }
     }
 }
 
-/// Numbers the temporary files of one process.
-static TEMP_COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
-    // A symbolic link is never "the same": it is replaced by a real file.
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
             fs::read(path).is_ok_and(|existing| existing == bytes)
@@ -407,12 +794,11 @@ fn read_full(file: &mut fs::File, buffer: &mut [u8]) -> io::Result<usize> {
 
 /// Removes files under `dir` that the build did not produce, then empty folders. Never follows
 /// symbolic links: a link is removed as a link.
-fn remove_stale(outputs: &Outputs, dir: &Path) -> Result<usize> {
-    let keep: HashSet<&str> = outputs
-        .0
-        .keys()
-        .map(String::as_str)
-        .chain([MARKER])
+fn remove_stale(entries: &[Entry], dir: &Path) -> Result<usize> {
+    let keep: HashSet<&str> = entries
+        .iter()
+        .map(|e| e.rel.as_str())
+        .chain([MARKER, MANIFEST])
         .collect();
     let is_kept = |path: &Path| {
         let Some(rel) = path.strip_prefix(dir).ok().and_then(Path::to_str) else {
@@ -452,6 +838,10 @@ fn remove_stale(outputs: &Outputs, dir: &Path) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file or folder whose name starts with this cannot be put in place: the commit fails
+    /// there.
+    pub(super) const FAILS_TO_MOVE: &str = "fails-to-move";
 
     fn outputs(files: &[(&str, Output)]) -> Outputs {
         Outputs(
@@ -544,6 +934,152 @@ mod tests {
         assert!(is_safe_relative("blog/post/index.html"));
         for bad in ["", "../x", "/etc/passwd", "a/../../b", "a\\b", "./a"] {
             assert!(!is_safe_relative(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_commit_that_fails_halfway_puts_every_file_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let first = outputs(&[
+            ("index.html", bytes("old home")),
+            ("a/index.html", bytes("old a")),
+            ("guide", bytes("a file where a folder will go")),
+            ("old/index.html", bytes("a folder where a file will go")),
+            ("zz/keep.html", bytes("kept")),
+        ]);
+        write(&first, &out).unwrap();
+        let before = listing(&out);
+        // Files replaced, created, folders moved whole, a file and a folder moved aside: and
+        // then one file cannot be moved. Whatever order the moves ran in, all are undone.
+        let mut files = vec![
+            ("index.html", bytes("new home")),
+            ("a/index.html", bytes("new a")),
+            ("b/c/index.html", bytes("new b/c")),
+            ("guide/index.html", bytes("the guide, now a folder")),
+            ("old", bytes("a file where the folder was")),
+            ("zz/keep.html", bytes("kept")),
+        ];
+        // Beside their targets at the top and in folders, and in the shadow tree (a new folder,
+        // moved whole, at the top and inside a folder that exists).
+        for failing in [
+            "fails-to-move.html",
+            "a/fails-to-move.html",
+            "zz/fails-to-move.html",
+            "fails-to-move/index.html",
+            "a/fails-to-move/index.html",
+        ] {
+            files.push((failing, bytes("x")));
+            let err = write(&outputs(&files), &out).unwrap_err();
+            assert!(err.to_string().contains(FAILS_TO_MOVE), "{err}");
+            assert_eq!(listing(&out), before, "failing at `{failing}`");
+            assert_eq!(folders(&out), folders_of(&before), "failing at `{failing}`");
+            files.pop();
+        }
+        // Without the failing file, the same write goes through.
+        write(&outputs(&files), &out).unwrap();
+        assert_eq!(
+            fs::read(out.join("guide/index.html")).unwrap(),
+            b"the guide, now a folder"
+        );
+        assert_eq!(
+            fs::read(out.join("old")).unwrap(),
+            b"a file where the folder was"
+        );
+    }
+
+    /// Every folder under `dir`, relative.
+    fn folders(dir: &Path) -> Vec<String> {
+        let mut folders: Vec<String> = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_dir())
+            .map(|e| {
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        folders.sort();
+        folders
+    }
+
+    /// The folders a listing's files are in.
+    fn folders_of(files: &[(String, Vec<u8>)]) -> Vec<String> {
+        let mut folders: Vec<String> = files
+            .iter()
+            .flat_map(|(rel, _)| {
+                Path::new(rel)
+                    .ancestors()
+                    .skip(1)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        folders.sort();
+        folders.dedup();
+        folders
+    }
+
+    #[test]
+    fn a_first_build_that_fails_leaves_no_folder_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let site = outputs(&[
+            ("index.html", bytes("home")),
+            ("blog/a/index.html", bytes("a")),
+            ("logo.png", Output::File(dir.path().join("missing.png"))),
+        ]);
+        write(&site, &out).unwrap_err();
+        assert!(!out.exists());
+        let failing = outputs(&[
+            ("index.html", bytes("home")),
+            ("fails-to-move.html", bytes("x")),
+        ]);
+        write(&failing, &out).unwrap_err();
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn an_interrupt_either_exits_at_once_or_stops_the_writers_never_both() {
+        // No writer: exit, and no writer may start after.
+        let idle = Interrupts::new();
+        assert!(idle.signal());
+        assert!(idle.enter().is_err());
+        // A writer at work: it is told to stop, and no new one starts.
+        let busy = Interrupts::new();
+        busy.enter().unwrap();
+        assert!(!busy.signal());
+        assert!(busy.interrupted());
+        assert!(busy.enter().is_err());
+        busy.leave();
+        assert!(busy.interrupted(), "the interrupt stays");
+        // Racing: whatever the interleaving, a writer that started is told to stop, or the
+        // signal saw no writer and every later start is refused.
+        for _ in 0..200 {
+            let state = Interrupts::new();
+            let started = std::thread::scope(|scope| {
+                let writer = scope.spawn(|| {
+                    let started = state.enter().is_ok();
+                    let told = state.interrupted();
+                    if started {
+                        state.leave();
+                    }
+                    (started, told)
+                });
+                let exits = state.signal();
+                let (started, _) = writer.join().unwrap();
+                (started, exits)
+            });
+            match started {
+                (true, true) => assert!(state.enter().is_err()),
+                (true, false) => assert!(state.interrupted()),
+                (false, exits) => assert!(exits || state.interrupted()),
+            }
         }
     }
 }

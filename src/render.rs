@@ -89,6 +89,73 @@ pub(crate) fn render_keeping_values(
     Ok((outputs, values))
 }
 
+/// Renders every output of the site and hands each to `sink` as soon as it is ready (the build
+/// writes it at once, so the site is never held in memory whole). Returns what `sink`
+/// returned, in no particular order; every template error, or else the first error of `sink`,
+/// after which no more outputs are rendered.
+pub(crate) fn render_into<T: Send>(
+    site: &Site,
+    templates: &Templates,
+    sink: &(dyn Fn(&str, &Output) -> crate::Result<T> + Sync),
+) -> crate::Result<Vec<T>> {
+    let values = Values::new(site);
+    let renderer = Renderer::new(site, templates, &values);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
+    let give = |path: &str, output: &Output| -> Result<Option<T>, Failed> {
+        if stopped() {
+            return Ok(None);
+        }
+        sink(path, output).map(Some).map_err(|err| {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            Failed::Sink(err)
+        })
+    };
+    let assets = site.assets.par_iter().map(|asset| {
+        let output = match &asset.source {
+            AssetSource::Embedded(bytes) => Output::Embedded(bytes),
+            AssetSource::File { path, .. } => Output::File(path.clone()),
+        };
+        give(&asset.output, &output)
+    });
+    let jobs = all_jobs(site);
+    let pages = jobs.par_iter().map(|job| {
+        if stopped() {
+            return Ok(None);
+        }
+        let (path, bytes) = renderer.job(job).map_err(Failed::Render)?;
+        give(&path, &Output::Bytes(Arc::new(bytes)))
+    });
+    let results: Vec<Result<Option<T>, Failed>> = assets.chain(pages).collect();
+    let mut given = Vec::with_capacity(results.len());
+    let mut diagnostics = Diagnostics::default();
+    let mut failure = None;
+    for result in results {
+        match result {
+            Ok(Some(value)) => given.push(value),
+            Ok(None) => {}
+            Err(Failed::Render(diagnostic)) => diagnostics.push(diagnostic),
+            Err(Failed::Sink(err)) => {
+                failure.get_or_insert(err);
+            }
+        }
+    }
+    if diagnostics.has_errors() {
+        diagnostics.sort();
+        diagnostics.0.dedup();
+        return Err(crate::Error::Site(diagnostics));
+    }
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(given),
+    }
+}
+
+enum Failed {
+    Render(Diagnostic),
+    Sink(crate::Error),
+}
+
 /// Every rendered output of the site, as jobs.
 fn all_jobs(site: &Site) -> Vec<Job> {
     let mut jobs = vec![
@@ -182,16 +249,7 @@ pub(crate) fn render_jobs(
     values: &Values,
     jobs: &[Job],
 ) -> Result<Vec<(String, Output)>, Diagnostics> {
-    let renderer = Renderer {
-        site,
-        templates,
-        values,
-        website: seo::website(&site.config),
-        clinic: seo::clinic(
-            &site.config,
-            non_empty(site_image(site, &site.config.clinic.image)).as_deref(),
-        ),
-    };
+    let renderer = Renderer::new(site, templates, values);
     let results: Vec<Result<(String, Vec<u8>), Diagnostic>> =
         jobs.par_iter().map(|job| renderer.job(job)).collect();
     let mut rendered = Vec::with_capacity(results.len());
@@ -246,10 +304,8 @@ struct Renderer<'a> {
     site: &'a Site,
     templates: &'a Templates,
     values: &'a Values,
-    /// The WebSite node, the same on every page.
-    website: serde_json::Value,
-    /// The clinic's node, the same on every page.
-    clinic: serde_json::Value,
+    /// The WebSite and clinic nodes, the same on every page, serialised once.
+    shared_nodes: String,
 }
 
 /// What a page tells search engines: its meta description and its structured data.
@@ -258,7 +314,22 @@ struct Meta {
     graph: Vec<serde_json::Value>,
 }
 
-impl Renderer<'_> {
+impl<'a> Renderer<'a> {
+    fn new(site: &'a Site, templates: &'a Templates, values: &'a Values) -> Self {
+        Renderer {
+            site,
+            templates,
+            values,
+            shared_nodes: seo::shared_nodes(&[
+                seo::website(&site.config),
+                seo::clinic(
+                    &site.config,
+                    non_empty(site_image(site, &site.config.clinic.image)).as_deref(),
+                ),
+            ]),
+        }
+    }
+
     fn job(&self, job: &Job) -> Result<(String, Vec<u8>), Diagnostic> {
         let site = self.site;
         let config = &site.config;
@@ -328,7 +399,7 @@ impl Renderer<'_> {
                 let path = format!("tags/{}/atom.xml", tag.slug);
                 let mut context = self.context(&path, self.no_meta());
                 let title = format!("{} – {}", config.title, tag.name);
-                context.insert("feed", &self.feed(title, &path, &tag.pages));
+                context.insert("feed", &self.feed(title, &path, &tag.pages, false));
                 self.render("atom.xml", &context, &path, None)
             }
             Job::Author(id) => self.author(id),
@@ -355,7 +426,7 @@ impl Renderer<'_> {
             Job::SearchIndex => Ok(("search-index.json".to_owned(), self.search_index())),
             Job::Atom => {
                 let mut context = self.context("atom.xml", self.no_meta());
-                let feed = self.feed(config.title.clone(), "atom.xml", &site.dated);
+                let feed = self.feed(config.title.clone(), "atom.xml", &site.dated, true);
                 context.insert("feed", &feed);
                 self.render("atom.xml", &context, "atom.xml", None)
             }
@@ -508,7 +579,7 @@ impl Renderer<'_> {
         if let Some(reviewer) = &page.reviewed_by
             && !page.last_reviewed.is_empty()
         {
-            seo::add_review(&mut meta.graph[2], &reviewer.permalink, &page.last_reviewed);
+            seo::add_review(&mut meta.graph[0], &reviewer.permalink, &page.last_reviewed);
         }
         let mut people: Vec<&AuthorRef<'_>> = Vec::new();
         people.extend(summary.author.as_ref());
@@ -575,7 +646,7 @@ impl Renderer<'_> {
             &[(&source.name, path.clone())],
         );
         meta.graph.push(seo::person(config, &self.person(&author)));
-        if let serde_json::Value::Object(page) = &mut meta.graph[2] {
+        if let serde_json::Value::Object(page) = &mut meta.graph[0] {
             page.insert(
                 "mainEntity".into(),
                 serde_json::json!({ "@id": seo::person_id(&author.permalink) }),
@@ -612,9 +683,8 @@ impl Renderer<'_> {
                 .iter()
                 .map(|(name, path)| (*name, self.permalink(path))),
         );
+        // After the shared WebSite and clinic nodes: the WebPage is `graph[0]`.
         let graph = vec![
-            self.website.clone(),
-            self.clinic.clone(),
             seo::web_page(config, &url, name, &description, kind),
             seo::breadcrumbs(&url, &crumbs),
         ];
@@ -639,7 +709,7 @@ impl Renderer<'_> {
         let jsonld = if meta.graph.is_empty() {
             String::new()
         } else {
-            seo::json_ld(meta.graph)
+            seo::json_ld_with(&self.shared_nodes, &meta.graph)
         };
         context.insert("jsonld", &jsonld);
         context
@@ -695,15 +765,24 @@ impl Renderer<'_> {
         }
     }
 
-    fn feed(&self, title: String, path: &str, ids: &[PageId]) -> Feed {
+    /// A feed of the newest of `ids`. The site's feed carries each post's whole text (`full`);
+    /// a tag's feed carries its summary, as a notice that links to the post: thirty tags times
+    /// twenty whole posts would otherwise be most of a small site's output.
+    fn feed(&self, title: String, path: &str, ids: &[PageId], full: bool) -> Feed {
         let site = self.site;
         let entries: Vec<Value> = ids
             .iter()
             .take(FEED_ENTRIES)
             .map(|id| {
+                let rendered = &site.rendered[id.0];
                 Value::from_serializable(&FeedEntry {
                     summary: self.values.summary(site, *id),
-                    content: &site.rendered[id.0].html,
+                    content: if full || rendered.summary.is_empty() {
+                        &rendered.html
+                    } else {
+                        &rendered.summary
+                    },
+                    full,
                 })
             })
             .collect();
@@ -871,6 +950,8 @@ struct FeedEntry<'a> {
     #[serde(flatten)]
     summary: Summary<'a>,
     content: &'a str,
+    /// Whether `content` is the whole post, or its summary.
+    full: bool,
 }
 
 #[derive(Serialize)]

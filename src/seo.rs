@@ -39,6 +39,29 @@ pub fn json_ld(graph: Vec<Value>) -> String {
     script_safe(&document.to_string())
 }
 
+/// Nodes serialised once for every page's graph (the WebSite and the clinic): the text
+/// [`json_ld_with`] puts first in the graph.
+pub fn shared_nodes(nodes: &[Value]) -> String {
+    let texts: Vec<String> = nodes.iter().map(|n| script_safe(&n.to_string())).collect();
+    texts.join(",")
+}
+
+/// The same text as [`json_ld`] of the shared nodes followed by `graph`, without serialising
+/// the shared nodes again for each page.
+pub fn json_ld_with(shared: &str, graph: &[Value]) -> String {
+    let mut out = String::with_capacity(shared.len() + 2048);
+    out.push_str(r#"{"@context":"https://schema.org","@graph":["#);
+    out.push_str(shared);
+    for (i, node) in graph.iter().enumerate() {
+        if i > 0 || !shared.is_empty() {
+            out.push(',');
+        }
+        out.push_str(&script_safe(&node.to_string()));
+    }
+    out.push_str("]}");
+    out
+}
+
 /// Escapes `<`, `>` and `&` as JSON unicode escapes, which mean the same to a JSON parser but
 /// cannot close a `<script>` element or start an HTML comment.
 fn script_safe(json: &str) -> String {
@@ -337,6 +360,27 @@ mod tests {
         let cut = meta_description("", &long);
         assert!(cut.chars().count() <= META_DESCRIPTION_LEN + 1, "{cut}");
         assert!(cut.ends_with("word…"), "{cut}");
+    }
+
+    #[test]
+    fn shared_nodes_give_the_same_text_as_one_graph() {
+        let website = json!({ "@type": "WebSite", "name": "Kestrel </script> & Co" });
+        let clinic = json!({ "@type": "MassageTherapist", "telephone": "+14065550123" });
+        let page = json!({ "@type": "WebPage", "name": "A < B" });
+        let crumbs = json!({ "@type": "BreadcrumbList" });
+        let shared = shared_nodes(&[website.clone(), clinic.clone()]);
+        assert_eq!(
+            json_ld_with(&shared, &[page.clone(), crumbs.clone()]),
+            json_ld(vec![website.clone(), clinic, page.clone(), crumbs])
+        );
+        assert_eq!(
+            json_ld_with("", std::slice::from_ref(&page)),
+            json_ld(vec![page.clone()])
+        );
+        assert_eq!(
+            json_ld_with(&shared_nodes(std::slice::from_ref(&website)), &[]),
+            json_ld(vec![website])
+        );
     }
 
     #[test]

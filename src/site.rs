@@ -73,6 +73,10 @@ pub struct Site {
     pub author_pages: BTreeMap<String, Vec<PageId>>,
     /// The moment of the build, to tell scheduled posts (shown by `--future`) from published ones.
     pub now: Timestamp,
+    /// When the first post left out for being scheduled is due: the site changes then, though
+    /// no file does. Set by [`Site::assemble`] for `knead build`'s manifest; a session's
+    /// incremental updates do not maintain it.
+    pub next_change: Option<Timestamp>,
     /// Each page's Markdown, rendered (filled by the markdown stage).
     pub rendered: Vec<Rendered>,
     /// Each section's Markdown, rendered (filled by the markdown stage).
@@ -155,6 +159,16 @@ impl Site {
         let pages: Vec<Page> = parsed
             .pages
             .into_iter()
+            .filter(|page| filter.drafts || !page.draft)
+            .collect();
+        let next_change = pages
+            .iter()
+            .filter_map(|page| page.date.as_ref())
+            .filter(|date| !filter.future && date.is_future(filter.now))
+            .map(|date| date.published_at())
+            .min();
+        let pages: Vec<Page> = pages
+            .into_iter()
             .filter(|page| filter.includes(page))
             .collect();
         let mut pages = pages;
@@ -199,6 +213,7 @@ impl Site {
         let author_pages = author_pages(&config, &pages, &dated);
         let site = Site {
             now: filter.now,
+            next_change,
             page_services,
             related,
             author_pages,
@@ -236,6 +251,21 @@ impl Site {
     /// The section a page belongs to.
     pub fn section_of(&self, page: PageId) -> &Section {
         &self.sections[self.page_section[page.0].0]
+    }
+
+    /// Frees the Markdown bodies once the markdown stage has rendered them: rendering reads
+    /// only the front matter (to locate its errors), and a large site's text is tens of
+    /// megabytes. The session, which renders pages again, keeps them.
+    pub fn release_markdown(&mut self) {
+        let sources = self
+            .pages
+            .iter_mut()
+            .map(|p| &mut p.source)
+            .chain(self.sections.iter_mut().map(|s| &mut s.source));
+        for source in sources {
+            source.text.truncate(source.body_offset);
+            source.text.shrink_to_fit();
+        }
     }
 
     /// The list pages of a section: its pages cut into chunks of `paginate_by`.

@@ -30,14 +30,14 @@ fn build_exits_0_and_prints_one_summary_line() {
     assert!(counts[0].ends_with(" written") && counts[1].ends_with(" unchanged"));
     assert!(counts[2].ends_with(" removed"), "{line:?}");
 
-    // The numbers agree with what is on disk: every file but the marker is new, and every HTML
-    // file is a page.
+    // The numbers agree with what is on disk: every file but the marker and the manifest is
+    // new, and every HTML file is a page.
     let summary = run.summary();
     let files = run.files();
     let html = files.iter().filter(|f| f.ends_with(".html")).count();
     assert_eq!(pages.parse::<usize>().unwrap(), summary.pages);
     assert_eq!(summary.pages, html, "{files:?}");
-    assert_eq!(summary.written, files.len() - 1, "{files:?}");
+    assert_eq!(summary.written, files.len() - 2, "{files:?}");
     assert_eq!((summary.unchanged, summary.removed), (0, 0));
     assert!(run.stdout.is_empty(), "stdout: {}", run.stdout);
 }

@@ -17,6 +17,7 @@ fn every_output_is_written_and_nothing_else() {
     let run = clinic();
     let mut expected: BTreeSet<String> = [
         ".knead-output",
+        ".knead-manifest",
         "index.html",
         "404.html",
         "atom.xml",
@@ -211,6 +212,37 @@ fn atom_feed_lists_dated_posts_newest_first() {
             .text
             .contains("<p>The latest thing we wrote.</p>")
     );
+}
+
+#[test]
+fn the_site_feed_carries_whole_posts_and_a_tag_feed_their_summaries() {
+    let run = Site::new()
+        .file(
+            "content/blog/knots.md",
+            md(
+                "title = \"Knots\"\ndate = 2025-03-01\ntags = [\"Neck\"]",
+                "Knots are tight bands of muscle.\n\n## Why\n\nOnly the whole post says why.",
+            ),
+        )
+        .build()
+        .success();
+    let content = |file: &str| {
+        let text = run.read(file);
+        let feed = xml::parse(&text).unwrap_or_else(|e| panic!("{file}: {e}\n{text}"));
+        feed.child("entry").child("content").text.clone()
+    };
+    let whole = content("atom.xml");
+    assert!(
+        whole.contains("<p>Knots are tight bands of muscle.</p>"),
+        "{whole}"
+    );
+    assert!(whole.contains("Only the whole post says why."), "{whole}");
+    let summary = content("tags/neck/atom.xml");
+    assert!(
+        summary.contains("<p>Knots are tight bands of muscle.</p>"),
+        "{summary}"
+    );
+    assert!(!summary.contains("Only the whole post"), "{summary}");
 }
 
 #[test]

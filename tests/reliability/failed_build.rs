@@ -213,8 +213,6 @@ fn a_stale_folder_where_a_file_must_go_gives_way() {
 /// The file that a folder replaces is removed before the new files are written; if writing
 /// them then fails, the file is gone although the build changed nothing else.
 #[test]
-#[ignore = "BUG: output.rs make_folders removes a file standing where a folder must go before the \
-            new files are staged, so a build that then fails has still deleted it"]
 fn a_file_replaced_by_a_folder_survives_a_failed_write() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
@@ -288,8 +286,6 @@ fn a_failure_while_staging_leaves_no_trace() {
 
 /// The same, but with the folders too: a new folder made for the new files stays behind.
 #[test]
-#[ignore = "BUG: output.rs make_folders creates the new build's folders before staging and does not \
-            remove them when the write fails: empty folders are left in the output"]
 fn a_failure_while_staging_leaves_no_new_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
@@ -436,9 +432,6 @@ fn a_folder_nobody_may_write_changes_nothing() {
 /// Whatever makes one rename fail, the files renamed with it must not stay new.
 #[cfg(target_os = "linux")]
 #[test]
-#[ignore = "BUG: output.rs renames the staged files (and removes folders in their way) without \
-            undoing the others when one rename fails: a failed build leaves some files new and \
-            some old"]
 fn a_file_nobody_may_replace_changes_nothing() {
     let site = small_site();
     site.build().success();

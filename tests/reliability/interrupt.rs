@@ -215,10 +215,15 @@ fn sigint_and_sigterm_leave_one_whole_version_and_no_temporary_files() {
             interrupted > 0,
             "{signal}: no attempt landed while files were written"
         );
-        // Before anything is written: the output stays as it was.
-        assert_eq!(
-            fixture.attempt(signal, When::After(Duration::from_millis(20))),
-            Outcome::StoppedBeforeWriting
+        // Before anything is written (the writer may already hold the folder, while the
+        // site is assembled): the output stays as it was, which `attempt` checks.
+        let early = fixture.attempt(signal, When::After(Duration::from_millis(20)));
+        assert!(
+            matches!(
+                early,
+                Outcome::StoppedBeforeWriting | Outcome::InterruptedWhileWriting
+            ),
+            "{signal} early: {early:?}"
         );
     }
 }

@@ -338,10 +338,12 @@ fn collect(base: &Path, dir: &Path, files: &mut Vec<String>) {
     }
 }
 
-/// Every file under `dir` with its bytes.
+/// Every file under `dir` with its bytes, but the writer's manifest, which records inode numbers
+/// and times and so differs between two builds of the same site by design.
 pub(crate) fn snapshot_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     list_files(dir)
         .into_iter()
+        .filter(|rel| rel != knead::output::MANIFEST)
         .map(|rel| {
             let bytes = fs::read(dir.join(&rel)).unwrap();
             (rel, bytes)
