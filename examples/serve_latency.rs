@@ -16,6 +16,10 @@ use std::time::Duration;
 use knead::BuildOptions;
 use knead::session::{RebuildKind, Session};
 
+/// The allocator the `knead` binary uses, so that the times are those of `knead serve`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(root) = args.next().map(PathBuf::from) else {
