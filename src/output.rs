@@ -212,8 +212,8 @@ impl Writer {
     /// Opens `dir` (already checked by [`check_output_dir`]) for writing: makes it if needed,
     /// takes its lock, and reads the last build's manifest.
     pub fn open(dir: &Path) -> Result<Writer> {
-        enter_writing()?;
-        // From here on, `Leave` undoes `enter_writing` whatever happens.
+        INTERRUPTS.enter()?;
+        // From here on, `Leave` undoes the `enter` whatever happens.
         let leave = Leave;
         let existed = dir.is_dir();
         let fresh = !existed || fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none());
@@ -254,11 +254,6 @@ impl Writer {
             committed: false,
             _lock: lock,
         })
-    }
-
-    /// The output folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Stops the build if it was interrupted (the writer then cleans up as it is dropped).
@@ -442,7 +437,7 @@ impl Drop for Writer {
                 let _ = fs::remove_dir(&self.dir);
             }
         }
-        leave_writing();
+        INTERRUPTS.leave();
     }
 }
 
@@ -692,20 +687,12 @@ impl Interrupts {
 /// Signals are process wide, hence a static: this is the one piece of global state.
 static INTERRUPTS: Interrupts = Interrupts::new();
 
-fn enter_writing() -> Result<()> {
-    INTERRUPTS.enter()
-}
-
-fn leave_writing() {
-    INTERRUPTS.leave();
-}
-
-/// Undoes [`enter_writing`] when dropped (for the early returns of [`Writer::open`]).
+/// Undoes [`Interrupts::enter`] when dropped (for the early returns of [`Writer::open`]).
 struct Leave;
 
 impl Drop for Leave {
     fn drop(&mut self) {
-        leave_writing();
+        INTERRUPTS.leave();
     }
 }
 
