@@ -15,9 +15,9 @@ use rayon::prelude::*;
 
 use super::{Filter, SortBy};
 use super::{
-    RELATED_POSTS, RelatedIndex, Site, TAG_INDEX, Tag, alias_output, author_pages, check_authors,
-    collect_assets, page_order, page_output, resolve_services, site_menu, tag_feed_output,
-    tag_name, tag_pager_output, tag_pagers, tag_spellings,
+    RELATED_POSTS, RelatedIndex, RelatedScratch, Site, TAG_INDEX, Tag, alias_output, author_pages,
+    check_authors, collect_assets, page_order, page_output, resolve_services, site_menu,
+    tag_feed_output, tag_name, tag_pager_output, tag_pagers, tag_spellings,
 };
 use crate::content::{Page, PageId, SectionId};
 use crate::error::Diagnostics;
@@ -447,12 +447,12 @@ impl Site {
             related.push(list);
         }
         for &page in &moved.fresh {
-            if index.keys[page.0].is_none() {
+            if !index.is_dated(page) {
                 continue;
             }
             for &t in index.page_tags(page) {
                 for &other in &self.tags[t].pages {
-                    if redo[other.0] || other == page || index.keys[other.0].is_none() {
+                    if redo[other.0] || other == page || !index.is_dated(other) {
                         continue;
                     }
                     let list = &related[other.0];
@@ -467,8 +467,8 @@ impl Site {
         let chosen: Vec<(usize, Vec<PageId>)> = redo
             .into_par_iter()
             .map_init(
-                || vec![0u32; count],
-                |shared, i| (i, index.related(PageId(i), tags, shared)),
+                || RelatedScratch::new(count),
+                |scratch, i| (i, index.related(PageId(i), tags, scratch)),
             )
             .collect();
         for (i, list) in chosen {
