@@ -56,31 +56,45 @@ pub fn json_ld_with(shared: &str, graph: &[Value]) -> String {
         if i > 0 || !shared.is_empty() {
             out.push(',');
         }
-        out.push_str(&script_safe(&node.to_string()));
+        push_script_safe(&mut out, &node.to_string());
     }
     out.push_str("]}");
     out
 }
 
 /// Escapes `<`, `>` and `&` as JSON unicode escapes, which mean the same to a JSON parser but
-/// cannot close a `<script>` element or start an HTML comment.
+/// cannot close a `<script>` element or start an HTML comment; also U+2028 and U+2029, which
+/// old JavaScript parsers take for line ends.
 fn script_safe(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + 16);
-    let mut rest = json;
-    while let Some(i) = rest.find(['<', '>', '&', '\u{2028}', '\u{2029}']) {
-        out.push_str(&rest[..i]);
-        let c = rest[i..].chars().next().unwrap_or('<');
-        out.push_str(match c {
-            '<' => "\\u003c",
-            '>' => "\\u003e",
-            '&' => "\\u0026",
-            '\u{2028}' => "\\u2028",
-            _ => "\\u2029",
-        });
-        rest = &rest[i + c.len_utf8()..];
-    }
-    out.push_str(rest);
+    push_script_safe(&mut out, json);
     out
+}
+
+/// [`script_safe`], appended to `out`. Scans bytes, not characters: it runs over every page's
+/// structured data.
+fn push_script_safe(out: &mut String, json: &str) {
+    let bytes = json.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let (escape, width) = match b {
+            b'<' => ("\\u003c", 1),
+            b'>' => ("\\u003e", 1),
+            b'&' => ("\\u0026", 1),
+            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
+                ("\\u2028", 3)
+            }
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
+                ("\\u2029", 3)
+            }
+            _ => continue,
+        };
+        out.push_str(&json[start..i]);
+        out.push_str(escape);
+        start = i + width;
+    }
+    out.push_str(&json[start..]);
 }
 
 /// The `@id` of the site's WebSite node.
@@ -360,6 +374,21 @@ mod tests {
         let cut = meta_description("", &long);
         assert!(cut.chars().count() <= META_DESCRIPTION_LEN + 1, "{cut}");
         assert!(cut.ends_with("word…"), "{cut}");
+    }
+
+    #[test]
+    fn script_safe_escapes_what_could_end_the_script_and_nothing_else() {
+        let json = "{\"a\":\"</script><!-- & \u{2028}\u{2029} é — \u{2027}\u{202A}\"}";
+        let safe = script_safe(json);
+        assert_eq!(
+            safe,
+            "{\"a\":\"\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028\\u2029 é — \u{2027}\u{202A}\"}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        let original: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(back, original);
+        assert_eq!(script_safe(""), "");
+        assert_eq!(script_safe("\u{2028}"), "\\u2028");
     }
 
     #[test]
