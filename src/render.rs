@@ -531,7 +531,7 @@ impl<'a> Renderer<'a> {
         );
         self.describe_post(&mut meta, &value);
         let mut context = self.context(&page.path, meta);
-        context.insert("page", &value);
+        context.insert_value("page", self.values.page_value(id, &value));
         let template = page
             .template
             .as_deref()

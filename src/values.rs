@@ -242,6 +242,19 @@ impl Values {
         self.summaries[id.0] = value;
     }
 
+    /// What templates see as `page` on a page's own page: its summary, as lists show it,
+    /// with the fields of `page` added. The summary's value is made once per build and
+    /// shared: only the page's own fields are converted here.
+    pub(crate) fn page_value(&self, id: PageId, page: &PageValue<'_>) -> Value {
+        let mut map = self.summaries[id.0].clone().into_map().unwrap_or_default();
+        map.extend(
+            Value::from_serializable(page)
+                .into_map()
+                .unwrap_or_default(),
+        );
+        Value::from(map)
+    }
+
     /// The summaries of some pages, as one list value.
     pub(crate) fn summaries(&self, ids: &[PageId]) -> Value {
         let list: Vec<Value> = ids.iter().map(|id| self.summaries[id.0].clone()).collect();
@@ -640,7 +653,8 @@ impl Summary<'_> {
 /// A page on its own page.
 #[derive(Serialize)]
 pub(crate) struct PageValue<'a> {
-    #[serde(flatten)]
+    /// The page's summary, which templates see merged in (see [`Values::page_value`]).
+    #[serde(skip)]
     pub(crate) summary: Summary<'a>,
     pub(crate) content: &'a str,
     pub(crate) word_count: usize,
