@@ -306,6 +306,9 @@ struct Renderer<'a> {
     values: &'a Values,
     /// The WebSite and clinic nodes, the same on every page, serialised once.
     shared_nodes: String,
+    /// Each page's place in its section's list, for its previous and next links: looking
+    /// for it on each page would cost the square of a section's size.
+    places: Vec<Option<usize>>,
 }
 
 /// What a page tells search engines: its meta description and its structured data.
@@ -316,7 +319,14 @@ struct Meta {
 
 impl<'a> Renderer<'a> {
     fn new(site: &'a Site, templates: &'a Templates, values: &'a Values) -> Self {
+        let mut places = vec![None; site.pages.len()];
+        for ids in &site.section_pages {
+            for (i, id) in ids.iter().enumerate() {
+                places[id.0] = Some(i);
+            }
+        }
         Renderer {
+            places,
             site,
             templates,
             values,
@@ -391,7 +401,7 @@ impl<'a> Renderer<'a> {
                 let mut context = self.context(&path, meta);
                 context.insert_value("tag", self.values.tags[*i].clone());
                 context.insert_value("pages", paginator.pages.clone());
-                context.insert("paginator", &paginator);
+                context.insert_value("paginator", paginator.into_value());
                 self.render("term.html", &context, &format!("{path}index.html"), None)
             }
             Job::TagFeed(i) => {
@@ -449,10 +459,10 @@ impl<'a> Renderer<'a> {
     fn section(&self, id: SectionId, number: usize) -> Result<(String, Vec<u8>), Diagnostic> {
         let site = self.site;
         let section = &site.sections[id.0];
-        let chunks = site.paginate(id);
+        let (chunk, total) = site.pager(id, number);
         let path = site.pager_path(id, number);
         let url = |n: usize| format!("{}{}", site.config.root, site.pager_path(id, n));
-        let paginator = self.paginator(chunks[number - 1], number, chunks.len(), url);
+        let paginator = self.paginator(chunk, number, total, url);
         let title = if number > 1 {
             format!("{} – page {number}", section.title)
         } else {
@@ -468,7 +478,7 @@ impl<'a> Renderer<'a> {
         );
         let mut context = self.context(&path, meta);
         context.insert_value("section", self.values.sections[id.0].clone());
-        context.insert("paginator", &paginator);
+        context.insert_value("paginator", paginator.into_value());
         let template = section.template.as_deref().unwrap_or("section.html");
         self.render(
             template,
@@ -485,7 +495,10 @@ impl<'a> Renderer<'a> {
         let rendered = &site.rendered[id.0];
         let section_id = site.page_section[id.0];
         let section = &site.sections[section_id.0];
-        let (prev, next) = site.neighbours(id);
+        let (prev, next) = match self.places[id.0] {
+            Some(i) => site.neighbours_at(section_id, i),
+            None => (None, None),
+        };
         let link = |id: PageId| LinkRef {
             title: &site.pages[id.0].title,
             url: format!("{}{}", config.root, site.pages[id.0].path),
@@ -906,6 +919,9 @@ fn redirect_page(permalink: &str) -> String {
 
 #[derive(Serialize)]
 struct Paginator {
+    /// The summaries, already values: added by [`Paginator::into_value`] rather than
+    /// serialised again.
+    #[serde(skip)]
     pages: Value,
     current: usize,
     total: usize,
@@ -916,6 +932,17 @@ struct Paginator {
     first_url: String,
     last_url: String,
     pagers: Vec<Pager>,
+}
+
+impl Paginator {
+    /// What templates see as `paginator`.
+    fn into_value(self) -> Value {
+        let mut map = Value::from_serializable(&self)
+            .into_map()
+            .unwrap_or_default();
+        map.insert(tera::value::Key::Str("pages"), self.pages);
+        Value::from(map)
+    }
 }
 
 #[derive(Serialize)]
