@@ -438,24 +438,9 @@ impl<'a> State<'a, '_> {
 ///
 /// It runs over every page's whole text, so it looks at 64 bytes at a time: a word ends at
 /// each white space whose nearest preceding letter, digit or white space is a letter or digit
-/// (other characters, like punctuation, are looked through). Blocks with characters beyond
-/// ASCII take the slow path, one character at a time.
+/// (other characters, like punctuation, are looked through), eight bytes to a word for the
+/// classes. Blocks with characters beyond ASCII take the slow path, one character at a time.
 fn count_words(text: &str) -> usize {
-    /// Per ASCII byte: 1 white space, 2 letter or digit, 0 anything else.
-    const CLASS: [u8; 128] = {
-        let mut class = [0u8; 128];
-        let mut b = 0;
-        while b < 128 {
-            let c = b as u8;
-            if matches!(c, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
-                class[b] = 1;
-            } else if c.is_ascii_alphanumeric() {
-                class[b] = 2;
-            }
-            b += 1;
-        }
-        class
-    };
     let bytes = text.as_bytes();
     let mut count = 0;
     // Whether the last letter, digit or white space seen was a letter or digit.
@@ -465,10 +450,14 @@ fn count_words(text: &str) -> usize {
         let block = &bytes[i..bytes.len().min(i + 64)];
         if block.len() == 64 && block.is_ascii() {
             let (mut space, mut alnum) = (0u64, 0u64);
-            for (k, &b) in block.iter().enumerate() {
-                let class = CLASS[usize::from(b & 0x7F)];
-                space |= u64::from(class & 1) << k;
-                alnum |= u64::from(class >> 1) << k;
+            for (k, chunk) in block.chunks_exact(8).enumerate() {
+                let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+                let white = in_range(word, b'\t', b'\r') | in_range(word, b' ', b' ');
+                let letters = in_range(word, b'0', b'9')
+                    | in_range(word, b'A', b'Z')
+                    | in_range(word, b'a', b'z');
+                space |= high_bits(white) << (8 * k);
+                alnum |= high_bits(letters) << (8 * k);
             }
             let other = !(space | alnum);
             // Runs of other characters take the state before them: fill those that follow a
@@ -481,17 +470,39 @@ fn count_words(text: &str) -> usize {
             in_word = wordy >> 63 == 1;
             i += 64;
         } else {
-            let c = text[i..].chars().next().unwrap_or(' ');
-            i += c.len_utf8();
-            if c.is_whitespace() {
-                count += usize::from(in_word);
-                in_word = false;
-            } else if c.is_alphanumeric() {
-                in_word = true;
+            // This block one character at a time (the last may run past its end).
+            let end = i + block.len();
+            while i < end {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                i += c.len_utf8();
+                if c.is_whitespace() {
+                    count += usize::from(in_word);
+                    in_word = false;
+                } else if c.is_alphanumeric() {
+                    in_word = true;
+                }
             }
         }
     }
     count + usize::from(in_word)
+}
+
+/// For eight ASCII bytes in a word: the high bit of each byte set when the byte is in
+/// `lo..=hi`.
+fn in_range(word: u64, lo: u8, hi: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Every byte is below 0x80, so neither sum carries into the next byte: a high bit set
+    // tells `byte >= lo`, then `byte > hi`.
+    let at_least_lo = word + ONES * u64::from(0x80 - lo);
+    let above_hi = word + ONES * u64::from(0x7F - hi);
+    at_least_lo & !above_hi & HIGH
+}
+
+/// The high bits of a word's eight bytes, as eight bits (byte 0 in bit 0): the multiplier
+/// moves byte k's bit to bit 56 + k, and no two products meet there.
+fn high_bits(mask: u64) -> u64 {
+    ((mask >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
 /// `text` escaped for HTML text and attribute values.
