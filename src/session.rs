@@ -491,8 +491,7 @@ mod tests {
     #[test]
     fn a_body_edit_rerenders_only_the_page_and_its_feeds() {
         let dir = site();
-        let mut session = Session::new(BuildOptions::new(dir.path()));
-        session.rebuild(None).unwrap();
+        let mut session = started(dir.path());
         let post = dir.path().join("content/blog/a.md");
         let text = std::fs::read_to_string(&post).unwrap();
         std::fs::write(&post, text.replace("Body of a.", "Body of a, edited.")).unwrap();
@@ -539,8 +538,7 @@ mod tests {
     #[test]
     fn a_title_edit_renders_what_shows_the_title() {
         let dir = site();
-        let mut session = Session::new(BuildOptions::new(dir.path()));
-        session.rebuild(None).unwrap();
+        let mut session = started(dir.path());
         let rebuilt = edit(
             dir.path(),
             &mut session,
@@ -551,6 +549,13 @@ mod tests {
         assert_eq!(rebuilt.kind, RebuildKind::Pages);
         assert!(page(&rebuilt, "blog/index.html").contains("A new title"));
         assert!(rebuilt.changed.contains(&"blog/b/index.html".to_owned()));
+    }
+
+    /// A session over the site in `dir`, after its first build.
+    fn started(dir: &Path) -> Session {
+        let mut session = Session::new(BuildOptions::new(dir));
+        session.rebuild(None).unwrap();
+        session
     }
 
     /// Writes a file of the site and rebuilds after it changed.
@@ -567,8 +572,7 @@ mod tests {
     #[test]
     fn a_tag_edit_moves_the_post_between_tag_pages() {
         let dir = site();
-        let mut session = Session::new(BuildOptions::new(dir.path()));
-        session.rebuild(None).unwrap();
+        let mut session = started(dir.path());
         let a = "content/blog/a.md";
         let rebuilt = edit(dir.path(), &mut session, a, "[\"Neck\"]", "[\"Back\"]");
         assert_eq!(rebuilt.kind, RebuildKind::Pages);
@@ -586,8 +590,7 @@ mod tests {
     #[test]
     fn a_new_slug_moves_the_page_and_an_alias_takes_the_old_address() {
         let dir = site();
-        let mut session = Session::new(BuildOptions::new(dir.path()));
-        session.rebuild(None).unwrap();
+        let mut session = started(dir.path());
         let moved = "title = \"a\"\nslug = \"renamed\"\naliases = [\"/blog/a/\"]";
         let rebuilt = edit(
             dir.path(),
@@ -612,8 +615,7 @@ mod tests {
     #[test]
     fn posts_added_and_deleted_come_and_go() {
         let dir = site();
-        let mut session = Session::new(BuildOptions::new(dir.path()));
-        session.rebuild(None).unwrap();
+        let mut session = started(dir.path());
         let text = "+++\ntitle = \"c\"\ndate = 2025-01-03\ntags = [\"New\"]\n+++\nBody of c.\n";
         let rebuilt = write(dir.path(), &mut session, "content/blog/c.md", text).unwrap();
         assert_eq!(rebuilt.kind, RebuildKind::Pages);
@@ -630,8 +632,7 @@ mod tests {
     #[test]
     fn the_fix_of_a_mistake_in_front_matter_is_quick_too() {
         let dir = site();
-        let mut session = Session::new(BuildOptions::new(dir.path()));
-        session.rebuild(None).unwrap();
+        let mut session = started(dir.path());
         let a = "content/blog/a.md";
         let text = std::fs::read_to_string(dir.path().join(a)).unwrap();
         let broken = text.replace("title = \"a\"", "title = \"a");
@@ -653,8 +654,7 @@ mod tests {
         let dir = site();
         let blog = "+++\ntitle = \"Blog\"\npaginate_by = 1\n+++\n";
         std::fs::write(dir.path().join("content/blog/_index.md"), blog).unwrap();
-        let mut session = Session::new(BuildOptions::new(dir.path()));
-        session.rebuild(None).unwrap();
+        let mut session = started(dir.path());
         // `a` is alone on the second list page, whose summary of it changes.
         let a = "content/blog/a.md";
         let rebuilt = edit(dir.path(), &mut session, a, "First paragraph.", "Changed.");
@@ -691,8 +691,7 @@ mod tests {
     #[test]
     fn a_section_edit_rebuilds_everything() {
         let dir = site();
-        let mut session = Session::new(BuildOptions::new(dir.path()));
-        session.rebuild(None).unwrap();
+        let mut session = started(dir.path());
         let rebuilt = edit(
             dir.path(),
             &mut session,
@@ -736,8 +735,7 @@ mod tests {
     #[test]
     fn a_summary_edit_updates_the_lists_too() {
         let dir = site();
-        let mut session = Session::new(BuildOptions::new(dir.path()));
-        session.rebuild(None).unwrap();
+        let mut session = started(dir.path());
         let post = dir.path().join("content/blog/a.md");
         let text = std::fs::read_to_string(&post).unwrap();
         std::fs::write(
