@@ -15,7 +15,7 @@ use crate::content::{PageId, SectionId};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::seo::{self, PersonData, PostData};
 use crate::site::{AssetSource, LATEST_POSTS, Site, alias_output, author_path};
-use crate::templates::Templates;
+use crate::templates::{Cards, Templates, take_card_error, with_cards};
 use crate::values::{AuthorRef, LinkRef, PageValue, Summary, Values, absolute, site_url};
 
 mod keys;
@@ -309,6 +309,8 @@ struct Renderer<'a> {
     /// Each page's place in its section's list, for its previous and next links: looking
     /// for it on each page would cost the square of a section's size.
     places: Vec<Option<usize>>,
+    /// The posts' cards rendered so far in this pass (the `card` template function).
+    cards: Arc<Cards>,
 }
 
 /// What a page tells search engines: its meta description and its structured data.
@@ -327,6 +329,7 @@ impl<'a> Renderer<'a> {
         }
         Renderer {
             places,
+            cards: Arc::default(),
             site,
             templates,
             values,
@@ -743,10 +746,15 @@ impl<'a> Renderer<'a> {
         output: &str,
         source: Option<&Path>,
     ) -> Result<(String, Vec<u8>), Diagnostic> {
-        match self.templates.tera.render(template, context) {
+        match with_cards(&self.cards, || {
+            self.templates.tera.render(template, context)
+        }) {
             Ok(text) => Ok((output.to_owned(), text.into_bytes())),
             Err(err) => {
-                let mut diagnostic = self.templates.error(&err);
+                // A mistake in the card template is shown where it is, not where `card()` is.
+                let card_error = take_card_error();
+                let err = card_error.as_ref().unwrap_or(&err);
+                let mut diagnostic = self.templates.error(err);
                 // A template named in front matter that does not exist is the page's mistake.
                 if let (tera::ErrorKind::TemplateNotFound(_), Some(page)) =
                     (err.kind(), source.and_then(|s| self.page_with_file(s)))

@@ -6,10 +6,15 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use tera::{ErrorKind, Tera};
 
 use crate::error::{Diagnostic, Diagnostics};
+
+mod cards;
+
+pub(crate) use cards::{Cards, take_card_error, with_cards};
 
 include!(concat!(env!("OUT_DIR"), "/theme.rs"));
 
@@ -36,6 +41,8 @@ pub struct Templates {
     /// The Tera instance, ready to render.
     pub tera: Tera,
     sources: HashMap<String, String>,
+    /// The copy of `tera` that the `card` function renders with (see [`cards`]).
+    card_tera: Arc<OnceLock<Tera>>,
 }
 
 impl Templates {
@@ -43,6 +50,13 @@ impl Templates {
     pub fn load(site_templates: &[(String, String)]) -> Result<Templates, Diagnostics> {
         let mut tera = Tera::new();
         tera.autoescape_on([".html", ".xml", ".htm"]);
+        let card_tera = Arc::new(OnceLock::new());
+        tera.register_function(
+            "card",
+            cards::CardFunction {
+                tera: Arc::downgrade(&card_tera),
+            },
+        );
         let mut sources: HashMap<String, String> = HashMap::new();
         tera.set_fallback_prefixes([THEME_PREFIX])
             .map_err(|err| Diagnostics(vec![Diagnostic::error(err.to_string())]))?;
@@ -59,8 +73,15 @@ impl Templates {
         for (name, text) in site_templates {
             sources.insert(name.clone(), text.clone());
         }
-        let templates = Templates { tera, sources };
-        templates.add_site_templates(site_templates)
+        let templates = Templates {
+            tera,
+            sources,
+            card_tera,
+        };
+        let templates = templates.add_site_templates(site_templates)?;
+        // Only the finished set: a card must render with the site's own card template.
+        let _ = templates.card_tera.set(templates.tera.clone());
+        Ok(templates)
     }
 
     fn add_site_templates(mut self, site: &[(String, String)]) -> Result<Templates, Diagnostics> {

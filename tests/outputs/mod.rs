@@ -430,3 +430,102 @@ fn tag_pages_are_paginated_by_ten() {
     assert!(first.contains("/tags/neck/page/2/"), "no link to page 2");
     assert!(!run.exists("tags/neck/page/3/index.html"));
 }
+
+/// Three posts sharing a tag, so that each is in the others' related posts, on the blog's
+/// list, the tag's page and the home page.
+fn three_posts() -> Site {
+    let mut site = Site::new().file("content/blog/_index.md", "+++\ntitle = \"Blog\"\n+++\n");
+    for (i, title) in ["First", "Second", "Third"].iter().enumerate() {
+        site = site.file(
+            &format!("content/blog/p{i}.md"),
+            format!(
+                "+++\ntitle = \"{title}\"\ndate = 2025-01-0{}\ntags = [\"Neck\"]\n+++\nText.\n",
+                i + 1
+            ),
+        );
+    }
+    site
+}
+
+/// The built-in theme shows posts with `card()`, which renders `partials/post_card.html` once
+/// per page and heading: a site's own card template is used in every list, with the heading
+/// each list asks for.
+#[test]
+fn a_sites_own_card_template_is_used_in_every_list() {
+    let run = three_posts()
+        .file(
+            "templates/partials/post_card.html",
+            "<p class=\"mine\">{{ card_heading }} {{ p.title }} of {{ site.title }}</p>",
+        )
+        .build()
+        .success();
+    for (path, card) in [
+        ("blog/p0/index.html", "h3 Second"),
+        ("blog/index.html", "h2 First"),
+        ("tags/neck/index.html", "h2 Third"),
+        ("index.html", "h3 First"),
+    ] {
+        let main = run.main_of(path);
+        let mine = format!("<p class=\"mine\">{card} of Test Clinic</p>");
+        assert!(main.contains(&mine), "{path} has no {mine}: {main}");
+    }
+}
+
+/// `card()` gives what including the card template gives, and the same card each time.
+#[test]
+fn a_card_is_what_including_the_card_template_makes() {
+    let run = three_posts()
+        .file(
+            "templates/section.html",
+            "{% for p in paginator.pages %}{% set card_heading = \"h3\" %}\
+             [{% include \"partials/post_card.html\" %}|{{ card(p=p, heading=\"h3\") }}\
+             |{{ card(p=p, heading=\"h3\") }}]{% endfor %}",
+        )
+        .build()
+        .success();
+    let html = run.read("blog/index.html");
+    let cards: Vec<&str> = html.split(['[', ']']).filter(|s| s.contains('|')).collect();
+    assert_eq!(cards.len(), 3, "{html}");
+    for card in cards {
+        let parts: Vec<&str> = card.split('|').collect();
+        assert!(parts[0].contains("<h3 class=\"card-title\">"), "{card}");
+        assert_eq!(parts[0], parts[1], "{card}");
+        assert_eq!(parts[1], parts[2], "{card}");
+    }
+}
+
+#[test]
+fn an_error_in_the_card_template_names_its_file_and_line() {
+    let run = three_posts()
+        .file(
+            "templates/partials/post_card.html",
+            "<p>\n{{ p.nope }}</p>\n",
+        )
+        .build()
+        .exit(1);
+    // Shown where the mistake is, as an included template's would be.
+    assert!(
+        run.stderr.contains("templates/partials/post_card.html:2:"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("2 | {{ p.nope }}"), "{}", run.stderr);
+}
+
+#[test]
+fn a_card_of_something_else_than_a_post_says_what_it_needs() {
+    let run = three_posts()
+        .file("templates/section.html", "{{ card(p=section.title) }}")
+        .build()
+        .exit(1);
+    assert!(
+        run.stderr.contains("card() needs a page summary"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("templates/section.html:1"),
+        "{}",
+        run.stderr
+    );
+}

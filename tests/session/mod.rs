@@ -366,3 +366,54 @@ proptest! {
         }
     }
 }
+
+/// The text of one output of a rebuild.
+fn text_of(outputs: &Outputs, path: &str) -> String {
+    match outputs.0.get(path) {
+        Some(knead::render::Output::Bytes(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+        other => panic!("{path} is not a rendered page: {other:?}"),
+    }
+}
+
+/// The built-in theme shows posts as cards rendered once per render pass (the `card` template
+/// function): after a post is retitled, every list that shows its card shows the new title,
+/// though the same process rendered the old card before.
+#[test]
+fn a_retitled_posts_card_changes_in_every_list() {
+    let neck = |title: &str, date: &str| {
+        format!("+++\ntitle = \"{title}\"\ndate = {date}\ntags = [\"Neck\"]\n+++\nText.\n")
+    };
+    let site = Site::new()
+        .file("content/blog/_index.md", "+++\ntitle = \"Blog\"\n+++\n")
+        .file("content/blog/a.md", neck("Old title", "2025-01-01"))
+        .file("content/blog/b.md", neck("Other post", "2025-01-02"));
+    let options = BuildOptions {
+        now: Some(NOW.parse().unwrap()),
+        ..BuildOptions::new(site.root())
+    };
+    let lists = [
+        "blog/b/index.html",
+        "blog/index.html",
+        "tags/neck/index.html",
+        "index.html",
+    ];
+    let mut session = Session::new(options);
+    let first = session.rebuild(None).expect("the site builds");
+    for path in lists {
+        assert!(
+            text_of(&first.outputs, path).contains("Old title"),
+            "{path}"
+        );
+    }
+    site.write("content/blog/a.md", neck("New title", "2025-01-01"));
+    let second = session
+        .rebuild(Some(&[site.root().join("content/blog/a.md")]))
+        .expect("the site builds");
+    for path in lists {
+        let text = text_of(&second.outputs, path);
+        assert!(
+            text.contains("New title") && !text.contains("Old title"),
+            "{path}: {text}"
+        );
+    }
+}
