@@ -3,6 +3,7 @@
 //! Parsing is per file and pure, so it runs in parallel and every file's errors are collected.
 //! A page's address is decided here from its path and front matter alone.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -131,7 +132,14 @@ pub struct Parsed {
 
 /// Parses every Markdown file in parallel. Returns all pages and sections, or every error found.
 pub fn parse(files: &[ContentFile]) -> Result<Parsed, Diagnostics> {
-    let results: Vec<Result<Parsed, Diagnostic>> = files.par_iter().map(parse_one).collect();
+    collect(files.par_iter().map(parse_one))
+}
+
+/// Every file's page or section, or every file's error.
+fn collect(
+    results: impl ParallelIterator<Item = Result<Parsed, Diagnostic>>,
+) -> Result<Parsed, Diagnostics> {
+    let results: Vec<Result<Parsed, Diagnostic>> = results.collect();
     let mut parsed = Parsed::default();
     let mut diagnostics = Diagnostics::default();
     for result in results {
@@ -152,16 +160,22 @@ pub fn parse(files: &[ContentFile]) -> Result<Parsed, Diagnostics> {
 
 /// Parses one Markdown file into a page or a section (a [`Parsed`] holding just it).
 pub fn parse_one(file: &ContentFile) -> Result<Parsed, Diagnostic> {
-    parse_file(file).map(|item| match item {
-        Item::Page(page) => Parsed {
-            pages: vec![*page],
-            sections: vec![],
-        },
-        Item::Section(section) => Parsed {
-            pages: vec![],
-            sections: vec![*section],
-        },
-    })
+    parse_file(file).map(Parsed::from)
+}
+
+impl From<Item> for Parsed {
+    fn from(item: Item) -> Parsed {
+        match item {
+            Item::Page(page) => Parsed {
+                pages: vec![*page],
+                sections: vec![],
+            },
+            Item::Section(section) => Parsed {
+                pages: vec![],
+                sections: vec![*section],
+            },
+        }
+    }
 }
 
 enum Item {
@@ -170,15 +184,47 @@ enum Item {
 }
 
 fn parse_file(file: &ContentFile) -> Result<Item, Diagnostic> {
+    let text = match std::str::from_utf8(&file.bytes) {
+        Ok(text) => normalize(text).into_owned(),
+        Err(err) => return Err(not_utf8(&file.rel, &file.bytes, err.valid_up_to())),
+    };
+    parse_text(file, text)
+}
+
+/// [`parse`] for files that are no longer needed: their bytes become the pages' text without
+/// a copy (a large site's peak memory, and the time to touch it).
+pub fn parse_owned(files: Vec<ContentFile>) -> Result<Parsed, Diagnostics> {
+    collect(files.into_par_iter().map(|file| {
+        let text = match String::from_utf8(file.bytes) {
+            Ok(text) => match normalize(&text) {
+                Cow::Borrowed(_) => text,
+                Cow::Owned(normal) => normal,
+            },
+            Err(err) => {
+                let offset = err.utf8_error().valid_up_to();
+                return Err(not_utf8(&file.rel, err.as_bytes(), offset));
+            }
+        };
+        let file = ContentFile {
+            rel: file.rel,
+            bytes: Vec::new(),
+        };
+        parse_text(&file, text).map(Parsed::from)
+    }))
+}
+
+fn not_utf8(rel: &str, bytes: &[u8], offset: usize) -> Diagnostic {
+    Diagnostic::error(format!(
+        "this file is not UTF-8 text ({} is not a character in UTF-8)",
+        crate::error::invalid_utf8_at(bytes, offset)
+    ))
+    .in_file(Path::new("content").join(rel))
+    .with_hint("save the file as UTF-8 in your editor")
+}
+
+/// Parses a file's text (already decoded; `file.bytes` is not read).
+fn parse_text(file: &ContentFile, text: String) -> Result<Item, Diagnostic> {
     let shown = Path::new("content").join(&file.rel);
-    let text = decode(&file.bytes).map_err(|offset| {
-        Diagnostic::error(format!(
-            "this file is not UTF-8 text ({} is not a character in UTF-8)",
-            crate::error::invalid_utf8_at(&file.bytes, offset)
-        ))
-        .in_file(&shown)
-        .with_hint("save the file as UTF-8 in your editor")
-    })?;
     let (folders, file_name) = file.rel.rsplit_once('/').unwrap_or(("", &file.rel));
     if let Some(folder) = folders.split('/').find(|f| is_reserved(&slugify(f))) {
         return Err(reserved(format!("the folder `{folder}`"))
@@ -200,16 +246,14 @@ fn reserved(what: String) -> Diagnostic {
     ))
 }
 
-/// UTF-8 text without a byte order mark and with LF line endings, so that a file saved on
-/// Windows renders exactly as the same file saved elsewhere. Err is the first invalid byte.
-fn decode(bytes: &[u8]) -> Result<String, usize> {
-    let text = std::str::from_utf8(bytes).map_err(|e| e.valid_up_to())?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    Ok(if text.contains('\r') {
-        text.replace("\r\n", "\n")
-    } else {
-        text.to_owned()
-    })
+/// The text without a byte order mark and with LF line endings, so that a file saved on
+/// Windows renders exactly as the same file saved elsewhere; borrowed when it had neither.
+fn normalize(text: &str) -> Cow<'_, str> {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => Cow::Owned(rest.replace("\r\n", "\n")),
+        None if text.contains('\r') => Cow::Owned(text.replace("\r\n", "\n")),
+        None => Cow::Borrowed(text),
+    }
 }
 
 fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, Diagnostic> {
@@ -552,5 +596,34 @@ mod tests {
         };
         let err = parse_file(&bytes).err().unwrap();
         assert!(err.message.contains("not UTF-8"), "{}", err.message);
+    }
+
+    /// The build parses files it owns, taking their bytes as the text: the pages, sections and
+    /// errors are those of parsing borrowed files.
+    #[test]
+    fn parsing_owned_files_gives_what_parsing_borrowed_ones_gives() {
+        let good = vec![
+            file("blog/_index.md", "+++\ntitle = \"Blog\"\n+++\nIntro\n"),
+            file("blog/a.md", "+++\ntitle = \"A\"\n+++\nBody\n"),
+            file(
+                "blog/b.md",
+                "\u{feff}+++\r\ntitle = \"B\"\r\n+++\r\nBody\r\n",
+            ),
+            file("blog/c.md", "+++\r\ntitle = \"C\"\r\n+++\r\nOne\rtwo\r\n"),
+            file("d.md", "\u{feff}+++\ntitle = \"D\"\n+++\n"),
+        ];
+        let borrowed = format!("{:?}", parse(&good).unwrap());
+        assert_eq!(format!("{:?}", parse_owned(good).unwrap()), borrowed);
+        let bad = vec![
+            file("a.md", "+++\ntitle = \"A\"\n+++\n"),
+            ContentFile {
+                rel: "b.md".into(),
+                bytes: b"+++\ntitle = \"\xff\"\n+++\n".to_vec(),
+            },
+            file("c.md", ""),
+        ];
+        let borrowed = parse(&bad).unwrap_err();
+        assert_eq!(borrowed.0.len(), 2);
+        assert_eq!(parse_owned(bad).unwrap_err(), borrowed);
     }
 }

@@ -194,14 +194,13 @@ pub fn assemble(
 }
 
 /// [`assemble`] for a build that needs the sources no more: the bytes of the Markdown files
-/// are freed as soon as they are parsed, before the markdown stage (a large site's peak
-/// memory).
+/// become the pages' text, not copied (a large site's peak memory).
 fn assemble_releasing(
     mut sources: Sources,
     options: &BuildOptions,
 ) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
-    let parsed = parse_reporting(&sources, options)?;
-    sources.content = Vec::new();
+    let parsed = content::parse_owned(std::mem::take(&mut sources.content));
+    let parsed = reporting(parsed, &sources, options)?;
     assemble_and_render(&sources, parsed, options)
 }
 
@@ -210,7 +209,16 @@ fn parse_reporting(
     sources: &Sources,
     options: &BuildOptions,
 ) -> Result<content::Parsed, Diagnostics> {
-    content::parse(&sources.content).map_err(|mut errors| {
+    reporting(content::parse(&sources.content), sources, options)
+}
+
+/// The parse stage's result; on failure, with the settings' and templates' errors too.
+fn reporting(
+    parsed: Result<content::Parsed, Diagnostics>,
+    sources: &Sources,
+    options: &BuildOptions,
+) -> Result<content::Parsed, Diagnostics> {
+    parsed.map_err(|mut errors| {
         errors.extend(sources.diagnostics.0.iter().cloned());
         let config = config::Config::parse(
             &sources.config_text,
