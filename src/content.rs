@@ -132,7 +132,7 @@ pub struct Parsed {
 
 /// Parses every Markdown file in parallel. Returns all pages and sections, or every error found.
 pub fn parse(files: &[ContentFile]) -> Result<Parsed, Diagnostics> {
-    collect(files.par_iter().map(parse_one))
+    collect(files.par_iter().with_max_len(64).map(parse_one))
 }
 
 /// Every file's page or section, or every file's error.
@@ -194,7 +194,7 @@ fn parse_file(file: &ContentFile) -> Result<Item, Diagnostic> {
 /// [`parse`] for files that are no longer needed: their bytes become the pages' text without
 /// a copy (a large site's peak memory, and the time to touch it).
 pub fn parse_owned(files: Vec<ContentFile>) -> Result<Parsed, Diagnostics> {
-    collect(files.into_par_iter().map(|file| {
+    collect(files.into_par_iter().with_max_len(64).map(|file| {
         let text = match String::from_utf8(file.bytes) {
             Ok(text) => match normalize(&text) {
                 Cow::Borrowed(_) => text,

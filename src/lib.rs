@@ -325,6 +325,7 @@ fn render_markdown_with(
         .collect();
     let results: Vec<(Rendered, Vec<Diagnostic>)> = sources
         .par_iter()
+        .with_max_len(32)
         .map(|source| {
             cache
                 .as_deref()

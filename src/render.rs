@@ -64,6 +64,10 @@ impl Outputs {
     }
 }
 
+/// At most this many outputs are rendered as one piece of work that no other thread can
+/// take a share of.
+const JOBS_PER_TASK: usize = 16;
+
 /// Renders every output of the site.
 pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics> {
     render_keeping_values(site, templates).map(|(outputs, _)| outputs)
@@ -119,7 +123,9 @@ pub(crate) fn render_into<T: Send>(
         give(&asset.output, &output)
     });
     let jobs = all_jobs(site);
-    let pages = jobs.par_iter().map(|job| {
+    // Small pieces of work: with rayon's default halving, one thread could be left alone
+    // with the last eighth of the site while the other waits (0.3 s at 10,000 posts).
+    let pages = jobs.par_iter().with_max_len(JOBS_PER_TASK).map(|job| {
         if stopped() {
             return Ok(None);
         }
@@ -250,8 +256,11 @@ pub(crate) fn render_jobs(
     jobs: &[Job],
 ) -> Result<Vec<(String, Output)>, Diagnostics> {
     let renderer = Renderer::new(site, templates, values);
-    let results: Vec<Result<(String, Vec<u8>), Diagnostic>> =
-        jobs.par_iter().map(|job| renderer.job(job)).collect();
+    let results: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
+        .par_iter()
+        .with_max_len(JOBS_PER_TASK)
+        .map(|job| renderer.job(job))
+        .collect();
     let mut rendered = Vec::with_capacity(results.len());
     let mut diagnostics = Diagnostics::default();
     for result in results {

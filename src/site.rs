@@ -755,6 +755,8 @@ fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
     let index = RelatedIndex::new(pages, tags);
     (0..pages.len())
         .into_par_iter()
+        // Not too small: each piece of work makes its own scratch space.
+        .with_max_len(256)
         .map_init(
             || RelatedScratch::new(pages.len()),
             |scratch, i| index.related(PageId(i), tags, scratch),

@@ -109,6 +109,7 @@ pub fn read(root: &Path) -> Result<Sources> {
     // In parallel: on a cold disk cache, thousands of small reads overlap.
     let read: Vec<Result<ContentFile, Diagnostic>> = markdown
         .into_par_iter()
+        .with_max_len(64)
         .map(|file| match fs::read(&file.path) {
             Ok(bytes) => Ok(ContentFile {
                 rel: file.rel,

@@ -52,6 +52,7 @@ impl Values {
         };
         values.summaries = (0..site.pages.len())
             .into_par_iter()
+            .with_max_len(64)
             .map(|i| Value::from_serializable(&values.summary(site, PageId(i))))
             .collect();
         values
