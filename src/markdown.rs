@@ -173,13 +173,14 @@ pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diag
     let mut state = State {
         source,
         resolve,
-        out: Vec::new(),
+        // About one event per dozen bytes of prose: sized once, not grown by copying.
+        out: Vec::with_capacity(body.len() / 12),
         rendered: Rendered::default(),
         diagnostics: Vec::new(),
         used_ids: RESERVED_IDS.iter().map(|id| (*id).to_owned()).collect(),
         next_suffix: HashMap::new(),
         headings: Vec::new(),
-        plain: String::new(),
+        plain: String::with_capacity(body.len()),
         summary_end: None,
         more_pending: false,
         depth: 0,
