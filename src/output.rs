@@ -91,8 +91,10 @@ pub fn check_output_dir(root: &Path, output: &Path, force: bool) -> Result<PathB
     }
     let is_default = out == root.join("public");
     if out.is_dir() && !is_default && !force && !out.join(MARKER).exists() {
-        let mut entries = fs::read_dir(&out).map_err(|e| Error::io("failed to read", &out, e))?;
-        if entries.next().is_some() {
+        let entries = fs::read_dir(&out).map_err(|e| Error::io("failed to read", &out, e))?;
+        let names: Vec<_> = entries.flatten().map(|entry| entry.file_name()).collect();
+        // The marker may have come since it was looked for: another build just began here.
+        if !names.is_empty() && !names.iter().any(|name| name == MARKER) {
             return Err(refuse(format!(
                 "it is not empty and was not made by knead (it has no `{MARKER}` file), so a \
                  build could delete files you want to keep; choose an empty folder, or pass \
@@ -215,15 +217,14 @@ impl Writer {
         INTERRUPTS.enter()?;
         // From here on, `Leave` undoes the `enter` whatever happens.
         let leave = Leave;
-        let existed = dir.is_dir();
-        let fresh = !existed || fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none());
-        let marker_existed = fs::symlink_metadata(dir.join(MARKER)).is_ok();
-        fs::create_dir_all(dir).map_err(|e| Error::io("failed to create", dir, e))?;
-        let lock = match lock(dir) {
-            Ok(lock) => lock,
+        // Everything is decided under the lock: another build may be making, filling or
+        // leaving this folder until then.
+        let created_dir = make_folder(dir).map_err(|e| Error::io("failed to create", dir, e))?;
+        let (lock, created_marker) = match lock(dir) {
+            Ok(locked) => locked,
             Err(err) => {
-                if !existed {
-                    let _ = fs::remove_file(dir.join(MARKER));
+                // A busy folder is another build's: leave everything as it is.
+                if created_dir && !matches!(err, Error::Busy { .. }) {
                     let _ = fs::remove_dir(dir);
                 }
                 return Err(err);
@@ -231,10 +232,14 @@ impl Writer {
         };
         // Anything of ours left by a build that was killed: we hold the lock, so it is no
         // other build's.
+        let mut fresh = true;
         if let Ok(entries) = fs::read_dir(dir) {
             for entry in entries.flatten() {
-                if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with(TEMP_PREFIX) {
                     let _ = remove_any(&entry.path());
+                } else if name != MARKER {
+                    fresh = false;
                 }
             }
         }
@@ -248,8 +253,8 @@ impl Writer {
             backup: dir.join(format!("{TEMP_PREFIX}old-{pid}-{n}")),
             previous,
             fresh,
-            created_dir: !existed,
-            created_marker: !marker_existed,
+            created_dir,
+            created_marker,
             temps: Mutex::new(Vec::new()),
             committed: false,
             _lock: lock,
@@ -602,17 +607,42 @@ fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Makes the folder `dir` (and those it is in) and says whether this call made it; one that
+/// is already there is fine.
+fn make_folder(dir: &Path) -> io::Result<bool> {
+    let made = match fs::create_dir(dir) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => match dir.parent() {
+            Some(parent) => fs::create_dir_all(parent).and_then(|()| fs::create_dir(dir)),
+            None => Err(err),
+        },
+        made => made,
+    };
+    match made {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
 /// Takes the output folder's lock (on the marker file, so the lock leaves nothing else in the
-/// folder), or says that another build holds it.
-fn lock(dir: &Path) -> Result<fs::File> {
+/// folder), or says that another build holds it. Also says whether this call made the marker
+/// (a failed build then takes it away again). If it did not get the lock, it leaves the
+/// marker: the build that holds the lock may have found it there.
+fn lock(dir: &Path) -> Result<(fs::File, bool)> {
     let path = dir.join(MARKER);
-    let mut file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io("failed to create", &path, e))?;
+    let open = |new: bool| {
+        fs::OpenOptions::new()
+            .create_new(new)
+            .read(true)
+            .write(true)
+            .open(&path)
+    };
+    let (file, created) = match open(true) {
+        Ok(file) => (Ok(file), true),
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => (open(false), false),
+        Err(err) => (Err(err), false),
+    };
+    let mut file = file.map_err(|e| Error::io("failed to create", &path, e))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => {
@@ -620,13 +650,18 @@ fn lock(dir: &Path) -> Result<fs::File> {
                 path: dir.to_path_buf(),
             });
         }
-        Err(fs::TryLockError::Error(err)) => return Err(Error::io("failed to lock", &path, err)),
+        Err(fs::TryLockError::Error(err)) => {
+            if created {
+                let _ = fs::remove_file(&path);
+            }
+            return Err(Error::io("failed to lock", &path, err));
+        }
     }
     if file.metadata().is_ok_and(|m| m.len() == 0) {
         io::Write::write_all(&mut file, MARKER_TEXT.as_bytes())
             .map_err(|e| Error::io("failed to write", &path, e))?;
     }
-    Ok(file)
+    Ok((file, created))
 }
 
 /// What interrupts and writers agree on: how many writers are at work, and whether an
