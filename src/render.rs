@@ -133,6 +133,9 @@ pub(crate) fn render_into<T: Send>(
         give(&path, &Output::Bytes(Arc::new(bytes)))
     });
     let results: Vec<Result<Option<T>, Failed>> = assets.chain(pages).collect();
+    // The template values are freed on another thread while the build goes on.
+    drop(renderer);
+    rayon::spawn(move || drop(values));
     let mut given = Vec::with_capacity(results.len());
     let mut diagnostics = Diagnostics::default();
     let mut failure = None;
