@@ -16,7 +16,7 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::seo::{self, PersonData, PostData};
 use crate::site::{AssetSource, LATEST_POSTS, Site, alias_output, author_path};
 use crate::templates::{Cards, Templates, take_card_error, with_cards};
-use crate::values::{AuthorRef, LinkRef, PageValue, Summary, Values, absolute, site_url};
+use crate::values::{AuthorRef, LinkRef, PageValue, Values, absolute, site_url};
 
 mod keys;
 pub(crate) use keys::{
@@ -808,15 +808,17 @@ impl<'a> Renderer<'a> {
             .take(FEED_ENTRIES)
             .map(|id| {
                 let rendered = &site.rendered[id.0];
-                Value::from_serializable(&FeedEntry {
-                    summary: self.values.summary(site, *id),
-                    content: if full || rendered.summary.is_empty() {
-                        &rendered.html
-                    } else {
-                        &rendered.summary
+                self.values.with_fields(
+                    *id,
+                    &FeedEntry {
+                        content: if full || rendered.summary.is_empty() {
+                            &rendered.html
+                        } else {
+                            &rendered.summary
+                        },
+                        full,
                     },
-                    full,
-                })
+                )
             })
             .collect();
         let updated = ids
@@ -992,10 +994,9 @@ fn pager_window(current: usize, total: usize) -> impl Iterator<Item = (usize, bo
         })
 }
 
+/// What a feed entry has besides the page's summary.
 #[derive(Serialize)]
 struct FeedEntry<'a> {
-    #[serde(flatten)]
-    summary: Summary<'a>,
     content: &'a str,
     /// Whether `content` is the whole post, or its summary.
     full: bool,

@@ -247,9 +247,15 @@ impl Values {
     /// with the fields of `page` added. The summary's value is made once per build and
     /// shared: only the page's own fields are converted here.
     pub(crate) fn page_value(&self, id: PageId, page: &PageValue<'_>) -> Value {
+        self.with_fields(id, page)
+    }
+
+    /// The page's summary with the fields of `extra` added (a struct of named fields): the
+    /// summary's value is made once per build, and only `extra` is serialised here.
+    pub(crate) fn with_fields<T: Serialize>(&self, id: PageId, extra: &T) -> Value {
         let mut map = self.summaries[id.0].clone().into_map().unwrap_or_default();
         map.extend(
-            Value::from_serializable(page)
+            Value::from_serializable(extra)
                 .into_map()
                 .unwrap_or_default(),
         );
