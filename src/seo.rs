@@ -52,11 +52,20 @@ pub fn json_ld_with(shared: &str, graph: &[Value]) -> String {
     let mut out = String::with_capacity(shared.len() + 2048);
     out.push_str(r#"{"@context":"https://schema.org","@graph":["#);
     out.push_str(shared);
+    // Written as bytes (quicker than through `Display`), into one buffer for every node.
+    let mut json = Vec::with_capacity(1024);
     for (i, node) in graph.iter().enumerate() {
         if i > 0 || !shared.is_empty() {
             out.push(',');
         }
-        push_script_safe(&mut out, &node.to_string());
+        json.clear();
+        if serde_json::to_writer(&mut json, node).is_ok()
+            && let Ok(text) = std::str::from_utf8(&json)
+        {
+            push_script_safe(&mut out, text);
+        } else {
+            push_script_safe(&mut out, &node.to_string());
+        }
     }
     out.push_str("]}");
     out
