@@ -657,9 +657,13 @@ fn lock(dir: &Path) -> Result<(fs::File, bool)> {
             return Err(Error::io("failed to lock", &path, err));
         }
     }
-    if file.metadata().is_ok_and(|m| m.len() == 0) {
-        io::Write::write_all(&mut file, MARKER_TEXT.as_bytes())
-            .map_err(|e| Error::io("failed to write", &path, e))?;
+    if file.metadata().is_ok_and(|m| m.len() == 0)
+        && let Err(err) = io::Write::write_all(&mut file, MARKER_TEXT.as_bytes())
+    {
+        if created {
+            let _ = fs::remove_file(&path);
+        }
+        return Err(Error::io("failed to write", &path, err));
     }
     Ok((file, created))
 }
