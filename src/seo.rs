@@ -59,13 +59,9 @@ pub fn json_ld_with(shared: &str, graph: &[Value]) -> String {
             out.push(',');
         }
         json.clear();
-        if serde_json::to_writer(&mut json, node).is_ok()
-            && let Ok(text) = std::str::from_utf8(&json)
-        {
-            push_script_safe(&mut out, text);
-        } else {
-            push_script_safe(&mut out, &node.to_string());
-        }
+        // Writing a JSON value into memory cannot fail, and JSON text is UTF-8.
+        let _ = serde_json::to_writer(&mut json, node);
+        push_script_safe(&mut out, &String::from_utf8_lossy(&json));
     }
     out.push_str("]}");
     out
