@@ -13,9 +13,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
-use tera::{Context, ErrorKind, Kwargs, State, Tera, TeraResult, Value};
-
-use super::shown_template;
+use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
 /// The template a card is rendered with.
 pub(crate) const CARD_TEMPLATE: &str = "partials/post_card.html";
@@ -87,8 +85,10 @@ impl tera::Function<TeraResult<Value>> for CardFunction {
         if let Some(site) = state.get::<Value>("site")? {
             context.insert_value("site", site);
         }
+        // The renderer reports the card template's own error (`take_card_error`), at its file
+        // and line, instead of this one.
         let text = tera.render(CARD_TEMPLATE, &context).map_err(|err| {
-            let message = describe(&err);
+            let message = format!("in the card: {err}");
             FAILED.with(|failed| *failed.borrow_mut() = Some(err));
             tera::Error::message(message)
         })?;
@@ -106,21 +106,4 @@ impl tera::Function<TeraResult<Value>> for CardFunction {
 
 fn lock(cards: &Cards) -> std::sync::MutexGuard<'_, HashMap<(String, String), Value>> {
     cards.0.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// What went wrong in the card's template, naming its file and line: the error itself is
-/// reported where `card()` was called.
-fn describe(err: &tera::Error) -> String {
-    match err.kind() {
-        ErrorKind::RenderingError(report) | ErrorKind::SyntaxError(report) => {
-            let name = report.filename();
-            let line = report.span().start_line;
-            format!(
-                "in the card, {} line {line}: {}",
-                shown_template(name).display(),
-                report.message()
-            )
-        }
-        _ => format!("in the card: {err}"),
-    }
 }

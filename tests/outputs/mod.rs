@@ -496,36 +496,24 @@ fn a_card_is_what_including_the_card_template_makes() {
 
 #[test]
 fn an_error_in_the_card_template_names_its_file_and_line() {
-    let run = three_posts()
+    // Shown where the mistake is, as an included template's would be.
+    three_posts()
         .file(
             "templates/partials/post_card.html",
             "<p>\n{{ p.nope }}</p>\n",
         )
         .build()
-        .exit(1);
-    // Shown where the mistake is, as an included template's would be.
-    assert!(
-        run.stderr.contains("templates/partials/post_card.html:2:"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("2 | {{ p.nope }}"), "{}", run.stderr);
+        .exit(1)
+        .stderr_has("templates/partials/post_card.html:2:")
+        .stderr_has("2 | {{ p.nope }}");
 }
 
 #[test]
 fn a_card_of_something_else_than_a_post_says_what_it_needs() {
-    let run = three_posts()
+    three_posts()
         .file("templates/section.html", "{{ card(p=section.title) }}")
         .build()
-        .exit(1);
-    assert!(
-        run.stderr.contains("card() needs a page summary"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("templates/section.html:1"),
-        "{}",
-        run.stderr
-    );
+        .exit(1)
+        .stderr_has("card() needs a page summary")
+        .stderr_has("templates/section.html:1");
 }
