@@ -325,10 +325,11 @@ struct Renderer<'a> {
     cards: Arc<Cards>,
 }
 
-/// What a page tells search engines: its meta description and its structured data.
+/// What a page tells search engines: its meta description and its structured data (none for
+/// feeds, the sitemap and the like).
 struct Meta {
     description: String,
-    graph: Vec<serde_json::Value>,
+    graph: Option<seo::Graph>,
 }
 
 impl<'a> Renderer<'a> {
@@ -604,10 +605,13 @@ impl<'a> Renderer<'a> {
     fn describe_post(&self, meta: &mut Meta, page: &PageValue<'_>) {
         let config = &self.site.config;
         let summary = &page.summary;
+        let Some(graph) = &mut meta.graph else {
+            return;
+        };
         if let Some(reviewer) = &page.reviewed_by
             && !page.last_reviewed.is_empty()
         {
-            seo::add_review(&mut meta.graph[0], &reviewer.permalink, &page.last_reviewed);
+            graph.page.review = Some((reviewer.permalink.clone(), page.last_reviewed.clone()));
         }
         let mut people: Vec<&AuthorRef<'_>> = Vec::new();
         people.extend(summary.author.as_ref());
@@ -618,23 +622,21 @@ impl<'a> Renderer<'a> {
                 url: &summary.permalink,
                 headline: summary.title,
                 description: &meta.description,
-                published: summary.date_rfc3339.clone(),
+                published: &summary.date_rfc3339,
                 modified: if summary.updated_rfc3339.is_empty() {
-                    summary.date_rfc3339.clone()
+                    &summary.date_rfc3339
                 } else {
-                    summary.updated_rfc3339.clone()
+                    &summary.updated_rfc3339
                 },
-                image: non_empty(summary.image_permalink.clone()),
-                author_url: summary.author.as_ref().map(|a| a.permalink.clone()),
-                reviewer_url: page.reviewed_by.as_ref().map(|a| a.permalink.clone()),
-                last_reviewed: non_empty(page.last_reviewed.clone()),
-                keywords: summary.tag_names(),
+                image: Some(summary.image_permalink.as_str()).filter(|i| !i.is_empty()),
+                author_url: summary.author.as_ref().map(|a| a.permalink.as_str()),
+                keywords: &summary.tag_names(),
                 word_count: page.word_count,
             };
-            meta.graph.push(seo::blog_posting(config, &post));
+            graph.blog_posting(config, &post);
         }
         for person in people {
-            meta.graph.push(seo::person(config, &self.person(person)));
+            graph.person(config, &self.person(person));
         }
     }
 
@@ -673,12 +675,9 @@ impl<'a> Renderer<'a> {
             "ProfilePage",
             &[(&source.name, path.clone())],
         );
-        meta.graph.push(seo::person(config, &self.person(&author)));
-        if let serde_json::Value::Object(page) = &mut meta.graph[0] {
-            page.insert(
-                "mainEntity".into(),
-                serde_json::json!({ "@id": seo::person_id(&author.permalink) }),
-            );
+        if let Some(graph) = &mut meta.graph {
+            graph.person(config, &self.person(&author));
+            graph.page.main_entity = Some(author.permalink.clone());
         }
         let mut context = self.context(&path, meta);
         context.insert("author", &author);
@@ -694,7 +693,7 @@ impl<'a> Renderer<'a> {
         description: &str,
         fallback: &str,
         name: &str,
-        kind: &str,
+        kind: &'static str,
         trail: &[(&str, String)],
     ) -> Meta {
         let config = &self.site.config;
@@ -711,18 +710,24 @@ impl<'a> Renderer<'a> {
                 .iter()
                 .map(|(name, path)| (*name, self.permalink(path))),
         );
-        // After the shared WebSite and clinic nodes: the WebPage is `graph[0]`.
-        let graph = vec![
-            seo::web_page(config, &url, name, &description, kind),
-            seo::breadcrumbs(&url, &crumbs),
-        ];
-        Meta { description, graph }
+        let page = seo::WebPage {
+            kind,
+            url,
+            name: name.to_owned(),
+            description: description.clone(),
+            review: None,
+            main_entity: None,
+        };
+        Meta {
+            description,
+            graph: Some(seo::Graph::new(page, &crumbs)),
+        }
     }
 
     fn no_meta(&self) -> Meta {
         Meta {
             description: seo::meta_description("", &self.site.config.description),
-            graph: Vec::new(),
+            graph: None,
         }
     }
 
@@ -734,10 +739,9 @@ impl<'a> Renderer<'a> {
         context.insert("current_url", &self.permalink(path));
         context.insert("feed_url", &self.permalink("atom.xml"));
         context.insert("meta_description", &meta.description);
-        let jsonld = if meta.graph.is_empty() {
-            String::new()
-        } else {
-            seo::json_ld_with(&self.shared_nodes, &meta.graph)
+        let jsonld = match &meta.graph {
+            Some(graph) => graph.document(config, &self.shared_nodes),
+            None => String::new(),
         };
         context.insert("jsonld", &jsonld);
         context
