@@ -428,8 +428,10 @@ impl<'o> Object<'o> {
             self.out.push(',');
         }
         self.empty = false;
-        push_json_string(self.out, &[key]);
-        self.out.push(':');
+        // Keys are this module's own ASCII names: nothing in them to escape.
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":");
         self.out
     }
 
@@ -473,11 +475,23 @@ fn push_json_string(out: &mut String, parts: &[&str]) {
     out.push('"');
 }
 
+/// The bytes [`push_json_text`] may have to escape: control characters, quotes, backslashes,
+/// what could end a `<script>` and the first byte of U+2028 and U+2029.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b < 0x20 || matches!(b as u8, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xE2);
+        b += 1;
+    }
+    table
+};
+
 /// `text` escaped for a JSON string (as `serde_json` escapes it: quotes, backslashes and
 /// control characters) and made safe inside `<script>` (as [`script_safe`] makes it).
 fn push_json_text(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
-    let special = |b: u8| b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xE2);
+    let special = |b: u8| SPECIAL[usize::from(b)];
     if !bytes.iter().any(|&b| special(b)) {
         out.push_str(text);
         return;
