@@ -140,7 +140,11 @@ fn collect(
     results: impl ParallelIterator<Item = Result<Parsed, Diagnostic>>,
 ) -> Result<Parsed, Diagnostics> {
     let results: Vec<Result<Parsed, Diagnostic>> = results.collect();
-    let mut parsed = Parsed::default();
+    // Pages are large: grown one at a time, the list would be copied over and over.
+    let mut parsed = Parsed {
+        pages: Vec::with_capacity(results.len()),
+        sections: Vec::new(),
+    };
     let mut diagnostics = Diagnostics::default();
     for result in results {
         match result {

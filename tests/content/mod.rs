@@ -71,13 +71,31 @@ fn sort_by_title_is_alphabetical_ignoring_case() {
         .file("content/blog/b.md", post("Acupressure", "2024-01-01", ""))
         .file(
             "content/blog/c.md",
-            post("Bamboo massage", "2026-01-01", ""),
+            post("bamboo massage", "2026-01-01", ""),
         )
+        .file("content/blog/d.md", post("Deep tissue", "2023-01-01", ""))
+        .build()
+        .success();
+    // By byte, the capitals would come first: "Acupressure;Deep tissue;bamboo massage;...".
+    assert_eq!(
+        titles(&run.read("blog/index.html")),
+        "Acupressure;bamboo massage;cupping;Deep tissue;"
+    );
+}
+
+#[test]
+fn posts_of_one_day_go_by_title_ignoring_case_then_by_file() {
+    let run = section("date")
+        .file("content/blog/a.md", post("Zone therapy", "2025-03-01", ""))
+        .file("content/blog/b.md", post("stretching", "2025-03-01", ""))
+        .file("content/blog/c.md", post("Same title", "2025-03-01", ""))
+        .file("content/blog/0.md", post("same title", "2025-03-01", ""))
+        .file("content/blog/d.md", post("Later", "2025-03-02", ""))
         .build()
         .success();
     assert_eq!(
         titles(&run.read("blog/index.html")),
-        "Acupressure;Bamboo massage;cupping;"
+        "Later;same title;Same title;stretching;Zone therapy;"
     );
 }
 
