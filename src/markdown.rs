@@ -423,10 +423,14 @@ impl<'a> State<'a, '_> {
         let mut summary = String::new();
         html::push_html(&mut summary, summary_events.iter().cloned());
         self.rendered.summary = summary;
-        self.rendered.summary_text = summary_text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let mut collapsed = String::with_capacity(summary_text.len());
+        for word in summary_text.split_whitespace() {
+            if !collapsed.is_empty() {
+                collapsed.push(' ');
+            }
+            collapsed.push_str(word);
+        }
+        self.rendered.summary_text = collapsed;
         self.rendered.words = count_words(&self.plain);
         self.rendered.html = html_out;
         self.rendered.toc = nest(&self.headings);
@@ -514,16 +518,23 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    // Byte by byte, copying the runs between the characters to escape: all five are ASCII,
+    // and no byte of a longer UTF-8 character is ASCII.
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let escape = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(escape);
+        start = i + 1;
     }
+    out.push_str(&text[start..]);
 }
 
 /// Nests a flat list of headings: each heading holds the deeper ones that follow it.

@@ -13,19 +13,32 @@ pub const MAX_SLUG_LEN: usize = 120;
 pub fn slugify(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());
     let mut pending_hyphen = false;
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            push_char(&mut slug, &mut pending_hyphen, c.to_ascii_lowercase());
-        } else if c.is_ascii() {
-            // Apostrophes join words ("Don't" → "dont"); everything else separates them.
-            if c != '\'' {
-                pending_hyphen = true;
-            }
-        } else {
-            transliterate(c, &mut slug, &mut pending_hyphen);
-        }
+    // ASCII a byte at a time (most titles are all ASCII); other characters whole.
+    let mut at = 0;
+    while let Some(&b) = text.as_bytes().get(at) {
         if slug.len() >= MAX_SLUG_LEN {
             break;
+        }
+        if b.is_ascii_alphanumeric() {
+            push_char(
+                &mut slug,
+                &mut pending_hyphen,
+                char::from(b.to_ascii_lowercase()),
+            );
+            at += 1;
+        } else if b.is_ascii() {
+            // Apostrophes join words ("Don't" → "dont"); everything else separates them.
+            if b != b'\'' {
+                pending_hyphen = true;
+            }
+            at += 1;
+        } else {
+            // `at` is always at the start of a character: ASCII bytes are whole characters.
+            let Some(c) = text[at..].chars().next() else {
+                break;
+            };
+            transliterate(c, &mut slug, &mut pending_hyphen);
+            at += c.len_utf8();
         }
     }
     truncate(slug)
@@ -66,6 +79,7 @@ fn transliterate(c: char, slug: &mut String, pending_hyphen: &mut bool) {
     }
 }
 
+#[inline]
 fn push_char(slug: &mut String, pending_hyphen: &mut bool, c: char) {
     if *pending_hyphen && !slug.is_empty() {
         slug.push('-');
