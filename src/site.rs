@@ -188,18 +188,28 @@ impl Site {
         for (i, section) in page_section.iter().enumerate() {
             section_pages[section.0].push(PageId(i));
         }
+        // Every page's place in date order, sorted once: the lists by date (sections, the
+        // dated pages, each tag's pages) take their order from it.
+        let mut by_date: Vec<PageId> = (0..pages.len()).map(PageId).collect();
+        sort_pages(&mut by_date, &pages, SortBy::Date);
+        let mut date_rank = vec![0; pages.len()];
+        for (rank, id) in by_date.iter().enumerate() {
+            date_rank[id.0] = rank;
+        }
         for (section, ids) in sections.iter().zip(&mut section_pages) {
-            sort_pages(ids, &pages, section.sort_by);
+            match section.sort_by {
+                SortBy::Date => ids.sort_unstable_by_key(|id| date_rank[id.0]),
+                sort_by => sort_pages(ids, &pages, sort_by),
+            }
         }
 
         check_authors(&config, &pages, &mut diagnostics);
         let page_services = resolve_services(&pages, &mut diagnostics);
-        let tags = group_tags(&pages);
-        let mut dated: Vec<PageId> = (0..pages.len())
-            .map(PageId)
+        let tags = group_tags(&pages, &date_rank);
+        let dated: Vec<PageId> = by_date
+            .into_iter()
             .filter(|id| pages[id.0].date.is_some())
             .collect();
-        sort_pages(&mut dated, &pages, SortBy::Date);
 
         let assets = collect_assets(
             &pages,
@@ -907,8 +917,9 @@ fn score(shared: u32, date: u32) -> u64 {
 }
 
 /// Groups tags by slug, so "Deep Tissue" and "deep tissue" are one tag. The name shown is the
-/// spelling most pages use (ties go to the alphabetically first).
-fn group_tags(pages: &[Page]) -> Vec<Tag> {
+/// spelling most pages use (ties go to the alphabetically first). Each tag's pages are in
+/// date order (`date_rank`: each page's place in it).
+fn group_tags(pages: &[Page], date_rank: &[usize]) -> Vec<Tag> {
     let mut groups: BTreeMap<String, (BTreeMap<&str, usize>, Vec<PageId>)> = BTreeMap::new();
     for (i, page) in pages.iter().enumerate() {
         for (slug, spelling) in tag_spellings(page) {
@@ -920,7 +931,7 @@ fn group_tags(pages: &[Page]) -> Vec<Tag> {
     groups
         .into_iter()
         .map(|(slug, (spellings, mut ids))| {
-            sort_pages(&mut ids, pages, SortBy::Date);
+            ids.sort_unstable_by_key(|id| date_rank[id.0]);
             Tag {
                 name: tag_name(&spellings, &slug),
                 slug,

@@ -84,6 +84,36 @@ fn sort_by_title_is_alphabetical_ignoring_case() {
 }
 
 #[test]
+fn a_tags_page_lists_its_posts_newest_first_whatever_the_blogs_order() {
+    let tagged = |title: &str, date: &str| {
+        md(
+            &format!("title = \"{title}\"\ndate = {date}\ntags = [\"Neck\"]"),
+            "",
+        )
+    };
+    let run = section("title")
+        .file(
+            "templates/term.html",
+            "{% for p in pages %}{{ p.title }};{% endfor %}",
+        )
+        .file("content/blog/a.md", tagged("Apple", "2024-01-01"))
+        .file("content/blog/b.md", tagged("Banana", "2026-01-01"))
+        .file("content/blog/c.md", tagged("cherry", "2025-01-01"))
+        .file("content/blog/d.md", tagged("Date", "2025-01-01"))
+        .file("content/blog/e.md", post("Untagged", "2023-01-01", ""))
+        .build()
+        .success();
+    assert_eq!(
+        run.read("tags/neck/index.html"),
+        "Banana;cherry;Date;Apple;"
+    );
+    assert_eq!(
+        titles(&run.read("blog/index.html")),
+        "Apple;Banana;cherry;Date;Untagged;"
+    );
+}
+
+#[test]
 fn posts_of_one_day_go_by_title_ignoring_case_then_by_file() {
     let run = section("date")
         .file("content/blog/a.md", post("Zone therapy", "2025-03-01", ""))
