@@ -20,14 +20,32 @@ pub fn meta_description(description: &str, fallback: &str) -> String {
     } else {
         description
     };
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= META_DESCRIPTION_LEN {
-        return text;
+    // White space collapsed, up to the first character past the limit (a summary's text is
+    // often a whole paragraph).
+    let mut collapsed = String::with_capacity(text.len().min(4 * META_DESCRIPTION_LEN));
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+            chars += 1;
+        }
+        collapsed.push_str(word);
+        chars += word.chars().count();
+        if chars > META_DESCRIPTION_LEN {
+            break;
+        }
     }
-    let cut: String = text.chars().take(META_DESCRIPTION_LEN).collect();
+    if chars <= META_DESCRIPTION_LEN {
+        return collapsed;
+    }
+    let end = collapsed
+        .char_indices()
+        .nth(META_DESCRIPTION_LEN)
+        .map_or(collapsed.len(), |(i, _)| i);
+    let cut = &collapsed[..end];
     let cut = match cut.rfind(' ') {
         Some(i) if i > META_DESCRIPTION_LEN / 2 => &cut[..i],
-        _ => cut.as_str(),
+        _ => cut,
     };
     format!(
         "{}…",
@@ -546,6 +564,29 @@ fn insert_nonempty(node: &mut Map<String, Value>, key: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn a_meta_description_is_the_text_collapsed_then_cut(
+            text in "[a-zé—,.;: \t\n-]{0,400}",
+            fallback in "[a-z \n]{0,200}",
+        ) {
+            // The definition: all the white space collapsed, then cut.
+            let source = if text.trim().is_empty() { &fallback } else { &text };
+            let whole = source.split_whitespace().collect::<Vec<_>>().join(" ");
+            let expected = if whole.chars().count() <= META_DESCRIPTION_LEN {
+                whole
+            } else {
+                let cut: String = whole.chars().take(META_DESCRIPTION_LEN).collect();
+                let cut = match cut.rfind(' ') {
+                    Some(i) if i > META_DESCRIPTION_LEN / 2 => &cut[..i],
+                    _ => cut.as_str(),
+                };
+                format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ', '-', '–']))
+            };
+            proptest::prop_assert_eq!(meta_description(&text, &fallback), expected);
+        }
+    }
 
     #[test]
     fn meta_description_is_cut_at_a_word() {

@@ -18,9 +18,10 @@ use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 /// The template a card is rendered with.
 pub(crate) const CARD_TEMPLATE: &str = "partials/post_card.html";
 
-/// The cards of one render pass, by page address and heading.
+/// The cards of one render pass, by heading and page address (two levels, so that a card is
+/// looked up without making a key).
 #[derive(Default)]
-pub(crate) struct Cards(Mutex<HashMap<(String, String), Value>>);
+pub(crate) struct Cards(Mutex<HashMap<String, HashMap<String, Value>>>);
 
 thread_local! {
     /// The cards of the render pass this thread is rendering for, if any.
@@ -59,17 +60,16 @@ pub(crate) struct CardFunction {
 
 impl tera::Function<TeraResult<Value>> for CardFunction {
     fn call(&self, kwargs: Kwargs, state: &State) -> TeraResult<Value> {
-        let p: Value = kwargs.must_get("p")?;
-        let heading: String = kwargs.get("heading")?.unwrap_or_else(|| "h2".to_owned());
+        let p: &Value = kwargs.must_get("p")?;
+        let heading: &str = kwargs.get("heading")?.unwrap_or("h2");
         let Some(url) = p.get_from_path("url").and_then(Value::as_str) else {
             return Err(tera::Error::message(
                 "card() needs a page summary as `p` (one with a `url`), like the pages of a list",
             ));
         };
-        let key = (url.to_owned(), heading);
         let cards = CURRENT.with(|current| current.borrow().clone());
         if let Some(cards) = &cards
-            && let Some(card) = lock(cards).get(&key)
+            && let Some(card) = lock(cards).get(heading).and_then(|c| c.get(url))
         {
             return Ok(card.clone());
         }
@@ -80,8 +80,8 @@ impl tera::Function<TeraResult<Value>> for CardFunction {
             ));
         };
         let mut context = Context::new();
-        context.insert_value("p", p);
-        context.insert("card_heading", &key.1);
+        context.insert_value("p", p.clone());
+        context.insert("card_heading", heading);
         if let Some(site) = state.get::<Value>("site")? {
             context.insert_value("site", site);
         }
@@ -94,7 +94,10 @@ impl tera::Function<TeraResult<Value>> for CardFunction {
         })?;
         let card = Value::safe_string(&text);
         if let Some(cards) = &cards {
-            lock(cards).insert(key, card.clone());
+            lock(cards)
+                .entry(heading.to_owned())
+                .or_default()
+                .insert(url.to_owned(), card.clone());
         }
         Ok(card)
     }
@@ -104,6 +107,6 @@ impl tera::Function<TeraResult<Value>> for CardFunction {
     }
 }
 
-fn lock(cards: &Cards) -> std::sync::MutexGuard<'_, HashMap<(String, String), Value>> {
+fn lock(cards: &Cards) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<String, Value>>> {
     cards.0.lock().unwrap_or_else(PoisonError::into_inner)
 }
