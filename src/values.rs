@@ -499,6 +499,8 @@ struct ClinicValue<'a> {
     phone_uri: String,
     map_url: String,
     address: String,
+    /// The city, region and postal code on one line ("Bozeman, MT 59715").
+    city_line: String,
     hours_display: Vec<HoursLine>,
 }
 
@@ -539,6 +541,7 @@ impl<'a> ClinicValue<'a> {
                 )
             },
             address,
+            city_line,
             hours_display: config
                 .opening_hours
                 .iter()

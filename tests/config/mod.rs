@@ -124,3 +124,35 @@ fn invalid_base_url_flag_is_an_error() {
         .exit(1)
         .stderr_has("error: --base-url `staging` is not valid");
 }
+
+#[test]
+fn the_footer_shows_the_clinics_address_on_lines_that_leave_out_what_is_missing() {
+    let footer = |clinic: &str| {
+        let run = with_config(&format!(
+            "title = \"T\"\nbase_url = \"https://clinic.example\"\n\n[clinic]\n{clinic}"
+        ))
+        .build()
+        .success();
+        let html = run.read("about/index.html");
+        let start = html.find("<footer").expect("a footer");
+        html[start..].to_owned()
+    };
+    let full = footer(
+        "street = \"1187 Juniper Row\"\ncity = \"Billings\"\nregion = \"MT\"\npostal_code = \"59101\"\ncountry = \"US\"\n",
+    );
+    assert!(full.contains("<address>"), "{full}");
+    for line in ["1187 Juniper Row", "Billings, MT 59101", "US"] {
+        assert!(
+            full.contains(&format!("<span class=\"addr-line\">{line}</span>")),
+            "no line {line:?} in {full}"
+        );
+    }
+    let city_only = footer("city = \"Billings\"\npostal_code = \"59101\"\n");
+    assert!(
+        city_only.contains("<span class=\"addr-line\">Billings, 59101</span>"),
+        "{city_only}"
+    );
+    assert_eq!(city_only.matches("addr-line").count(), 1, "{city_only}");
+    let none = footer("name = \"Kestrel\"\n");
+    assert!(!none.contains("<address>"), "{none}");
+}
