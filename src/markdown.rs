@@ -177,7 +177,7 @@ pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diag
         out: Vec::with_capacity(body.len() / 12),
         rendered: Rendered::default(),
         diagnostics: Vec::new(),
-        used_ids: RESERVED_IDS.iter().map(|id| (*id).to_owned()).collect(),
+        used_ids: HashSet::new(),
         next_suffix: HashMap::new(),
         headings: Vec::new(),
         plain: String::with_capacity(body.len()),
@@ -213,6 +213,7 @@ struct State<'a, 's> {
     out: Vec<Event<'a>>,
     rendered: Rendered,
     diagnostics: Vec<Diagnostic>,
+    /// The heading ids given so far; the theme's own ids (`RESERVED_IDS`) are taken too.
     used_ids: HashSet<String>,
     next_suffix: HashMap<String, usize>,
     headings: Vec<(u8, String, String)>,
@@ -398,15 +399,24 @@ impl<'a> State<'a, '_> {
     }
 
     fn unique_id(&mut self, base: String) -> String {
+        let used = &mut self.used_ids;
+        let taken =
+            |used: &HashSet<String>, id: &str| RESERVED_IDS.contains(&id) || used.contains(id);
+        if !taken(used, &base) {
+            used.insert(base.clone());
+            return base;
+        }
         // Start from the last suffix used for this base, so a page with n identical headings
         // costs O(n), not O(n²).
         let next = self.next_suffix.entry(base.clone()).or_insert(1);
-        let mut id = base.clone();
-        while !self.used_ids.insert(id.clone()) {
-            id = format!("{base}-{next}");
+        loop {
+            let id = format!("{base}-{next}");
             *next += 1;
+            if !taken(used, &id) {
+                used.insert(id.clone());
+                return id;
+            }
         }
-        id
     }
 
     fn finish(mut self) -> (Rendered, Vec<Diagnostic>) {

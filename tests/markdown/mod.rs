@@ -67,6 +67,20 @@ fn smart_punctuation() {
 }
 
 #[test]
+fn headings_never_take_the_themes_own_ids() {
+    let html = render("## Main\n\nA\n\n## Main\n\nB\n\n## Related heading\n\n## Main 1\n");
+    for id in ["main-1", "main-2", "related-heading-1", "main-1-1"] {
+        assert_eq!(
+            html.matches(&format!("id=\"{id}\"")).count(),
+            1,
+            "id {id}: {html}"
+        );
+    }
+    assert!(!html.contains("id=\"main\""), "{html}");
+    assert!(!html.contains("id=\"related-heading\""), "{html}");
+}
+
+#[test]
 fn heading_ids_are_unique_per_page_with_anchor_links() {
     let html =
         render("## Neck Pain\n\nA\n\n## Neck Pain\n\nB\n\n### Neck pain!\n\n## Custom {#my-id}\n");
