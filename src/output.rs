@@ -188,6 +188,9 @@ pub struct Entry {
     rel: String,
     hash: u128,
     staged: Option<Staged>,
+    /// The file's fingerprint ([`manifest::fingerprint_of`]) where it is known to stay as
+    /// written: taken from the open file, not looked up by path again after the commit.
+    meta: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -318,6 +321,7 @@ impl Writer {
                     rel: rel.to_owned(),
                     hash,
                     staged: None,
+                    meta: None,
                 });
             }
             // A short name of its own (not the target's name plus a suffix, which could pass
@@ -330,6 +334,7 @@ impl Writer {
                 rel: rel.to_owned(),
                 hash,
                 staged: Some(Staged::Beside(temp)),
+                meta: None,
             });
         }
         let staged = self.stage.join(rel);
@@ -337,11 +342,19 @@ impl Writer {
             self.make_stage_folder(parent)
                 .map_err(|e| Error::io("failed to write", &target, e))?;
         }
-        create_new(&staged, output).map_err(|e| Error::io("failed to write", &target, e))?;
+        let file =
+            create_new(&staged, output).map_err(|e| Error::io("failed to write", &target, e))?;
+        // Into a new folder, the commit moves each top-level folder of the shadow tree whole:
+        // a file below one is never moved itself, so what it is now is what the manifest
+        // records (one look at the open file instead of a path lookup after the commit).
+        let meta = (self.fresh && rel.contains('/'))
+            .then(|| file.metadata().ok().map(|m| manifest::fingerprint(&m)))
+            .flatten();
         Ok(Entry {
             rel: rel.to_owned(),
             hash,
             staged: Some(Staged::Shadow),
+            meta,
         })
     }
 
@@ -576,15 +589,20 @@ fn parents_are_folders(dir: &Path, rel: &str) -> bool {
 }
 
 /// Writes `output` to a file that must not exist yet.
-fn create_new(path: &Path, output: &Output) -> io::Result<()> {
+fn create_new(path: &Path, output: &Output) -> io::Result<fs::File> {
     let result = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
-        .and_then(|mut file| match output {
-            Output::Bytes(bytes) => io::Write::write_all(&mut file, bytes),
-            Output::Embedded(bytes) => io::Write::write_all(&mut file, bytes),
-            Output::File(source) => io::copy(&mut fs::File::open(source)?, &mut file).map(|_| ()),
+        .and_then(|mut file| {
+            match output {
+                Output::Bytes(bytes) => io::Write::write_all(&mut file, bytes)?,
+                Output::Embedded(bytes) => io::Write::write_all(&mut file, bytes)?,
+                Output::File(source) => {
+                    io::copy(&mut fs::File::open(source)?, &mut file)?;
+                }
+            }
+            Ok(file)
         });
     if let Err(err) = &result
         && err.kind() != io::ErrorKind::AlreadyExists

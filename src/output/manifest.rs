@@ -139,7 +139,9 @@ impl Manifest {
         let files: Vec<(String, String, String)> = entries
             .par_iter()
             .filter_map(|entry| {
-                let meta = fingerprint_of(&dir.join(&entry.rel))?;
+                let meta = entry
+                    .meta
+                    .or_else(|| fingerprint_of(&dir.join(&entry.rel)))?;
                 Some((
                     entry.rel.clone(),
                     format!("{:032x}", entry.hash),
@@ -218,7 +220,12 @@ pub(crate) fn output_hash(output: &Output) -> io::Result<u128> {
 pub(crate) fn fingerprint_of(path: &Path) -> Option<u64> {
     fs::symlink_metadata(path)
         .ok()
-        .map(|meta| xxh3_64(&meta_bytes(&meta)))
+        .map(|meta| fingerprint(&meta))
+}
+
+/// [`fingerprint_of`] from metadata already at hand.
+pub(crate) fn fingerprint(meta: &fs::Metadata) -> u64 {
+    xxh3_64(&meta_bytes(meta))
 }
 
 fn meta_bytes(meta: &fs::Metadata) -> Vec<u8> {
