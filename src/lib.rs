@@ -340,12 +340,20 @@ fn render_markdown_with(
     }
     let page_count = site.pages.len();
     let mut diagnostics = Diagnostics::default();
+    // Each page's heading ids, for links to `@/page.md#heading`: only made when some page has
+    // such a link (on one thread, for every page).
+    let anchored = results
+        .iter()
+        .any(|(r, _)| r.internal_links.iter().any(|l| l.anchor.is_some()));
     let mut ids: HashMap<&str, &[String]> = HashMap::new();
-    for (page, (rendered, _)) in site.pages.iter().zip(&results) {
-        ids.insert(&page.content_path, &rendered.ids);
-    }
-    for (section, (rendered, _)) in site.sections.iter().zip(&results[page_count..]) {
-        ids.insert(resolver.section_path(section), &rendered.ids);
+    if anchored {
+        ids.reserve(results.len());
+        for (page, (rendered, _)) in site.pages.iter().zip(&results) {
+            ids.insert(&page.content_path, &rendered.ids);
+        }
+        for (section, (rendered, _)) in site.sections.iter().zip(&results[page_count..]) {
+            ids.insert(resolver.section_path(section), &rendered.ids);
+        }
     }
     for (source, (rendered, errors)) in sources.iter().zip(&results) {
         diagnostics.extend(errors.iter().cloned());
