@@ -101,14 +101,21 @@ fn push_script_safe(out: &mut String, json: &str) {
     out.push_str(&json[start..]);
 }
 
+/// What follows `base_url` in the `@id` of the site's WebSite node.
+const WEBSITE_ID: &str = "/#website";
+/// What follows `base_url` in the `@id` of the clinic's node.
+const CLINIC_ID: &str = "/#clinic";
+/// What follows the address of a person's page in the `@id` of their Person node.
+const PERSON_ID: &str = "#person";
+
 /// The `@id` of the site's WebSite node.
 pub fn website_id(config: &Config) -> String {
-    format!("{}/#website", config.base_url)
+    format!("{}{WEBSITE_ID}", config.base_url)
 }
 
 /// The `@id` of the clinic's node.
 pub fn clinic_id(config: &Config) -> String {
-    format!("{}/#clinic", config.base_url)
+    format!("{}{CLINIC_ID}", config.base_url)
 }
 
 /// The WebSite node, with a search action pointing at the search page.
@@ -222,11 +229,6 @@ pub struct PersonData<'a> {
     pub same_as: &'a [String],
 }
 
-/// The `@id` of a Person node, from their page's address.
-pub fn person_id(url: &str) -> String {
-    format!("{url}#person")
-}
-
 /// A post's facts for its BlogPosting node.
 pub struct PostData<'a> {
     /// Its absolute address.
@@ -313,7 +315,7 @@ impl Graph {
         node.text("@id", &[post.url, "#article"]);
         node.text("@type", &["BlogPosting"]);
         if let Some(author) = post.author_url {
-            node.reference("author", &[author, "#person"]);
+            node.reference("author", &[author, PERSON_ID]);
         }
         node.text("dateModified", &[post.modified]);
         node.text("datePublished", &[post.published]);
@@ -334,7 +336,7 @@ impl Graph {
             out.push('"');
         }
         node.reference("mainEntityOfPage", &[post.url, "#webpage"]);
-        node.reference("publisher", &[&config.base_url, "/#clinic"]);
+        node.reference("publisher", &[&config.base_url, CLINIC_ID]);
         node.number("wordCount", post.word_count);
         node.end();
     }
@@ -342,7 +344,7 @@ impl Graph {
     /// Adds a Person node, with credentials as `hasCredential`.
     pub fn person(&mut self, config: &Config, person: &PersonData<'_>) {
         let mut node = self.next_node();
-        node.text("@id", &[&person.url, "#person"]);
+        node.text("@id", &[&person.url, PERSON_ID]);
         node.text("@type", &["Person"]);
         node.nonempty("description", person.bio);
         let mut credentials = person
@@ -383,7 +385,7 @@ impl Graph {
             out.push(']');
         }
         node.text("url", &[&person.url]);
-        node.reference("worksFor", &[&config.base_url, "/#clinic"]);
+        node.reference("worksFor", &[&config.base_url, CLINIC_ID]);
         node.end();
     }
 
@@ -403,16 +405,16 @@ impl Graph {
         node.reference("breadcrumb", &[&page.url, "#breadcrumb"]);
         node.nonempty("description", &page.description);
         node.text("inLanguage", &[&config.language]);
-        node.reference("isPartOf", &[&config.base_url, "/#website"]);
+        node.reference("isPartOf", &[&config.base_url, WEBSITE_ID]);
         if let Some((_, day)) = &page.review {
             node.text("lastReviewed", &[day]);
         }
         if let Some(person) = &page.main_entity {
-            node.reference("mainEntity", &[person, "#person"]);
+            node.reference("mainEntity", &[person, PERSON_ID]);
         }
         node.text("name", &[&page.name]);
         if let Some((reviewer, _)) = &page.review {
-            node.reference("reviewedBy", &[reviewer, "#person"]);
+            node.reference("reviewedBy", &[reviewer, PERSON_ID]);
         }
         node.text("url", &[&page.url]);
         node.end();

@@ -623,19 +623,19 @@ fn page_order(
     move |a, b| page_key(&pages[a.0], sort_by).cmp(&page_key(&pages[b.0], sort_by))
 }
 
-/// Where a page goes in a list sorted by `sort_by`. A total order: ties end on the source path.
-/// By date, newest first and undated last; by weight, lightest first and unweighted last;
-/// then by title, ignoring case.
-#[allow(clippy::type_complexity)]
-fn page_key(
-    page: &Page,
-    sort_by: SortBy,
-) -> (
+/// A page's place in a sorted list ([`page_key`]): undated (or unweighted) last and the date
+/// (newest first) or weight (lightest first), then the title in lower case, then the source path.
+type PageKey<'a> = (
     (bool, Option<std::cmp::Reverse<jiff::Timestamp>>),
     (bool, Option<i64>),
     String,
-    &str,
-) {
+    &'a str,
+);
+
+/// Where a page goes in a list sorted by `sort_by`. A total order: ties end on the source path.
+/// By date, newest first and undated last; by weight, lightest first and unweighted last;
+/// then by title, ignoring case.
+fn page_key(page: &Page, sort_by: SortBy) -> PageKey<'_> {
     let date = match sort_by {
         SortBy::Date => (
             page.date.is_none(),
