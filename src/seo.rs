@@ -69,6 +69,23 @@ fn script_safe(json: &str) -> String {
     out
 }
 
+/// What [`script_safe`] writes for the character at `bytes[i]`, and how many bytes it
+/// replaces; `None` when it stays.
+fn script_escape(bytes: &[u8], i: usize) -> Option<(&'static str, usize)> {
+    match bytes[i] {
+        b'<' => Some(("\\u003c", 1)),
+        b'>' => Some(("\\u003e", 1)),
+        b'&' => Some(("\\u0026", 1)),
+        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+        0xE2 if bytes.get(i + 1) == Some(&0x80) => match bytes.get(i + 2) {
+            Some(0xA8) => Some(("\\u2028", 3)),
+            Some(0xA9) => Some(("\\u2029", 3)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// [`script_safe`], appended to `out`. Scans bytes, not characters: it runs over every page's
 /// structured data.
 fn push_script_safe(out: &mut String, json: &str) {
@@ -80,19 +97,9 @@ fn push_script_safe(out: &mut String, json: &str) {
         return;
     }
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let (escape, width) = match b {
-            b'<' => ("\\u003c", 1),
-            b'>' => ("\\u003e", 1),
-            b'&' => ("\\u0026", 1),
-            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
-                ("\\u2028", 3)
-            }
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
-                ("\\u2029", 3)
-            }
-            _ => continue,
+    for i in 0..bytes.len() {
+        let Some((escape, width)) = script_escape(bytes, i) else {
+            continue;
         };
         out.push_str(&json[start..i]);
         out.push_str(escape);
@@ -530,17 +537,10 @@ fn push_json_text(out: &mut String, text: &str) {
             0x08 => ("\\b", 1),
             0x0C => ("\\f", 1),
             0x00..0x20 => ("", 1),
-            b'<' => ("\\u003c", 1),
-            b'>' => ("\\u003e", 1),
-            b'&' => ("\\u0026", 1),
-            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
-                ("\\u2028", 3)
-            }
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
-                ("\\u2029", 3)
-            }
-            _ => continue,
+            _ => match script_escape(bytes, i) {
+                Some(escape) => escape,
+                None => continue,
+            },
         };
         out.push_str(&text[start..i]);
         if escape.is_empty() {
