@@ -789,6 +789,22 @@ struct RelatedIndex {
     /// compares in one instruction where a date takes several: related posts compare about
     /// a thousand candidates per page.
     dates: Vec<u32>,
+    /// Where each page is in the list of each of its tags (beside `tags_of`).
+    places: Vec<u32>,
+    /// The dated pages having both tags of a pair ([`pair_key`]), when there are not too many
+    /// pairs ([`MAX_PAIRS_PER_PAGE`]): the pages sharing two tags or more with a page, in a few
+    /// hundred visits where its tags' lists hold thousands of pages.
+    pairs: Option<HashMap<u64, Vec<u32>>>,
+}
+
+/// The pair index is made while its entries (a page with `k` tags is in `k(k-1)/2` pairs) are
+/// at most this many per page on average: pages with dozens of tags each would make it larger
+/// than the lists it saves visiting.
+const MAX_PAIRS_PER_PAGE: usize = 16;
+
+/// The key of a pair of tags in [`RelatedIndex::pairs`], `a` before `b`.
+fn pair_key(a: usize, b: usize) -> u64 {
+    ((a as u64) << 32) | b as u64
 }
 
 /// Scratch space for [`RelatedIndex::related`], kept from one page to the next.
@@ -810,28 +826,39 @@ impl RelatedScratch {
 
 impl RelatedIndex {
     fn new(pages: &[Page], tags: &[Tag]) -> RelatedIndex {
-        let mut starts = vec![0; pages.len() + 1];
+        let dates: Vec<Option<Timestamp>> =
+            pages.iter().map(|p| Some(p.date?.sort_key())).collect();
+        RelatedIndex::from_dates(&dates, tags)
+    }
+
+    /// The index of pages with these dates (`None` for undated) and tags.
+    fn from_dates(page_dates: &[Option<Timestamp>], tags: &[Tag]) -> RelatedIndex {
+        let page_count = page_dates.len();
+        let mut starts = vec![0; page_count + 1];
         for id in tags.iter().flat_map(|tag| &tag.pages) {
             starts[id.0 + 1] += 1;
         }
-        for i in 0..pages.len() {
+        for i in 0..page_count {
             starts[i + 1] += starts[i];
         }
         let mut filled = starts.clone();
-        let mut tags_of = vec![0; starts[pages.len()]];
+        let mut tags_of = vec![0; starts[page_count]];
+        let mut places = vec![0; starts[page_count]];
         for (t, tag) in tags.iter().enumerate() {
-            for id in &tag.pages {
+            for (place, id) in tag.pages.iter().enumerate() {
                 tags_of[filled[id.0]] = t;
+                // Page ids and places fit in u32: the counts are u32 per page already.
+                places[filled[id.0]] = place as u32;
                 filled[id.0] += 1;
             }
         }
-        let mut dated: Vec<(Timestamp, usize)> = pages
+        let mut dated: Vec<(Timestamp, usize)> = page_dates
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| Some((p.date?.sort_key(), i)))
+            .filter_map(|(i, date)| Some(((*date)?, i)))
             .collect();
         dated.sort_unstable();
-        let mut dates = vec![0u32; pages.len()];
+        let mut dates = vec![0u32; page_count];
         let mut rank = 0u32;
         for (n, &(key, i)) in dated.iter().enumerate() {
             if n == 0 || dated[n - 1].0 != key {
@@ -839,10 +866,13 @@ impl RelatedIndex {
             }
             dates[i] = rank;
         }
+        let pairs = pair_index(&tags_of, &starts, &dates);
         RelatedIndex {
             tags_of,
             starts,
             dates,
+            places,
+            pairs,
         }
     }
 
@@ -873,10 +903,96 @@ impl RelatedIndex {
 
     /// The related posts of one page.
     fn related(&self, page: PageId, tags: &[Tag], scratch: &mut RelatedScratch) -> Vec<PageId> {
-        let (i, dates) = (page.0, &self.dates);
-        if dates[i] == 0 {
+        if self.dates[page.0] == 0 {
             return Vec::new();
         }
+        self.related_by_pairs(page, scratch)
+            .unwrap_or_else(|| self.related_by_tags(page, tags, scratch))
+    }
+
+    /// The related posts of a dated page when at least [`RELATED_POSTS`] pages share two tags
+    /// or more with it: those outrank every page sharing one tag, so the answer is among them,
+    /// found through the pair index. `None` when fewer do, or there is no pair index.
+    fn related_by_pairs(&self, page: PageId, scratch: &mut RelatedScratch) -> Option<Vec<PageId>> {
+        let pairs = self.pairs.as_ref()?;
+        let mine = self.page_tags(page);
+        if mine.len() < 2 {
+            return None;
+        }
+        let RelatedScratch { shared, touched } = scratch;
+        // Each candidate once: `shared` marks those met (and is all zero again on return).
+        let mut met = 0;
+        for (n, &a) in mine.iter().enumerate() {
+            for &b in &mine[n + 1..] {
+                for &id in pairs.get(&pair_key(a, b)).map_or(&[][..], Vec::as_slice) {
+                    if id as usize != page.0 && shared[id as usize] == 0 {
+                        shared[id as usize] = 1;
+                        touched[met] = id;
+                        met += 1;
+                    }
+                }
+            }
+        }
+        for &id in &touched[..met] {
+            shared[id as usize] = 0;
+        }
+        if met < RELATED_POSTS {
+            return None;
+        }
+        // The same order as `related_by_tags`: tags shared, then date, then where the page is
+        // first met going through this page's tags' lists (tag by tag, each list in order).
+        let mut best: Vec<(RelatedKey, u32)> = Vec::with_capacity(RELATED_POSTS + 1);
+        for &id in &touched[..met] {
+            let key = self.key(mine, PageId(id as usize));
+            if best.len() == RELATED_POSTS && best[RELATED_POSTS - 1].0 >= key {
+                continue;
+            }
+            let at = best.partition_point(|(k, _)| *k >= key);
+            best.insert(at, (key, id));
+            best.truncate(RELATED_POSTS);
+        }
+        Some(
+            best.into_iter()
+                .map(|(_, id)| PageId(id as usize))
+                .collect(),
+        )
+    }
+
+    /// How `candidate` ranks among the related posts of a page with tags `mine`, the greater
+    /// the better: tags shared, date, then the earlier first meeting.
+    fn key(&self, mine: &[usize], candidate: PageId) -> RelatedKey {
+        let range = self.starts[candidate.0]..self.starts[candidate.0 + 1];
+        let (theirs, places) = (&self.tags_of[range.clone()], &self.places[range]);
+        let (mut i, mut j, mut shared, mut first) = (0, 0, 0u32, None);
+        // Both lists of tags are in the site's tag order.
+        while i < mine.len() && j < theirs.len() {
+            match mine[i].cmp(&theirs[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    // The first tag of this page's that the candidate has, and its place there.
+                    first.get_or_insert((i as u32, places[j]));
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        (
+            shared,
+            self.dates[candidate.0],
+            std::cmp::Reverse(first.unwrap_or((u32::MAX, u32::MAX))),
+        )
+    }
+
+    /// The related posts of a dated page, from every page of its tags.
+    fn related_by_tags(
+        &self,
+        page: PageId,
+        tags: &[Tag],
+        scratch: &mut RelatedScratch,
+    ) -> Vec<PageId> {
+        let (i, dates) = (page.0, &self.dates);
         let RelatedScratch { shared, touched } = scratch;
         // Tens of millions of visits on a large site, so no branch depends on whether a page
         // was met before: every candidate is written down, and the count moves past it only
@@ -909,6 +1025,38 @@ impl RelatedIndex {
             .map(|(_, id)| PageId(id as usize))
             .collect()
     }
+}
+
+/// A related post's rank ([`RelatedIndex::key`]): tags shared, date rank, and where it is first
+/// met (which of the page's tags, which place in its list), the earlier the greater.
+type RelatedKey = (u32, u32, std::cmp::Reverse<(u32, u32)>);
+
+/// The pair index of [`RelatedIndex::pairs`]: for each pair of tags, the dated pages having
+/// both. `None` when it would hold more than [`MAX_PAIRS_PER_PAGE`] entries a page.
+fn pair_index(
+    tags_of: &[usize],
+    starts: &[usize],
+    dates: &[u32],
+) -> Option<HashMap<u64, Vec<u32>>> {
+    let pages = dates.len();
+    let tags = |i: usize| &tags_of[starts[i]..starts[i + 1]];
+    let entries: usize = (0..pages)
+        .filter(|&i| dates[i] != 0)
+        .map(|i| tags(i).len() * tags(i).len().saturating_sub(1) / 2)
+        .sum();
+    if entries > MAX_PAIRS_PER_PAGE * pages {
+        return None;
+    }
+    let mut pairs: HashMap<u64, Vec<u32>> = HashMap::new();
+    for i in (0..pages).filter(|&i| dates[i] != 0) {
+        let mine = tags(i);
+        for (n, &a) in mine.iter().enumerate() {
+            for &b in &mine[n + 1..] {
+                pairs.entry(pair_key(a, b)).or_default().push(i as u32);
+            }
+        }
+    }
+    Some(pairs)
 }
 
 /// A candidate's rank as one number: tags shared, then date rank.
@@ -1081,6 +1229,88 @@ fn derived_menu(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tags `t0`, `t1`, ... with these pages each, in this order.
+    fn tags_of_pages(lists: &[Vec<usize>]) -> Vec<Tag> {
+        lists
+            .iter()
+            .enumerate()
+            .map(|(t, ids)| Tag {
+                name: format!("t{t}"),
+                slug: format!("t{t}"),
+                pages: ids.iter().copied().map(PageId).collect(),
+            })
+            .collect()
+    }
+
+    fn day(n: i64) -> Option<Timestamp> {
+        Timestamp::from_second(n * 86_400).ok()
+    }
+
+    #[test]
+    fn related_posts_through_tag_pairs_rank_by_tags_date_then_first_met() {
+        // Page 0 has t0, t1 and t2. Pages 1-4 share two or three of them; 5 shares one.
+        let dates = [day(10), day(3), day(5), day(5), day(5), day(9)];
+        let tags = tags_of_pages(&[vec![0, 4, 3, 1, 5], vec![0, 2, 3, 4, 1], vec![0, 1, 2]]);
+        let index = RelatedIndex::from_dates(&dates, &tags);
+        let mut scratch = RelatedScratch::new(dates.len());
+        // 1 shares three tags; 2, 3 and 4 share two on the same day, and 4 is met first (its
+        // place in t0's list is before 3's; 2 is not in t0). 5, the newest, shares one.
+        let expected = vec![PageId(1), PageId(4), PageId(3)];
+        assert_eq!(
+            index.related_by_pairs(PageId(0), &mut scratch),
+            Some(expected.clone())
+        );
+        assert_eq!(
+            index.related_by_tags(PageId(0), &tags, &mut scratch),
+            expected
+        );
+        assert!(scratch.shared.iter().all(|&n| n == 0));
+        // Page 5 shares no pair of tags with anyone: the whole lists decide.
+        assert_eq!(index.related_by_pairs(PageId(5), &mut scratch), None);
+        assert_eq!(
+            index.related(PageId(5), &tags, &mut scratch),
+            vec![PageId(0), PageId(4), PageId(3)]
+        );
+    }
+
+    proptest::proptest! {
+        /// The pair index gives the related posts that going through every page of the tags
+        /// gives, whatever the dates, tags and order of the tags' lists.
+        #[test]
+        fn related_posts_through_tag_pairs_are_those_of_the_whole_lists(
+            pages in proptest::collection::vec(
+                (
+                    proptest::option::weighted(0.85, 0i64..4),
+                    proptest::collection::vec(0usize..5, 0..5),
+                ),
+                0..40,
+            ),
+            order in proptest::collection::vec(0u32..1000, 40),
+        ) {
+            let dates: Vec<Option<Timestamp>> =
+                pages.iter().map(|(date, _)| date.and_then(day)).collect();
+            let lists: Vec<Vec<usize>> = (0..5)
+                .map(|t| {
+                    let mut ids: Vec<usize> = (0..pages.len())
+                        .filter(|&i| pages[i].1.contains(&t))
+                        .collect();
+                    ids.sort_by_key(|&i| order[i]);
+                    ids
+                })
+                .collect();
+            let tags = tags_of_pages(&lists);
+            let index = RelatedIndex::from_dates(&dates, &tags);
+            let mut scratch = RelatedScratch::new(pages.len());
+            for page in (0..pages.len()).map(PageId).filter(|&p| index.is_dated(p)) {
+                let by_tags = index.related_by_tags(page, &tags, &mut scratch);
+                if let Some(by_pairs) = index.related_by_pairs(page, &mut scratch) {
+                    proptest::prop_assert_eq!(&by_pairs, &by_tags);
+                }
+                proptest::prop_assert_eq!(index.related(page, &tags, &mut scratch), by_tags);
+            }
+        }
+    }
 
     #[test]
     fn alias_outputs_stay_inside_the_output_folder() {
