@@ -766,7 +766,7 @@ fn resolve_services(pages: &[Page], diagnostics: &mut Diagnostics) -> Vec<Vec<Pa
 /// For each dated page, the dated pages that share the most tags with it (newest first among
 /// equals), at most [`RELATED_POSTS`].
 fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
-    let index = RelatedIndex::new(pages, tags);
+    let index = RelatedIndex::new(pages, tags).with_pairs();
     (0..pages.len())
         .into_par_iter()
         // Not too small: each piece of work makes its own scratch space.
@@ -791,9 +791,10 @@ struct RelatedIndex {
     dates: Vec<u32>,
     /// Where each page is in the list of each of its tags (beside `tags_of`).
     places: Vec<u32>,
-    /// The dated pages having both tags of a pair ([`pair_key`]), when there are not too many
-    /// pairs ([`MAX_PAIRS_PER_PAGE`]): the pages sharing two tags or more with a page, in a few
-    /// hundred visits where its tags' lists hold thousands of pages.
+    /// The dated pages having both tags of a pair ([`pair_key`]), when asked for
+    /// ([`RelatedIndex::with_pairs`]) and there are not too many pairs ([`MAX_PAIRS_PER_PAGE`]):
+    /// the pages sharing two tags or more with a page, in a few hundred visits where its tags'
+    /// lists hold thousands of pages.
     pairs: Option<HashMap<u64, Vec<u32>>>,
 }
 
@@ -866,14 +867,20 @@ impl RelatedIndex {
             }
             dates[i] = rank;
         }
-        let pairs = pair_index(&tags_of, &starts, &dates);
         RelatedIndex {
             tags_of,
             starts,
             dates,
             places,
-            pairs,
+            pairs: None,
         }
+    }
+
+    /// The index with its pair index, for choosing the related posts of many pages: making it
+    /// takes longer than choosing again for the few pages an edit in `knead serve` touches.
+    fn with_pairs(mut self) -> RelatedIndex {
+        self.pairs = pair_index(&self.tags_of, &self.starts, &self.dates);
+        self
     }
 
     /// The tags of a page, as indices in the site's tags, in slug order.
@@ -1252,7 +1259,7 @@ mod tests {
         // Page 0 has t0, t1 and t2. Pages 1-4 share two or three of them; 5 shares one.
         let dates = [day(10), day(3), day(5), day(5), day(5), day(9)];
         let tags = tags_of_pages(&[vec![0, 4, 3, 1, 5], vec![0, 2, 3, 4, 1], vec![0, 1, 2]]);
-        let index = RelatedIndex::from_dates(&dates, &tags);
+        let index = RelatedIndex::from_dates(&dates, &tags).with_pairs();
         let mut scratch = RelatedScratch::new(dates.len());
         // 1 shares three tags; 2, 3 and 4 share two on the same day, and 4 is met first (its
         // place in t0's list is before 3's; 2 is not in t0). 5, the newest, shares one.
@@ -1300,7 +1307,7 @@ mod tests {
                 })
                 .collect();
             let tags = tags_of_pages(&lists);
-            let index = RelatedIndex::from_dates(&dates, &tags);
+            let index = RelatedIndex::from_dates(&dates, &tags).with_pairs();
             let mut scratch = RelatedScratch::new(pages.len());
             for page in (0..pages.len()).map(PageId).filter(|&p| index.is_dated(p)) {
                 let by_tags = index.related_by_tags(page, &tags, &mut scratch);
