@@ -109,7 +109,7 @@ def bench_size(n, runs, work, knead, floor, write_floor, hugo):
         os.sync()
         results["floor"].append(run([floor, os.path.join(knead_site, "content"),
                                      os.path.join(outputs, f"floor-{i}")]))
-        # Writing knead's output alone, nothing rendered: what no generator can go below.
+        # Writing knead's output alone, nothing rendered: the least a build of it takes.
         os.sync()
         results["write"].append((write_seconds(write_floor, os.path.join(outputs, "knead-0"),
                                                os.path.join(outputs, f"write-{i}")), 0.0))
