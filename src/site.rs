@@ -948,21 +948,11 @@ impl RelatedIndex {
         }
         // The same order as `related_by_tags`: tags shared, then date, then where the page is
         // first met going through this page's tags' lists (tag by tag, each list in order).
-        let mut best: Vec<(RelatedKey, u32)> = Vec::with_capacity(RELATED_POSTS + 1);
-        for &id in &touched[..met] {
-            let key = self.key(mine, PageId(id as usize));
-            if best.len() == RELATED_POSTS && best[RELATED_POSTS - 1].0 >= key {
-                continue;
-            }
-            let at = best.partition_point(|(k, _)| *k >= key);
-            best.insert(at, (key, id));
-            best.truncate(RELATED_POSTS);
-        }
-        Some(
-            best.into_iter()
-                .map(|(_, id)| PageId(id as usize))
-                .collect(),
-        )
+        Some(best_ranked(
+            touched[..met]
+                .iter()
+                .map(|&id| (self.key(mine, PageId(id as usize)), id)),
+        ))
     }
 
     /// How `candidate` ranks among the related posts of a page with tags `mine`, the greater
@@ -1016,21 +1006,12 @@ impl RelatedIndex {
                 }
             }
         }
-        // The best few by (shared tags, date), without sorting every candidate.
-        let mut best: Vec<(u64, u32)> = Vec::with_capacity(RELATED_POSTS + 1);
-        for &id in &touched[..met] {
+        // The best few by (shared tags, date), the first met first among equals.
+        best_ranked(touched[..met].iter().map(|&id| {
             let rank = score(shared[id as usize], dates[id as usize]);
             shared[id as usize] = 0;
-            if best.len() == RELATED_POSTS && best[RELATED_POSTS - 1].0 >= rank {
-                continue;
-            }
-            let at = best.partition_point(|(r, _)| *r >= rank);
-            best.insert(at, (rank, id));
-            best.truncate(RELATED_POSTS);
-        }
-        best.into_iter()
-            .map(|(_, id)| PageId(id as usize))
-            .collect()
+            (rank, id)
+        }))
     }
 }
 
@@ -1064,6 +1045,23 @@ fn pair_index(
         }
     }
     Some(pairs)
+}
+
+/// The [`RELATED_POSTS`] candidates of highest rank, best first; among equal ranks the first
+/// given wins. Keeps only the best few, without sorting every candidate.
+fn best_ranked<K: Ord>(candidates: impl Iterator<Item = (K, u32)>) -> Vec<PageId> {
+    let mut best: Vec<(K, u32)> = Vec::with_capacity(RELATED_POSTS + 1);
+    for (rank, id) in candidates {
+        if best.len() == RELATED_POSTS && best[RELATED_POSTS - 1].0 >= rank {
+            continue;
+        }
+        let at = best.partition_point(|(r, _)| *r >= rank);
+        best.insert(at, (rank, id));
+        best.truncate(RELATED_POSTS);
+    }
+    best.into_iter()
+        .map(|(_, id)| PageId(id as usize))
+        .collect()
 }
 
 /// A candidate's rank as one number: tags shared, then date rank.
