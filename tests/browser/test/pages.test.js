@@ -43,6 +43,15 @@ after(async () => {
   await site?.close();
 });
 
+/**
+ * Switches the page's colour scheme and waits until the theme's colour transitions have finished,
+ * so that checks see the scheme's final colours and not a frame of the fade between the two.
+ */
+async function setColorScheme(page, colorScheme) {
+  await page.emulateMedia({ colorScheme });
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+}
+
 /** A page that records console errors, page errors, failed requests and blocks other hosts. */
 async function openPage(viewport, { colorScheme = 'light' } = {}) {
   const { width, height, ...device } = viewport;
@@ -206,7 +215,7 @@ for (const p of PAGES) {
       });
 
       it('has no axe-core violations (dark colour scheme)', async () => {
-        await ctx.page.emulateMedia({ colorScheme: 'dark' });
+        await setColorScheme(ctx.page, 'dark');
         try {
           if (vp.width === 390) {
             await ctx.page.screenshot({ path: join(ARTIFACTS, `${p.name}-${size}-dark.png`), fullPage: true });
@@ -214,7 +223,7 @@ for (const p of PAGES) {
           const v = await axe(ctx.page);
           assert.equal(v.length, 0, `axe-core violations on ${p.path} at ${size}, dark:\n${formatAxe(v)}`);
         } finally {
-          await ctx.page.emulateMedia({ colorScheme: 'light' });
+          await setColorScheme(ctx.page, 'light');
         }
       });
 
