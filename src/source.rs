@@ -252,8 +252,29 @@ fn walk(
     // In the order of a walk that takes each folder's entries by name: sorted once here, where
     // each name is at hand, rather than by walkdir, which finds the name in the path at each
     // comparison (a tenth of a 10,000-post build's time on one thread).
-    files.sort_unstable_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+    files.sort_unstable_by(|a, b| walk_order(&a.rel, &b.rel));
     files
+}
+
+/// The order of two relative paths (`/`-separated, no empty parts) in a walk that takes each
+/// folder's entries by name: their parts compared one by one, a shorter list of equal parts
+/// first. The same as comparing the bytes with `/` below every other byte,
+/// which looks at the first differing byte only, where comparing parts finds every `/` of both
+/// paths first (on one thread, a tenth of a second at 10,000 posts).
+fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let common = a.len().min(b.len());
+    match a[..common]
+        .iter()
+        .zip(&b[..common])
+        .position(|(x, y)| x != y)
+    {
+        Some(i) => {
+            let rank = |byte: u8| if byte == b'/' { 0 } else { u16::from(byte) + 1 };
+            rank(a[i]).cmp(&rank(b[i]))
+        }
+        None => a.len().cmp(&b.len()),
+    }
 }
 
 /// The pixel size of an image, read from its header (or an SVG's `width` and `height`).
@@ -334,5 +355,29 @@ mod tests {
         let svg = r#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="640" height="360px" viewBox="0 0 640 360">"#;
         assert_eq!(svg_size(svg), Some((640, 360)));
         assert_eq!(svg_size(r#"<svg viewBox="0 0 1 1">"#), None);
+    }
+
+    #[test]
+    fn walk_order_takes_a_folder_before_names_that_continue_it() {
+        // `-` and `.` sort before `/` as bytes, but a folder's files come before its
+        // neighbours' whose names start the same.
+        let mut rels = vec!["blog-2/a.md", "blog/z.md", "blog.md", "blog/a/b.md", "blog"];
+        rels.sort_unstable_by(|a, b| walk_order(a, b));
+        assert_eq!(
+            rels,
+            ["blog", "blog/a/b.md", "blog/z.md", "blog-2/a.md", "blog.md"]
+        );
+    }
+
+    proptest::proptest! {
+        /// Comparing bytes gives the order of comparing the parts one by one.
+        #[test]
+        fn walk_order_is_the_order_of_the_parts(
+            a in proptest::collection::vec("[a.\\-é\u{0}]{1,3}", 1..4),
+            b in proptest::collection::vec("[a.\\-é\u{0}]{1,3}", 1..4),
+        ) {
+            let (a, b) = (a.join("/"), b.join("/"));
+            proptest::prop_assert_eq!(walk_order(&a, &b), a.split('/').cmp(b.split('/')));
+        }
     }
 }
