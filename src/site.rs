@@ -927,32 +927,47 @@ impl RelatedIndex {
             return None;
         }
         let RelatedScratch { shared, touched } = scratch;
-        // Each candidate once: `shared` marks those met (and is all zero again on return).
+        // Each candidate once, and how many of this page's pairs it is in: a page sharing `s`
+        // tags is in s(s-1)/2 of them. As in `related_by_tags`, no branch on whether a page
+        // was met before.
         let mut met = 0;
         for (n, &a) in mine.iter().enumerate() {
             for &b in &mine[n + 1..] {
                 for &id in pairs.get(&pair_key(a, b)).map_or(&[][..], Vec::as_slice) {
-                    if id as usize != page.0 && shared[id as usize] == 0 {
-                        shared[id as usize] = 1;
+                    if id as usize != page.0 {
+                        let count = shared[id as usize];
                         touched[met] = id;
-                        met += 1;
+                        met += usize::from(count == 0);
+                        shared[id as usize] = count + 1;
                     }
                 }
             }
         }
-        for &id in &touched[..met] {
-            shared[id as usize] = 0;
-        }
         if met < RELATED_POSTS {
+            for &id in &touched[..met] {
+                shared[id as usize] = 0;
+            }
             return None;
         }
         // The same order as `related_by_tags`: tags shared, then date, then where the page is
         // first met going through this page's tags' lists (tag by tag, each list in order).
-        Some(best_ranked(
-            touched[..met]
-                .iter()
-                .map(|&id| (self.key(mine, PageId(id as usize)), id)),
-        ))
+        // Most candidates lose on tags and date alone, known without comparing tag lists.
+        let mut best = Best::new();
+        for &id in &touched[..met] {
+            let in_pairs = std::mem::take(&mut shared[id as usize]);
+            let tags_shared = (2..).find(|s| s * (s - 1) / 2 >= in_pairs).unwrap_or(2);
+            let date = self.dates[id as usize];
+            if best
+                .worst()
+                .is_some_and(|&(s, d, _)| (s, d) > (tags_shared, date))
+            {
+                continue;
+            }
+            let key = self.key(mine, PageId(id as usize));
+            debug_assert_eq!(key.0, tags_shared, "tags shared, counted two ways");
+            best.offer(key, id);
+        }
+        Some(best.into_ids())
     }
 
     /// How `candidate` ranks among the related posts of a page with tags `mine`, the greater
@@ -1050,18 +1065,42 @@ fn pair_index(
 /// The [`RELATED_POSTS`] candidates of highest rank, best first; among equal ranks the first
 /// given wins. Keeps only the best few, without sorting every candidate.
 fn best_ranked<K: Ord>(candidates: impl Iterator<Item = (K, u32)>) -> Vec<PageId> {
-    let mut best: Vec<(K, u32)> = Vec::with_capacity(RELATED_POSTS + 1);
+    let mut best = Best::new();
     for (rank, id) in candidates {
-        if best.len() == RELATED_POSTS && best[RELATED_POSTS - 1].0 >= rank {
-            continue;
-        }
-        let at = best.partition_point(|(r, _)| *r >= rank);
-        best.insert(at, (rank, id));
-        best.truncate(RELATED_POSTS);
+        best.offer(rank, id);
     }
-    best.into_iter()
-        .map(|(_, id)| PageId(id as usize))
-        .collect()
+    best.into_ids()
+}
+
+/// The best [`RELATED_POSTS`] candidates offered so far, best first; among equal ranks the
+/// first offered wins.
+struct Best<K>(Vec<(K, u32)>);
+
+impl<K: Ord> Best<K> {
+    fn new() -> Best<K> {
+        Best(Vec::with_capacity(RELATED_POSTS + 1))
+    }
+
+    /// The rank a candidate must beat to be kept, once there are enough.
+    fn worst(&self) -> Option<&K> {
+        (self.0.len() == RELATED_POSTS).then(|| &self.0[RELATED_POSTS - 1].0)
+    }
+
+    fn offer(&mut self, rank: K, id: u32) {
+        if self.worst().is_some_and(|worst| *worst >= rank) {
+            return;
+        }
+        let at = self.0.partition_point(|(r, _)| *r >= rank);
+        self.0.insert(at, (rank, id));
+        self.0.truncate(RELATED_POSTS);
+    }
+
+    fn into_ids(self) -> Vec<PageId> {
+        self.0
+            .into_iter()
+            .map(|(_, id)| PageId(id as usize))
+            .collect()
+    }
 }
 
 /// A candidate's rank as one number: tags shared, then date rank.
