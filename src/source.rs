@@ -258,9 +258,9 @@ fn walk(
 
 /// The order of two relative paths (`/`-separated, no empty parts) in a walk that takes each
 /// folder's entries by name: their parts compared one by one, a shorter list of equal parts
-/// first. The same as comparing the bytes with `/` below every other byte,
-/// which looks at the first differing byte only, where comparing parts finds every `/` of both
-/// paths first (on one thread, a tenth of a second at 10,000 posts).
+/// first. That is the order of their bytes with `/` below every other byte: only the first
+/// byte that differs is looked at, where comparing parts finds every `/` of both paths first
+/// (on one thread, 120 million instructions at 10,000 posts).
 fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let common = a.len().min(b.len());

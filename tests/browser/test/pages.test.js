@@ -49,7 +49,9 @@ after(async () => {
  */
 async function setColorScheme(page, colorScheme) {
   await page.emulateMedia({ colorScheme });
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+  await page.evaluate(() =>
+    Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished)),
+  );
 }
 
 /** A page that records console errors, page errors, failed requests and blocks other hosts. */
