@@ -11,9 +11,12 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
+
+use crate::render::KeyHasher;
 
 /// The template a card is rendered with.
 pub(crate) const CARD_TEMPLATE: &str = "partials/post_card.html";
@@ -21,7 +24,12 @@ pub(crate) const CARD_TEMPLATE: &str = "partials/post_card.html";
 /// The cards of one render pass, by heading and page address (two levels, so that a card is
 /// looked up without making a key).
 #[derive(Default)]
-pub(crate) struct Cards(Mutex<HashMap<String, HashMap<String, Value>>>);
+pub(crate) struct Cards(Mutex<CardMap>);
+
+/// Cards by heading, then by page address. The addresses are the site's own, so a quick hash
+/// will do (about 70,000 lookups at 10,000 posts).
+type CardMap = HashMap<String, HashMap<String, Value, Quick>, Quick>;
+type Quick = BuildHasherDefault<KeyHasher>;
 
 thread_local! {
     /// The cards of the render pass this thread is rendering for, if any.
@@ -107,6 +115,6 @@ impl tera::Function<TeraResult<Value>> for CardFunction {
     }
 }
 
-fn lock(cards: &Cards) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<String, Value>>> {
+fn lock(cards: &Cards) -> std::sync::MutexGuard<'_, CardMap> {
     cards.0.lock().unwrap_or_else(PoisonError::into_inner)
 }
