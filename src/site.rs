@@ -795,13 +795,17 @@ struct RelatedIndex {
     /// ([`RelatedIndex::with_pairs`]) and there are not too many pairs ([`MAX_PAIRS_PER_PAGE`]):
     /// the pages sharing two tags or more with a page, in a few hundred visits where its tags'
     /// lists hold thousands of pages.
-    pairs: Option<HashMap<u64, Vec<u32>>>,
+    pairs: Option<PairIndex>,
 }
 
 /// The pair index is made while its entries (a page with `k` tags is in `k(k-1)/2` pairs) are
 /// at most this many per page on average: pages with dozens of tags each would make it larger
 /// than the lists it saves visiting.
 const MAX_PAIRS_PER_PAGE: usize = 16;
+
+/// The dated pages having both tags of a pair, by [`pair_key`]: a quick hash of the number
+/// (a handful of lookups a page).
+type PairIndex = HashMap<u64, Vec<u32>, std::hash::BuildHasherDefault<crate::render::KeyHasher>>;
 
 /// The key of a pair of tags in [`RelatedIndex::pairs`], `a` before `b`.
 fn pair_key(a: usize, b: usize) -> u64 {
@@ -1022,11 +1026,12 @@ impl RelatedIndex {
             }
         }
         // The best few by (shared tags, date), the first met first among equals.
-        best_ranked(touched[..met].iter().map(|&id| {
-            let rank = score(shared[id as usize], dates[id as usize]);
+        let mut best = Best::new();
+        for &id in &touched[..met] {
+            best.offer(score(shared[id as usize], dates[id as usize]), id);
             shared[id as usize] = 0;
-            (rank, id)
-        }))
+        }
+        best.into_ids()
     }
 }
 
@@ -1036,11 +1041,7 @@ type RelatedKey = (u32, u32, std::cmp::Reverse<(u32, u32)>);
 
 /// The pair index of [`RelatedIndex::pairs`]: for each pair of tags, the dated pages having
 /// both. `None` when it would hold more than [`MAX_PAIRS_PER_PAGE`] entries a page.
-fn pair_index(
-    tags_of: &[usize],
-    starts: &[usize],
-    dates: &[u32],
-) -> Option<HashMap<u64, Vec<u32>>> {
+fn pair_index(tags_of: &[usize], starts: &[usize], dates: &[u32]) -> Option<PairIndex> {
     let pages = dates.len();
     let tags = |i: usize| &tags_of[starts[i]..starts[i + 1]];
     let entries: usize = (0..pages)
@@ -1050,7 +1051,7 @@ fn pair_index(
     if entries > MAX_PAIRS_PER_PAGE * pages {
         return None;
     }
-    let mut pairs: HashMap<u64, Vec<u32>> = HashMap::new();
+    let mut pairs = PairIndex::default();
     for i in (0..pages).filter(|&i| dates[i] != 0) {
         let mine = tags(i);
         for (n, &a) in mine.iter().enumerate() {
@@ -1062,18 +1063,8 @@ fn pair_index(
     Some(pairs)
 }
 
-/// The [`RELATED_POSTS`] candidates of highest rank, best first; among equal ranks the first
-/// given wins. Keeps only the best few, without sorting every candidate.
-fn best_ranked<K: Ord>(candidates: impl Iterator<Item = (K, u32)>) -> Vec<PageId> {
-    let mut best = Best::new();
-    for (rank, id) in candidates {
-        best.offer(rank, id);
-    }
-    best.into_ids()
-}
-
 /// The best [`RELATED_POSTS`] candidates offered so far, best first; among equal ranks the
-/// first offered wins.
+/// first offered wins. Keeps only the best few, without sorting every candidate.
 struct Best<K>(Vec<(K, u32)>);
 
 impl<K: Ord> Best<K> {
