@@ -14,26 +14,15 @@ use tera::{Context, Value};
 use crate::content::{PageId, SectionId};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::seo::{self, PersonData, PostData};
-use crate::site::{AssetSource, LATEST_POSTS, Site, alias_output, author_path};
+pub(crate) use crate::site::Job;
+use crate::site::{
+    Asset, AssetSource, LATEST_POSTS, Site, TAG_PAGE_SIZE, author_path, tag_pager_path,
+};
 use crate::templates::{Cards, Templates, take_card_error, with_cards};
 use crate::values::{AuthorRef, LinkRef, PageValue, Values, absolute, site_url};
 
 mod keys;
-pub(crate) use keys::{
-    KeyHasher, asset_outputs, keyed_jobs, search_entry_json, search_index_of, write_output,
-};
-
-/// How many posts each list page of a tag shows.
-pub const TAG_PAGE_SIZE: usize = 10;
-
-/// The address of list page `number` of a tag, relative to the site root.
-pub fn tag_pager_path(slug: &str, number: usize) -> String {
-    if number <= 1 {
-        format!("tags/{slug}/")
-    } else {
-        format!("tags/{slug}/page/{number}/")
-    }
-}
+pub(crate) use keys::{KeyHasher, keyed_jobs, search_entry_json, search_index_of};
 
 /// How many posts a feed holds.
 const FEED_ENTRIES: usize = 20;
@@ -64,6 +53,21 @@ impl Outputs {
     }
 }
 
+/// The output a copied file becomes.
+pub(crate) fn asset_output(asset: &Asset) -> Output {
+    match &asset.source {
+        AssetSource::Embedded(bytes) => Output::Embedded(bytes),
+        AssetSource::File { path, .. } => Output::File(path.clone()),
+    }
+}
+
+/// The files the site copies, as outputs.
+pub(crate) fn asset_outputs(site: &Site) -> impl Iterator<Item = (String, Output)> + '_ {
+    site.assets
+        .iter()
+        .map(|asset| (asset.output.clone(), asset_output(asset)))
+}
+
 /// At most this many outputs are rendered as one piece of work that no other thread can
 /// take a share of.
 const JOBS_PER_TASK: usize = 16;
@@ -80,15 +84,9 @@ pub(crate) fn render_keeping_values(
     templates: &Templates,
 ) -> Result<(Outputs, Values), Diagnostics> {
     let values = Values::new(site);
-    let rendered = render_jobs(site, templates, &values, &all_jobs(site))?;
+    let rendered = render_jobs(site, templates, &values, &site.jobs())?;
     let mut outputs = Outputs::default();
-    for asset in &site.assets {
-        let output = match &asset.source {
-            AssetSource::Embedded(bytes) => Output::Embedded(bytes),
-            AssetSource::File { path, .. } => Output::File(path.clone()),
-        };
-        outputs.0.insert(asset.output.clone(), output);
-    }
+    outputs.0.extend(asset_outputs(site));
     outputs.0.extend(rendered);
     Ok((outputs, values))
 }
@@ -115,14 +113,11 @@ pub(crate) fn render_into<T: Send>(
             Failed::Sink(err)
         })
     };
-    let assets = site.assets.par_iter().map(|asset| {
-        let output = match &asset.source {
-            AssetSource::Embedded(bytes) => Output::Embedded(bytes),
-            AssetSource::File { path, .. } => Output::File(path.clone()),
-        };
-        give(&asset.output, &output)
-    });
-    let jobs = all_jobs(site);
+    let assets = site
+        .assets
+        .par_iter()
+        .map(|asset| give(&asset.output, &asset_output(asset)));
+    let jobs = site.jobs();
     // Small pieces of work: with rayon's default halving, one thread could be left alone
     // with the last eighth of the site while the other waits (0.3 s at 10,000 posts).
     let pages = jobs.par_iter().with_max_len(JOBS_PER_TASK).map(|job| {
@@ -163,42 +158,6 @@ pub(crate) fn render_into<T: Send>(
 enum Failed {
     Render(Diagnostic),
     Sink(crate::Error),
-}
-
-/// Every rendered output of the site, as jobs.
-fn all_jobs(site: &Site) -> Vec<Job> {
-    let mut jobs = vec![
-        Job::Home,
-        Job::NotFound,
-        Job::Atom,
-        Job::Sitemap,
-        Job::Robots,
-        Job::Search,
-        Job::SearchIndex,
-    ];
-    for section in 1..site.sections.len() {
-        for number in 1..=site.paginate(SectionId(section)).len() {
-            jobs.push(Job::Section(SectionId(section), number));
-        }
-    }
-    jobs.extend((0..site.pages.len()).map(|i| Job::Page(PageId(i))));
-    if !site.tags.is_empty() {
-        jobs.push(Job::Tags);
-        for (i, tag) in site.tags.iter().enumerate() {
-            let pages = tag.pages.len().div_ceil(TAG_PAGE_SIZE).max(1);
-            jobs.extend((1..=pages).map(|number| Job::Tag(i, number)));
-        }
-        jobs.extend((0..site.tags.len()).map(Job::TagFeed));
-    }
-    jobs.extend(site.author_pages.keys().cloned().map(Job::Author));
-    for (i, page) in site.pages.iter().enumerate() {
-        for alias in &page.aliases {
-            if let Ok(output) = alias_output(alias) {
-                jobs.push(Job::Alias(PageId(i), output));
-            }
-        }
-    }
-    jobs
 }
 
 /// The outputs that show a page's body, not just its summary: the page itself and the feeds
@@ -294,24 +253,6 @@ fn non_empty(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// One output to render.
-pub(crate) enum Job {
-    Home,
-    Section(SectionId, usize),
-    Page(PageId),
-    Tags,
-    Tag(usize, usize),
-    TagFeed(usize),
-    Author(String),
-    NotFound,
-    Search,
-    SearchIndex,
-    Atom,
-    Sitemap,
-    Robots,
-    Alias(PageId, String),
-}
-
 struct Renderer<'a> {
     site: &'a Site,
     templates: &'a Templates,
@@ -359,7 +300,12 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Renders a job's output: its path and its bytes.
     fn job(&self, job: &Job) -> Result<(String, Vec<u8>), Diagnostic> {
+        Ok((job.path(self.site), self.bytes(job)?))
+    }
+
+    fn bytes(&self, job: &Job) -> Result<Vec<u8>, Diagnostic> {
         let site = self.site;
         let config = &site.config;
         match job {
@@ -378,12 +324,7 @@ impl<'a> Renderer<'a> {
                 let latest: Vec<PageId> = site.dated.iter().take(LATEST_POSTS).copied().collect();
                 context.insert_value("posts", self.values.summaries(&latest));
                 let template = section.template.as_deref().unwrap_or("index.html");
-                self.render(
-                    template,
-                    &context,
-                    "index.html",
-                    section_file(site, SectionId(0)),
-                )
+                self.render(template, &context, section_file(site, SectionId(0)))
             }
             Job::Section(id, number) => self.section(*id, *number),
             Job::Page(id) => self.page(*id),
@@ -398,7 +339,7 @@ impl<'a> Renderer<'a> {
                 );
                 let mut context = self.context("tags/", meta);
                 context.insert_value("tags", Value::from(self.values.tags.as_slice()));
-                self.render("taxonomy.html", &context, "tags/index.html", None)
+                self.render("taxonomy.html", &context, None)
             }
             Job::Tag(i, number) => {
                 let tag = &site.tags[*i];
@@ -421,7 +362,7 @@ impl<'a> Renderer<'a> {
                 context.insert_value("tag", self.values.tags[*i].clone());
                 context.insert_value("pages", paginator.pages.clone());
                 context.insert_value("paginator", paginator.into_value());
-                self.render("term.html", &context, &format!("{path}index.html"), None)
+                self.render("term.html", &context, None)
             }
             Job::TagFeed(i) => {
                 let tag = &site.tags[*i];
@@ -429,12 +370,12 @@ impl<'a> Renderer<'a> {
                 let mut context = self.context(&path, self.no_meta());
                 let title = format!("{} – {}", config.title, tag.name);
                 context.insert("feed", &self.feed(title, &path, &tag.pages, false));
-                self.render("atom.xml", &context, &path, None)
+                self.render("atom.xml", &context, None)
             }
             Job::Author(id) => self.author(id),
             Job::NotFound => {
                 let context = self.context("404.html", self.no_meta());
-                self.render("404.html", &context, "404.html", None)
+                self.render("404.html", &context, None)
             }
             Job::Search => {
                 let meta = self.meta(
@@ -450,32 +391,31 @@ impl<'a> Renderer<'a> {
                     "search_index_url",
                     &format!("{}search-index.json", config.root),
                 );
-                self.render("search.html", &context, "search/index.html", None)
+                self.render("search.html", &context, None)
             }
-            Job::SearchIndex => Ok(("search-index.json".to_owned(), self.search_index())),
+            Job::SearchIndex => Ok(self.search_index()),
             Job::Atom => {
                 let mut context = self.context("atom.xml", self.no_meta());
                 let feed = self.feed(config.title.clone(), "atom.xml", &site.dated, true);
                 context.insert("feed", &feed);
-                self.render("atom.xml", &context, "atom.xml", None)
+                self.render("atom.xml", &context, None)
             }
             Job::Sitemap => {
                 let mut context = self.context("sitemap.xml", self.no_meta());
                 context.insert("entries", &self.sitemap());
-                self.render("sitemap.xml", &context, "sitemap.xml", None)
+                self.render("sitemap.xml", &context, None)
             }
             Job::Robots => {
                 let context = self.context("robots.txt", self.no_meta());
-                self.render("robots.txt", &context, "robots.txt", None)
+                self.render("robots.txt", &context, None)
             }
-            Job::Alias(id, output) => Ok((
-                output.clone(),
-                redirect_page(&self.permalink(&site.pages[id.0].path)).into_bytes(),
-            )),
+            Job::Alias(id, _) => {
+                Ok(redirect_page(&self.permalink(&site.pages[id.0].path)).into_bytes())
+            }
         }
     }
 
-    fn section(&self, id: SectionId, number: usize) -> Result<(String, Vec<u8>), Diagnostic> {
+    fn section(&self, id: SectionId, number: usize) -> Result<Vec<u8>, Diagnostic> {
         let site = self.site;
         let section = &site.sections[id.0];
         let (chunk, total) = site.pager(id, number);
@@ -499,15 +439,10 @@ impl<'a> Renderer<'a> {
         context.insert_value("section", self.values.sections[id.0].clone());
         context.insert_value("paginator", paginator.into_value());
         let template = section.template.as_deref().unwrap_or("section.html");
-        self.render(
-            template,
-            &context,
-            &format!("{path}index.html"),
-            section_file(site, id),
-        )
+        self.render(template, &context, section_file(site, id))
     }
 
-    fn page(&self, id: PageId) -> Result<(String, Vec<u8>), Diagnostic> {
+    fn page(&self, id: PageId) -> Result<Vec<u8>, Diagnostic> {
         let site = self.site;
         let config = &site.config;
         let page = &site.pages[id.0];
@@ -569,12 +504,7 @@ impl<'a> Renderer<'a> {
             .as_deref()
             .or(section.page_template.as_deref())
             .unwrap_or("page.html");
-        self.render(
-            template,
-            &context,
-            &format!("{}index.html", page.path),
-            Some(&page.source.file),
-        )
+        self.render(template, &context, Some(&page.source.file))
     }
 
     /// List page `number` of `total`, showing `ids`; `url` gives the address of list page n.
@@ -657,7 +587,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn author(&self, id: &str) -> Result<(String, Vec<u8>), Diagnostic> {
+    fn author(&self, id: &str) -> Result<Vec<u8>, Diagnostic> {
         let site = self.site;
         let config = &site.config;
         let path = author_path(id);
@@ -685,7 +615,7 @@ impl<'a> Renderer<'a> {
         let mut context = self.context(&path, meta);
         context.insert("author", &author);
         context.insert_value("pages", self.values.summaries(&site.author_pages[id]));
-        self.render("author.html", &context, &format!("{path}index.html"), None)
+        self.render("author.html", &context, None)
     }
 
     /// The meta description and the base of the structured data for the output at `path`:
@@ -762,16 +692,15 @@ impl<'a> Renderer<'a> {
         &self,
         template: &str,
         context: &Context,
-        output: &str,
         source: Option<&Path>,
-    ) -> Result<(String, Vec<u8>), Diagnostic> {
+    ) -> Result<Vec<u8>, Diagnostic> {
         // Rendered as bytes: Tera's `render` would check that its own output is UTF-8 text
         // (which it always is: every piece it writes is a `str`), 2% of a build.
         let mut bytes = Vec::with_capacity(OUTPUT_CAPACITY);
         match with_cards(&self.cards, || {
             self.templates.tera.render_to(template, context, &mut bytes)
         }) {
-            Ok(()) => Ok((output.to_owned(), bytes)),
+            Ok(()) => Ok(bytes),
             Err(err) => {
                 // A mistake in the card template is shown where it is, not where `card()` is.
                 let card_error = take_card_error();

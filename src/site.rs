@@ -19,7 +19,12 @@ use crate::slug::slugify;
 use crate::source::FileRef;
 use crate::toml_errors::{find_key_line, suggest};
 
+mod jobs;
 mod update;
+
+pub(crate) use jobs::Job;
+use jobs::{TAG_INDEX, page_output, tag_feed_output, tag_pager_output, tag_pagers};
+pub use jobs::{TAG_PAGE_SIZE, alias_output, author_path, tag_pager_path};
 pub(crate) use update::{Claims, Declined, PageChanges, SiteFiles, Update};
 
 /// How many posts the home page lists.
@@ -121,25 +126,6 @@ pub enum AssetSource {
 
 /// The owner of outputs that knead generates itself, in collision messages.
 const GENERATED: &str = "(generated)";
-
-/// Generated files that pages may not replace.
-pub const RESERVED_OUTPUTS: &[&str] = &[
-    "atom.xml",
-    "sitemap.xml",
-    "robots.txt",
-    "404.html",
-    "search/index.html",
-    "search-index.json",
-];
-
-/// The address of an author's page, relative to the site root.
-pub fn author_path(id: &str) -> String {
-    let slug = slugify(id);
-    format!(
-        "authors/{}/",
-        if slug.is_empty() { "author" } else { &slug }
-    )
-}
 
 /// How many related posts a post lists.
 pub const RELATED_POSTS: usize = 3;
@@ -350,19 +336,14 @@ impl Site {
     /// Every output path with the source that writes it. Outputs knead generates come first, so
     /// a collision is reported in the user's file. Aliases that cannot be paths are reported.
     fn claims(&self, diagnostics: &mut Diagnostics) -> Vec<(String, PathBuf)> {
+        let jobs = self.jobs();
         let mut claims: Vec<(String, PathBuf)> = Vec::new();
-        let generated = || PathBuf::from(GENERATED);
-        for name in RESERVED_OUTPUTS {
-            claims.push(((*name).to_owned(), generated()));
-        }
-        if !self.tags.is_empty() {
-            claims.push((TAG_INDEX.into(), generated()));
-            for tag in &self.tags {
-                claims.extend(tag_outputs(tag).into_iter().map(|o| (o, generated())));
+        let mut owned = Vec::new();
+        for job in &jobs {
+            match self.job_owner(job) {
+                None => claims.push((job.path(self), PathBuf::from(GENERATED))),
+                Some(owner) => owned.push((job.path(self), owner)),
             }
-        }
-        for id in self.author_pages.keys() {
-            claims.push((format!("{}index.html", author_path(id)), generated()));
         }
         for asset in &self.assets {
             if let AssetSource::Embedded(_) = asset.source {
@@ -370,19 +351,11 @@ impl Site {
                 claims.push((asset.output.clone(), owner.into()));
             }
         }
-        for (i, section) in self.sections.iter().enumerate() {
-            let owner = section_owner(section);
-            let outputs = self.section_outputs(SectionId(i));
-            claims.extend(outputs.into_iter().map(|o| (o, owner.clone())));
-        }
-        for page in &self.pages {
-            claims.push((page_output(page), page.source.file.clone()));
-        }
+        claims.extend(owned);
         for page in &self.pages {
             for alias in &page.aliases {
-                match alias_output(alias) {
-                    Ok(output) => claims.push((output, page.source.file.clone())),
-                    Err(reason) => diagnostics.push(alias_error(page, alias, &reason)),
+                if let Err(reason) = alias_output(alias) {
+                    diagnostics.push(alias_error(page, alias, &reason));
                 }
             }
         }
@@ -394,48 +367,20 @@ impl Site {
         claims
     }
 
-    /// The list pages of a section, as output paths.
-    fn section_outputs(&self, id: SectionId) -> Vec<String> {
-        (1..=self.paginate(id).len())
-            .map(|number| self.pager_output(id, number))
-            .collect()
+    /// The file whose content makes an output, or `None` for what knead generates itself.
+    fn job_owner(&self, job: &Job) -> Option<PathBuf> {
+        match job {
+            Job::Home => Some(section_owner(&self.sections[0])),
+            Job::Section(id, _) => Some(section_owner(&self.sections[id.0])),
+            Job::Page(id) | Job::Alias(id, _) => Some(self.pages[id.0].source.file.clone()),
+            _ => None,
+        }
     }
 
     /// The output of list page `number` of a section.
     fn pager_output(&self, id: SectionId, number: usize) -> String {
         format!("{}index.html", self.pager_path(id, number))
     }
-}
-
-/// The output of the tag index, which exists when some page has tags.
-const TAG_INDEX: &str = "tags/index.html";
-
-/// The outputs of a tag: its feed and its list pages.
-fn tag_outputs(tag: &Tag) -> Vec<String> {
-    std::iter::once(tag_feed_output(&tag.slug))
-        .chain((1..=tag_pagers(tag)).map(|number| tag_pager_output(&tag.slug, number)))
-        .collect()
-}
-
-/// How many list pages a tag has.
-fn tag_pagers(tag: &Tag) -> usize {
-    tag.pages
-        .len()
-        .div_ceil(crate::render::TAG_PAGE_SIZE)
-        .max(1)
-}
-
-fn tag_feed_output(slug: &str) -> String {
-    format!("tags/{slug}/atom.xml")
-}
-
-fn tag_pager_output(slug: &str, number: usize) -> String {
-    format!("{}index.html", crate::render::tag_pager_path(slug, number))
-}
-
-/// The output of a page.
-fn page_output(page: &Page) -> String {
-    format!("{}index.html", page.path)
 }
 
 /// The collisions among `claims` (output path, owner), each reported at the later claim.
@@ -533,56 +478,6 @@ fn alias_error(page: &Page, alias: &str, reason: &str) -> Diagnostic {
     Diagnostic::error(format!("alias `{alias}` {reason}"))
         .at(&page.source.file, text, offset)
         .with_hint("write aliases as paths on this site, e.g. \"/old-blog/my-post/\"")
-}
-
-/// The output file of an alias: `/old/post/` → `old/post/index.html`, `/old.html` stays.
-pub fn alias_output(alias: &str) -> Result<String, String> {
-    let alias = alias.trim();
-    if alias.contains("://") {
-        return Err("is a full address; only paths on this site can redirect".into());
-    }
-    if alias.contains(['\\', '\0', '?', '#', '%']) || alias.chars().any(char::is_control) {
-        return Err("contains characters that cannot be in a path".into());
-    }
-    let mut segments = Vec::new();
-    for segment in alias.split('/').filter(|s| !s.is_empty()) {
-        if segment == "." || segment == ".." {
-            return Err("contains `.` or `..`".into());
-        }
-        if segment.len() > 255 {
-            return Err("has a part longer than 255 bytes".into());
-        }
-        if segment.ends_with(['.', ' '])
-            || segment.contains([':', '<', '>', '"', '|', '*'])
-            || is_windows_device(segment)
-        {
-            return Err(format!(
-                "has a part, `{segment}`, that is not a valid file name on every system"
-            ));
-        }
-        segments.push(segment);
-    }
-    let Some(last) = segments.last() else {
-        return Err("is the home page".into());
-    };
-    let mut output = segments.join("/");
-    if !(last.ends_with(".html") || last.ends_with(".htm")) {
-        output.push_str("/index.html");
-    }
-    Ok(output)
-}
-
-/// Names Windows reserves for devices (`con`, `nul`, `com1`, ...), with or without extension.
-fn is_windows_device(segment: &str) -> bool {
-    let stem = segment
-        .split('.')
-        .next()
-        .unwrap_or(segment)
-        .to_ascii_lowercase();
-    matches!(stem.as_str(), "con" | "prn" | "aux" | "nul")
-        || ((stem.starts_with("com") || stem.starts_with("lpt"))
-            && stem.len() == 4
-            && stem.as_bytes()[3].is_ascii_digit())
 }
 
 /// Every section that has pages or an `_index.md`, with the home section first and each folder

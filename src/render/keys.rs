@@ -11,12 +11,12 @@ use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
-use super::{FEED_ENTRIES, Job, Output, TAG_PAGE_SIZE, all_jobs, search_entry, tag_pager_path};
+use super::{FEED_ENTRIES, Job, search_entry};
 use jiff::Timestamp;
 
 use crate::content::PageId;
 use crate::front_matter::PageDate;
-use crate::site::{AssetSource, LATEST_POSTS, Site, author_path};
+use crate::site::{LATEST_POSTS, Site, TAG_PAGE_SIZE};
 use crate::values::{PageFingerprint, Values};
 
 /// Every rendered output of the site with its key. `fingerprints` are the pages' (by id);
@@ -43,7 +43,7 @@ pub(crate) fn keyed_jobs(
         dates: &dates,
         stamps: &stamps,
     };
-    all_jobs(site)
+    site.jobs()
         .into_par_iter()
         .map(|job| {
             let key = inputs.key_of(&job);
@@ -62,17 +62,6 @@ struct Inputs<'a> {
     /// Each page's last change, as feeds and the sitemap date it, and its sort key.
     dates: &'a [Option<PageDate>],
     stamps: &'a [Option<Timestamp>],
-}
-
-/// The files the site copies, as outputs.
-pub(crate) fn asset_outputs(site: &Site) -> impl Iterator<Item = (String, Output)> + '_ {
-    site.assets.iter().map(|asset| {
-        let output = match &asset.source {
-            AssetSource::Embedded(bytes) => Output::Embedded(bytes),
-            AssetSource::File { path, .. } => Output::File(path.clone()),
-        };
-        (asset.output.clone(), output)
-    })
 }
 
 /// A page's entry in the search index, as JSON.
@@ -94,32 +83,6 @@ pub(crate) fn search_index_of(entries: &[Vec<u8>]) -> Vec<u8> {
     }
     json.extend_from_slice(b"]\n");
     json
-}
-
-/// Writes the path of a job's output, as [`super::Renderer`] names it, into `path`: one buffer
-/// for the thousands of paths of each rebuild.
-pub(crate) fn write_output(site: &Site, job: &Job, path: &mut String) {
-    let (folder, file): (&str, &str) = match job {
-        Job::Home => ("", "index.html"),
-        Job::Section(id, number) => (&site.pager_path(*id, *number), "index.html"),
-        Job::Page(id) => (&site.pages[id.0].path, "index.html"),
-        Job::Tags => ("tags/", "index.html"),
-        Job::Tag(i, number) => (&tag_pager_path(&site.tags[*i].slug, *number), "index.html"),
-        Job::TagFeed(i) => {
-            path.push_str("tags/");
-            (&site.tags[*i].slug, "/atom.xml")
-        }
-        Job::Author(id) => (&author_path(id), "index.html"),
-        Job::NotFound => ("", "404.html"),
-        Job::Search => ("search/", "index.html"),
-        Job::SearchIndex => ("", "search-index.json"),
-        Job::Atom => ("", "atom.xml"),
-        Job::Sitemap => ("", "sitemap.xml"),
-        Job::Robots => ("", "robots.txt"),
-        Job::Alias(_, output) => (output, ""),
-    };
-    path.push_str(folder);
-    path.push_str(file);
 }
 
 impl Inputs<'_> {
@@ -258,7 +221,7 @@ mod tests {
         };
         let (site, templates, _) = crate::assemble(&sources, &options).unwrap();
         assert!(site.tags.iter().any(|tag| tag.pages.len() > 1));
-        let jobs = all_jobs(&site);
+        let jobs = site.jobs();
         let shown = render_jobs(&site, &templates, &Values::new(&site), &jobs).unwrap();
         let hidden = Values::without_summary_tag_counts(&site);
         let hidden = render_jobs(&site, &templates, &hidden, &jobs).unwrap();

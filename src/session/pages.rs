@@ -75,11 +75,7 @@ impl Dependencies {
         let shared = Values::site_fingerprint(site);
         let keys = render::keyed_jobs(site, &fingerprints, shared)
             .into_iter()
-            .map(|(job, key)| {
-                let mut path = String::new();
-                render::write_output(site, &job, &mut path);
-                (path, (Some(key), 0))
-            })
+            .map(|(job, key)| (job.path(site), (Some(key), 0)))
             .collect();
         let scheduled = scheduled
             .into_iter()
@@ -125,8 +121,7 @@ impl Dependencies {
         for &id in changed {
             self.search_entries[id.0] = render::search_entry_json(site, values, id);
         }
-        let mut path = String::new();
-        render::write_output(site, &Job::SearchIndex, &mut path);
+        let path = Job::SearchIndex.path(site);
         let index = render::search_index_of(&self.search_entries);
         (path, Output::Bytes(Arc::new(index)))
     }
@@ -482,10 +477,8 @@ fn render_changed(
     let build = dependencies.build;
     let mut jobs = Vec::new();
     let mut search_index = false;
-    let mut path = String::new();
     for (job, key) in keyed {
-        path.clear();
-        render::write_output(site, &job, &mut path);
+        let path = job.path(site);
         let same = match dependencies.keys.get_mut(path.as_str()) {
             Some(entry) => std::mem::replace(entry, (Some(key), build)).0 == Some(key),
             None => {
