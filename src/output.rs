@@ -4,11 +4,14 @@
 //! file, then a rename), files whose bytes did not change are left alone (their modification
 //! times stay, so deploys by rsync are fast), and files the build no longer produces are removed.
 //! It refuses output folders where removing stale files would destroy someone's work.
+//!
+//! Which folders and paths are safe to write is decided in `paths`, Ctrl-C and SIGTERM are
+//! handled in `interrupts`, and what the last build wrote is recorded by [`manifest`].
 
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -17,9 +20,15 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::render::{Output, Outputs};
 
+mod interrupts;
 pub mod manifest;
+mod paths;
 
+pub use interrupts::install_interrupt_handler;
+use interrupts::{INTERRUPTS, Leave, interrupted};
 use manifest::Manifest;
+pub use paths::check_output_dir;
+use paths::{is_safe_relative, parents_are_folders};
 
 /// The file that marks a folder as knead's output, so that later builds may empty it.
 pub const MARKER: &str = ".knead-output";
@@ -39,104 +48,6 @@ pub struct WriteReport {
     pub unchanged: usize,
     /// Files removed because the build no longer produces them.
     pub removed: usize,
-}
-
-/// Checks that `output` is a folder knead may fill and empty, and returns it made absolute.
-///
-/// Refused: the site root, `content/`, `templates/`, `static/`, the home folder, `/`, any folder
-/// that contains one of them or lies inside `content/`, `templates/` or `static/`; and an
-/// existing, non-empty folder that has no marker file (unless `force`), except the default
-/// `public/` inside the site root.
-pub fn check_output_dir(root: &Path, output: &Path, force: bool) -> Result<PathBuf> {
-    let root = resolve(root)?;
-    let out = resolve(output)?;
-    let refuse = |reason: String| Error::UnsafeOutput {
-        path: output.to_path_buf(),
-        reason,
-    };
-    let mut protected = vec![
-        (PathBuf::from("/"), "the root of the file system".to_owned()),
-        (root.clone(), "the site's own folder".to_owned()),
-    ];
-    for folder in ["content", "templates", "static"] {
-        protected.push((root.join(folder), format!("the site's `{folder}/` folder")));
-    }
-    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        protected.push((resolve(Path::new(&home))?, "your home folder".to_owned()));
-    }
-    for (path, what) in &protected {
-        if out == *path {
-            return Err(refuse(format!(
-                "it is {what}, and every build deletes the files it does not produce; \
-                 choose an empty folder such as `public`"
-            )));
-        }
-        if path.starts_with(&out) {
-            return Err(refuse(format!(
-                "it contains {what}, and every build deletes the files it does not produce; \
-                 choose an empty folder such as `public`"
-            )));
-        }
-    }
-    for folder in ["content", "templates", "static"] {
-        if out.starts_with(root.join(folder)) {
-            return Err(refuse(format!(
-                "it is inside the site's `{folder}/` folder, which knead reads from; \
-                 choose a folder outside it, such as `public`"
-            )));
-        }
-    }
-    if out.exists() && !out.is_dir() {
-        return Err(refuse("it is a file, not a folder".into()));
-    }
-    let is_default = out == root.join("public");
-    if out.is_dir() && !is_default && !force && !out.join(MARKER).exists() {
-        let entries = fs::read_dir(&out).map_err(|e| Error::io("failed to read", &out, e))?;
-        let names: Vec<_> = entries.flatten().map(|entry| entry.file_name()).collect();
-        // The marker may have come since it was looked for: another build just began here.
-        if !names.is_empty() && !names.iter().any(|name| name == MARKER) {
-            return Err(refuse(format!(
-                "it is not empty and was not made by knead (it has no `{MARKER}` file), so a \
-                 build could delete files you want to keep; choose an empty folder, or pass \
-                 --force if everything in it may be deleted"
-            )));
-        }
-    }
-    Ok(out)
-}
-
-/// Makes `path` absolute, resolving `.`, `..` and symbolic links component by component, so
-/// that a folder is recognised however it is spelled, also through folders that do not exist
-/// yet (`public/../content` is `content` even before `public/` is created).
-fn resolve(path: &Path) -> Result<PathBuf> {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map_err(|e| Error::io("failed to read the current folder", path, e))?
-            .join(path)
-    };
-    let mut resolved = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            Component::Prefix(_) | Component::RootDir => resolved.push(component),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                resolved.pop();
-            }
-            Component::Normal(name) => {
-                resolved.push(name);
-                // Resolve symbolic links as soon as they appear, so a later `..` leaves the
-                // real folder, as the operating system would.
-                if fs::symlink_metadata(&resolved).is_ok_and(|m| m.file_type().is_symlink())
-                    && let Ok(real) = resolved.canonicalize()
-                {
-                    resolved = real;
-                }
-            }
-        }
-    }
-    Ok(resolved)
 }
 
 /// Writes `outputs` into `dir` (already checked by [`check_output_dir`]): a [`Writer`] given
@@ -571,23 +482,6 @@ impl Moves<'_> {
     }
 }
 
-/// Whether every folder on the way to `rel` inside `dir` is a real folder (not a link, not a
-/// file, not missing), so that a file there is inside the output folder.
-fn parents_are_folders(dir: &Path, rel: &str) -> bool {
-    let mut path = dir.to_path_buf();
-    let mut parts = rel.split('/').peekable();
-    while let Some(part) = parts.next() {
-        if parts.peek().is_none() {
-            return true;
-        }
-        path.push(part);
-        if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
-            return false;
-        }
-    }
-    true
-}
-
 /// Writes `output` to a file that must not exist yet.
 fn create_new(path: &Path, output: &Output) -> io::Result<fs::File> {
     let result = fs::OpenOptions::new()
@@ -686,100 +580,8 @@ fn lock(dir: &Path) -> Result<(fs::File, bool)> {
     Ok((file, created))
 }
 
-/// What interrupts and writers agree on: how many writers are at work, and whether an
-/// interrupt came. One atomic word, updated in one step by each side, so there is no moment at
-/// which an interrupt can slip between a check and a writer's start.
-struct Interrupts(AtomicUsize);
-
-/// Set by an interrupt while a writer works: writers stop, undo and report it.
-const INTERRUPTED: usize = 1 << (usize::BITS - 1);
-/// Set by an interrupt while no writer works: the process is exiting, no writer may start.
-const EXITING: usize = 1 << (usize::BITS - 2);
-const WRITERS: usize = EXITING - 1;
-
-impl Interrupts {
-    const fn new() -> Self {
-        Interrupts(AtomicUsize::new(0))
-    }
-
-    /// A writer starts; refused once an interrupt came.
-    fn enter(&self) -> Result<()> {
-        self.0
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |state| {
-                (state & (EXITING | INTERRUPTED) == 0).then_some(state + 1)
-            })
-            .map(|_| ())
-            .map_err(|_| Error::Interrupted)
-    }
-
-    /// A writer is done.
-    fn leave(&self) {
-        let _ = self
-            .0
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |state| {
-                Some((state & !WRITERS) | (state & WRITERS).saturating_sub(1))
-            });
-    }
-
-    /// An interrupt: returns true when no writer works, and then none can start any more (the
-    /// caller exits); otherwise the writers at work are told to stop.
-    fn signal(&self) -> bool {
-        let before = self
-            .0
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |state| {
-                Some(if state & WRITERS == 0 {
-                    state | EXITING
-                } else {
-                    state | INTERRUPTED
-                })
-            });
-        before.is_ok_and(|state| state & WRITERS == 0)
-    }
-
-    fn interrupted(&self) -> bool {
-        self.0.load(Ordering::SeqCst) & INTERRUPTED != 0
-    }
-}
-
-/// Signals are process wide, hence a static: this is the one piece of global state.
-static INTERRUPTS: Interrupts = Interrupts::new();
-
-/// Undoes [`Interrupts::enter`] when dropped (for the early returns of [`Writer::open`]).
-struct Leave;
-
-impl Drop for Leave {
-    fn drop(&mut self) {
-        INTERRUPTS.leave();
-    }
-}
-
-fn interrupted() -> bool {
-    INTERRUPTS.interrupted()
-}
-
-/// Makes Ctrl-C and SIGTERM safe for a build: while no writer works they stop the process at
-/// once (nothing has been written, and no writer can start after); while one works, it stops
-/// staging, puts back anything it already replaced, removes its temporary files, and the build
-/// stops with an error.
-pub fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| {
-        if INTERRUPTS.signal() {
-            std::process::exit(130);
-        }
-    });
-}
-
 /// Numbers the temporary files of one process.
 static TEMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-fn is_safe_relative(rel: &str) -> bool {
-    !rel.is_empty()
-        && !rel.contains('\\')
-        && !rel.contains('\0')
-        && Path::new(rel)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-}
 
 /// Whether the file at `path` already holds `output`'s bytes. A link is never the same: it is
 /// replaced by a real file.
@@ -974,14 +776,6 @@ mod tests {
     }
 
     #[test]
-    fn relative_output_paths_must_stay_inside() {
-        assert!(is_safe_relative("blog/post/index.html"));
-        for bad in ["", "../x", "/etc/passwd", "a/../../b", "a\\b", "./a"] {
-            assert!(!is_safe_relative(bad), "{bad:?}");
-        }
-    }
-
-    #[test]
     fn a_commit_that_fails_halfway_puts_every_file_back() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
@@ -1086,44 +880,5 @@ mod tests {
         ]);
         write(&failing, &out).unwrap_err();
         assert!(!out.exists());
-    }
-
-    #[test]
-    fn an_interrupt_either_exits_at_once_or_stops_the_writers_never_both() {
-        // No writer: exit, and no writer may start after.
-        let idle = Interrupts::new();
-        assert!(idle.signal());
-        assert!(idle.enter().is_err());
-        // A writer at work: it is told to stop, and no new one starts.
-        let busy = Interrupts::new();
-        busy.enter().unwrap();
-        assert!(!busy.signal());
-        assert!(busy.interrupted());
-        assert!(busy.enter().is_err());
-        busy.leave();
-        assert!(busy.interrupted(), "the interrupt stays");
-        // Racing: whatever the interleaving, a writer that started is told to stop, or the
-        // signal saw no writer and every later start is refused.
-        for _ in 0..200 {
-            let state = Interrupts::new();
-            let started = std::thread::scope(|scope| {
-                let writer = scope.spawn(|| {
-                    let started = state.enter().is_ok();
-                    let told = state.interrupted();
-                    if started {
-                        state.leave();
-                    }
-                    (started, told)
-                });
-                let exits = state.signal();
-                let (started, _) = writer.join().unwrap();
-                (started, exits)
-            });
-            match started {
-                (true, true) => assert!(state.enter().is_err()),
-                (true, false) => assert!(state.interrupted()),
-                (false, exits) => assert!(exits || state.interrupted()),
-            }
-        }
     }
 }
