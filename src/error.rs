@@ -239,11 +239,26 @@ impl Diagnostics {
         self.0.iter().any(Diagnostic::is_error)
     }
 
+    /// These diagnostics with those of other stages of the same run, in file order: the one way
+    /// a stage's failure is reported together with what the stages before it found.
+    pub fn merged(mut self, others: impl IntoIterator<Item = Diagnostic>) -> Diagnostics {
+        self.extend(others);
+        self.sort();
+        self
+    }
+
     /// Sorts by file, line and column so that output is stable whatever the thread timing.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
             (&a.location, a.severity, &a.message).cmp(&(&b.location, b.severity, &b.message))
         });
+    }
+}
+
+impl From<Diagnostics> for Error {
+    /// The site's own mistakes, found by a stage.
+    fn from(diagnostics: Diagnostics) -> Error {
+        Error::Site(diagnostics)
     }
 }
 

@@ -103,50 +103,45 @@ pub struct BuildReport {
     pub timings: Vec<(&'static str, Duration)>,
 }
 
-/// Builds the site and writes it. Nothing is written unless every stage succeeded.
+/// Builds the site and writes it: the pipeline, one call per stage. Nothing is written unless
+/// every stage succeeded.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
-    let start = Instant::now();
-    let mut timings = Vec::new();
-    let mut last = start;
-    let mut lap = |stage: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
-        let now = Instant::now();
-        timings.push((stage, now - last));
-        last = now;
-    };
-    let sources = source::read(&options.root)?;
+    let mut clock = Clock::start();
+    // read
+    let mut sources = source::read(&options.root)?;
     // Check the output folder before the work, so a refused folder is reported at once.
     let output_dir = output::check_output_dir(&options.root, &options.output_dir(), options.force)?;
-    lap("read", &mut timings);
     let writer = output::Writer::open(&output_dir)?;
     let now = options.now.unwrap_or_else(Timestamp::now);
     let key = output::manifest::source_key(&sources, options);
     if let Some(key) = key
         && let Some((files, pages)) = writer.unchanged_since_last_build(key, now)
     {
-        lap("nothing changed since the last build", &mut timings);
-        let mut warnings = sources.diagnostics.clone();
-        warnings.sort();
-        return Ok(BuildReport {
-            pages,
-            write: output::WriteReport {
-                unchanged: files,
-                ..Default::default()
-            },
-            warnings,
-            elapsed: start.elapsed(),
-            output: options.output_dir(),
-            timings,
-        });
+        clock.lap("nothing changed since the last build");
+        let write = output::WriteReport {
+            unchanged: files,
+            ..Default::default()
+        };
+        return Ok(clock.report(options, pages, sources.diagnostics.merged([]), write));
     }
+    clock.lap("read");
     let options = BuildOptions {
         now: Some(now),
         ..options.clone()
     };
-    let (mut site, templates, warnings) =
-        assemble_releasing(sources, &options).map_err(Error::Site)?;
+    // parse: the Markdown files' bytes become the pages' text, not copied (a large site's
+    // peak memory).
+    let content = std::mem::take(&mut sources.content);
+    let parsed = with_settings_errors(content::parse_owned(content), &sources, &options);
+    // assemble
+    let (site, templates, warnings) =
+        parsed.and_then(|parsed| assemble(&sources, parsed, &options))?;
+    // markdown
+    let mut site = markdown(site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
     site.release_markdown();
     writer.check_interrupted()?;
-    lap("parse, assemble, markdown", &mut timings);
+    clock.lap("parse, assemble, markdown");
+    // render, each output handed to the writer as soon as it is ready
     let pages = std::sync::atomic::AtomicUsize::new(0);
     let entries = render::render_into(&site, &templates, &|rel, output| {
         if rel.ends_with(".html") && matches!(output, render::Output::Bytes(_)) {
@@ -154,7 +149,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         }
         writer.put(rel, output)
     })?;
-    lap("render and stage", &mut timings);
+    clock.lap("render and stage");
     let stamp = output::Stamp {
         key,
         fresh_until: site.next_change,
@@ -163,16 +158,52 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // Freeing a large site takes a tenth of a second: on another thread, while the commit
     // works.
     rayon::spawn(move || drop(site));
+    // write
     let write = writer.commit(entries, &stamp)?;
-    lap("put in place", &mut timings);
-    Ok(BuildReport {
-        pages: stamp.pages,
-        write,
-        warnings,
-        elapsed: start.elapsed(),
-        output: options.output_dir(),
-        timings,
-    })
+    clock.lap("put in place");
+    Ok(clock.report(&options, stamp.pages, warnings, write))
+}
+
+/// The time of each stage of a build.
+struct Clock {
+    start: Instant,
+    last: Instant,
+    timings: Vec<(&'static str, Duration)>,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        let now = Instant::now();
+        Clock {
+            start: now,
+            last: now,
+            timings: Vec::new(),
+        }
+    }
+
+    /// Ends the stage `stage`.
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.timings.push((stage, now - self.last));
+        self.last = now;
+    }
+
+    fn report(
+        self,
+        options: &BuildOptions,
+        pages: usize,
+        warnings: Diagnostics,
+        write: output::WriteReport,
+    ) -> BuildReport {
+        BuildReport {
+            pages,
+            write,
+            warnings,
+            elapsed: self.start.elapsed(),
+            output: options.output_dir(),
+            timings: self.timings,
+        }
+    }
 }
 
 /// Runs every stage but `write`: the whole site in memory. Returns the outputs and any warnings,
@@ -181,100 +212,75 @@ pub fn build_outputs(
     sources: &Sources,
     options: &BuildOptions,
 ) -> Result<(Outputs, Diagnostics), Diagnostics> {
-    let (site, templates, warnings) = assemble(sources, options)?;
+    let (site, templates, warnings) = prepare(sources, options)?;
     let outputs = render::render(&site, &templates)?;
     Ok((outputs, warnings))
 }
 
-/// Runs the stages up to `markdown`, returning the site, the templates and any warnings.
-pub fn assemble(
+/// The stages from `parse` to `markdown`: the site ready to render, its templates and any
+/// warnings (what `knead check` and the benchmarks start from).
+pub fn prepare(
     sources: &Sources,
     options: &BuildOptions,
 ) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
-    let parsed = parse_reporting(sources, options)?;
-    assemble_and_render(sources, parsed, options)
+    let parsed = parse(sources, options)?;
+    let (site, templates, warnings) = assemble(sources, parsed, options)?;
+    let site = markdown(site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
+    Ok((site, templates, warnings))
 }
 
-/// [`assemble`] for a build that needs the sources no more: the bytes of the Markdown files
-/// become the pages' text, not copied (a large site's peak memory).
-fn assemble_releasing(
-    mut sources: Sources,
-    options: &BuildOptions,
-) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
-    let parsed = content::parse_owned(std::mem::take(&mut sources.content));
-    let parsed = reporting(parsed, &sources, options)?;
-    assemble_and_render(&sources, parsed, options)
+/// The parse stage: every Markdown file split into front matter and body, deserialized and
+/// given its address. On failure, the errors of the settings and templates too, so that one
+/// run shows every mistake.
+pub fn parse(sources: &Sources, options: &BuildOptions) -> Result<content::Parsed, Diagnostics> {
+    with_settings_errors(content::parse(&sources.content), sources, options)
 }
 
-/// The parse stage; on failure, the settings' and templates' errors of the same run too.
-fn parse_reporting(
-    sources: &Sources,
-    options: &BuildOptions,
-) -> Result<content::Parsed, Diagnostics> {
-    reporting(content::parse(&sources.content), sources, options)
-}
-
-/// The parse stage's result; on failure, with the settings' and templates' errors too.
-fn reporting(
+/// A parse stage's result; on failure, with the settings' and templates' errors too.
+pub(crate) fn with_settings_errors(
     parsed: Result<content::Parsed, Diagnostics>,
     sources: &Sources,
     options: &BuildOptions,
 ) -> Result<content::Parsed, Diagnostics> {
-    parsed.map_err(|mut errors| {
-        errors.extend(sources.diagnostics.0.iter().cloned());
-        let config = config::Config::parse(
-            &sources.config_text,
-            Path::new(config::CONFIG_FILE),
-            options.base_url.as_deref(),
-        );
-        errors.extend(config.err().into_iter().flat_map(|d| d.0));
-        errors.extend(
-            Templates::load(&sources.templates)
-                .err()
-                .into_iter()
-                .flat_map(|d| d.0),
-        );
-        errors.sort();
-        errors
+    parsed.map_err(|errors| {
+        let config = read_config(sources, options).err();
+        let templates = Templates::load(&sources.templates).err();
+        errors.merged(
+            sources
+                .diagnostics
+                .0
+                .iter()
+                .cloned()
+                .chain([config, templates].into_iter().flatten().flat_map(|d| d.0)),
+        )
     })
 }
 
-fn assemble_and_render(
-    sources: &Sources,
-    parsed: content::Parsed,
-    options: &BuildOptions,
-) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
-    let (site, templates, warnings) = assemble_parsed(sources, parsed, options)?;
-    let site = render_markdown(site).map_err(|mut errors| {
-        errors.extend(warnings.0.iter().cloned());
-        errors.sort();
-        errors
-    })?;
-    Ok((site, templates, warnings))
-}
-
-/// Runs `assemble` on already parsed content (the session keeps parse results between builds):
-/// reads the settings and templates, and assembles the site, without rendering Markdown.
-pub fn assemble_parsed(
-    sources: &Sources,
-    parsed: content::Parsed,
-    options: &BuildOptions,
-) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
-    let mut diagnostics = sources.diagnostics.clone();
-    let config = config::Config::parse(
+/// The settings of `site.toml`, with `--base-url` applied.
+fn read_config(sources: &Sources, options: &BuildOptions) -> Result<config::Config, Diagnostics> {
+    config::Config::parse(
         &sources.config_text,
         Path::new(config::CONFIG_FILE),
         options.base_url.as_deref(),
-    );
+    )
+}
+
+/// The assemble stage: reads the settings and templates, and assembles the parsed pages into
+/// the site (sections, order, tags, related posts, output paths checked for collisions).
+/// Returns the site, the templates and the warnings so far.
+pub fn assemble(
+    sources: &Sources,
+    parsed: content::Parsed,
+    options: &BuildOptions,
+) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
+    let diagnostics = sources.diagnostics.clone();
+    let config = read_config(sources, options);
     let templates = Templates::load(&sources.templates);
     let (config, templates) = match (config, templates) {
         (Ok(c), Ok(t)) if !diagnostics.has_errors() => (c, t),
         (c, t) => {
-            for result in [c.err(), t.err()].into_iter().flatten() {
-                diagnostics.extend(result.0);
-            }
-            diagnostics.sort();
-            return Err(diagnostics);
+            let errors = [c.err(), t.err()].into_iter().flatten().flat_map(|d| d.0);
+            return Err(diagnostics.merged(errors));
         }
     };
     let filter = Filter {
@@ -290,34 +296,14 @@ pub fn assemble_parsed(
         templates::theme_static(),
         filter,
     )
-    .map_err(|mut errors| {
-        errors.extend(diagnostics.0.clone());
-        errors.sort();
-        errors
-    })?;
-    diagnostics.sort();
-    Ok((site, templates, diagnostics))
+    .map_err(|errors| errors.merged(diagnostics.0.clone()))?;
+    Ok((site, templates, diagnostics.merged([])))
 }
 
-/// The markdown stage: renders every page and section body in parallel, then checks that every
-/// `@/page.md#anchor` link points at a heading that exists.
-pub fn render_markdown(site: Site) -> Result<Site, Diagnostics> {
-    render_markdown_with(site, None)
-}
-
-/// The markdown stage, reusing renderings from `cache` for files that did not change, and
-/// leaving this build's renderings in it.
-pub fn render_markdown_cached(
-    site: Site,
-    cache: &mut markdown::Cache,
-) -> Result<Site, Diagnostics> {
-    render_markdown_with(site, Some(cache))
-}
-
-fn render_markdown_with(
-    mut site: Site,
-    cache: Option<&mut markdown::Cache>,
-) -> Result<Site, Diagnostics> {
+/// The markdown stage: renders every page and section body in parallel, reusing renderings
+/// from `cache` for files that did not change (and leaving this run's renderings in it), then
+/// checks that every `@/page.md#anchor` link points at a heading that exists.
+pub fn markdown(mut site: Site, cache: Option<&mut markdown::Cache>) -> Result<Site, Diagnostics> {
     let resolver = LinkIndex::new(&site);
     let sources: Vec<&content::SourceText> = site
         .pages
@@ -381,8 +367,7 @@ fn render_markdown_with(
         }
     }
     if diagnostics.has_errors() {
-        diagnostics.sort();
-        return Err(diagnostics);
+        return Err(diagnostics.merged([]));
     }
     drop(sources);
     let mut results = results.into_iter().map(|(r, _)| r);

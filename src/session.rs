@@ -153,11 +153,12 @@ impl Session {
                 "the site could not be read",
             )])));
         };
-        let parsed = parse_cached(&mut self.parse_cache, sources).map_err(Error::Site)?;
+        let parsed = parse_cached(&mut self.parse_cache, sources);
+        let parsed = crate::with_settings_errors(parsed, sources, &self.options)?;
         let scheduled = pages::scheduled(&parsed, &self.options);
-        let (site, templates, warnings) = crate::assemble_parsed(sources, parsed, &self.options)
+        let (site, templates, warnings) = crate::assemble(sources, parsed, &self.options)
             .and_then(|(site, templates, warnings)| {
-                let site = crate::render_markdown_cached(site, &mut self.markdown_cache)?;
+                let site = crate::markdown(site, Some(&mut self.markdown_cache))?;
                 Ok((site, templates, warnings))
             })
             .map_err(Error::Site)?;

@@ -726,7 +726,7 @@ mod tests {
             now: Some("2026-01-01T00:00:00Z".parse().unwrap()),
             ..BuildOptions::new("site")
         };
-        crate::assemble(&sources, &options).unwrap().0
+        crate::prepare(&sources, &options).unwrap().0
     }
 
     fn post(title: &str, tags: &str) -> String {

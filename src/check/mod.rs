@@ -147,7 +147,7 @@ impl Finding {
 pub fn check(options: &CheckOptions) -> Result<Report> {
     let sources = crate::source::read(&options.build.root)?;
     let (site, templates, warnings) =
-        crate::assemble(&sources, &options.build).map_err(Error::Site)?;
+        crate::prepare(&sources, &options.build).map_err(Error::Site)?;
     let outputs = crate::render::render(&site, &templates).map_err(Error::Site)?;
     let now = options.build.now.unwrap_or_else(Timestamp::now);
     let ctx = Ctx::new(&site, &outputs, &sources, now);

@@ -219,7 +219,7 @@ mod tests {
             now: Some("2026-01-01T00:00:00Z".parse().unwrap()),
             ..BuildOptions::new(root)
         };
-        let (site, templates, _) = crate::assemble(&sources, &options).unwrap();
+        let (site, templates, _) = crate::prepare(&sources, &options).unwrap();
         assert!(site.tags.iter().any(|tag| tag.pages.len() > 1));
         let jobs = site.jobs();
         let shown = render_jobs(&site, &templates, &Values::new(&site), &jobs).unwrap();

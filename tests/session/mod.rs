@@ -417,3 +417,33 @@ fn a_retitled_posts_card_changes_in_every_list() {
         );
     }
 }
+
+/// serve runs the build's stages: a post that does not parse is reported together with the
+/// mistakes in site.toml, as `knead build` reports them, not one after the other.
+#[test]
+fn a_rebuild_reports_every_error_a_build_reports() {
+    let site = Site::new()
+        .file(
+            "site.toml",
+            "title = \"Clinic\"\nbase_url = \"https://clinic.example.com\"\nlanguage = \"not a tag\"\n",
+        )
+        .file("content/blog/a.md", "+++\ntitel = \"Neck pain\"\n+++\nText.\n");
+    let options = BuildOptions {
+        now: Some(NOW.parse().unwrap()),
+        ..BuildOptions::new(site.root())
+    };
+    let sources = knead::source::read(&site.root()).expect("the site reads");
+    let Err(expected) = knead::build_outputs(&sources, &options) else {
+        panic!("the site has errors");
+    };
+    let messages = |d: &knead::Diagnostics| d.0.iter().map(|d| d.to_string()).collect::<Vec<_>>();
+    assert!(
+        messages(&expected).iter().any(|m| m.contains("language"))
+            && messages(&expected).iter().any(|m| m.contains("titel")),
+        "{expected:?}"
+    );
+    match Session::new(options).rebuild(None) {
+        Err(knead::Error::Site(errors)) => assert_eq!(messages(&errors), messages(&expected)),
+        other => panic!("the rebuild should fail with the site's errors: {other:?}"),
+    }
+}
