@@ -3,11 +3,14 @@
 //! Staff edit this file by hand, so every mistake (a missing or malformed `base_url`, a misspelt
 //! key, a wrong type) is reported at `site.toml:line:col` with a hint.
 
+pub mod check;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use self::check::{CHECK_KEYS, CheckConfig, IGNORE_KEYS};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::toml_errors::{find_key_line, suggest, toml_diagnostic};
 
@@ -88,7 +91,7 @@ pub struct Config {
     /// Free settings for templates.
     pub extra: toml::Table,
     /// The settings of `knead check` (`[check]`).
-    pub check: crate::check::CheckConfig,
+    pub check: CheckConfig,
     /// The clinic's phone in E.164 form (`+14065550142`), when it has a phone.
     pub phone_e164: Option<String>,
     /// The clinic's opening hours, parsed from `[clinic] hours`.
@@ -183,7 +186,7 @@ struct RawConfig {
     #[serde(default)]
     extra: toml::Table,
     #[serde(default)]
-    check: crate::check::CheckConfig,
+    check: CheckConfig,
 }
 
 impl Config {
@@ -442,8 +445,8 @@ fn known_keys_at(text: &str, offset: usize) -> &'static [&'static str] {
         Some(h) if h.starts_with("[authors") => AUTHOR_KEYS,
         Some(h) if h.starts_with("[[menu") => MENU_KEYS,
         Some(h) if h.starts_with("[extra") => &[],
-        Some(h) if h.starts_with("[[check.ignore") => crate::check::IGNORE_KEYS,
-        Some(h) if h.starts_with("[check") => crate::check::CHECK_KEYS,
+        Some(h) if h.starts_with("[[check.ignore") => IGNORE_KEYS,
+        Some(h) if h.starts_with("[check") => CHECK_KEYS,
         _ => TOP_KEYS,
     }
 }

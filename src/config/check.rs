@@ -1,13 +1,16 @@
 //! The `[check]` table of site.toml: thresholds, the health-claim phrases, and rules switched
 //! off per file. Read with the rest of site.toml, so a misspelt rule id is an error at its line
 //! like any other mistake there.
+//!
+//! The rules of `knead check` are declared here too ([`Rule`], re-exported as
+//! `knead::check::Rule`): their ids are what `[[check.ignore]]` names, and the settings are
+//! validated before the site is built, without depending on the command that runs the rules.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::Rule;
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Severity};
 use crate::toml_errors::{find_key_line, suggest};
 
 /// The keys `[check]` may have.
@@ -26,6 +29,70 @@ pub const CHECK_KEYS: &[&str] = &[
 
 /// The keys a `[[check.ignore]]` entry may have.
 pub const IGNORE_KEYS: &[&str] = &["rule", "files"];
+
+macro_rules! rules {
+    ($($variant:ident = $id:literal, $severity:ident, $doc:literal;)*) => {
+        /// A rule of `knead check`, with the stable id that messages show and `ignore` uses.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Rule {
+            /// Every rule, in the order the documentation lists them.
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
+
+            /// The rule's id, such as `health-claim`.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Rule::$variant => $id,)*
+                }
+            }
+
+            /// How serious its findings are, before `--deny-warnings`.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Rule::$variant => Severity::$severity,)*
+                }
+            }
+        }
+    };
+}
+
+rules! {
+    BrokenLink = "broken-link", Error, "A link to a page or file the site does not have.";
+    MissingAnchor = "missing-anchor", Error, "A link to a `#fragment` the target page does not have.";
+    MissingImage = "missing-image", Error, "An image that does not exist.";
+    ExternalLink = "external-link", Warning, "A link to another site that does not answer well (`--external`).";
+    MissingTitle = "missing-title", Warning, "A page or section without a title of its own.";
+    DuplicateTitle = "duplicate-title", Warning, "The same title as another page.";
+    LongTitle = "long-title", Warning, "A title longer than search results show.";
+    MissingDescription = "missing-description", Warning, "A page without a `description`.";
+    DuplicateDescription = "duplicate-description", Warning, "The same description as another page.";
+    LongDescription = "long-description", Warning, "A description longer than search results show.";
+    MultipleH1 = "multiple-h1", Warning, "A `#` heading in a body: the page title is already the h1.";
+    SkippedHeading = "skipped-heading", Warning, "A heading more than one level below the one before.";
+    VagueLinkText = "vague-link-text", Warning, "Link text such as \"click here\" that says nothing about where it leads.";
+    EmptyLinkText = "empty-link-text", Warning, "A link with no text at all.";
+    MissingAlt = "missing-alt", Warning, "An image without alt text.";
+    ThinPost = "thin-post", Warning, "A dated post with fewer words than `min_words`.";
+    MissingAuthor = "missing-author", Warning, "A post without an `author`.";
+    MissingDate = "missing-date", Warning, "A post without a `date`.";
+    OrphanPage = "orphan-page", Warning, "A page that no other page links to.";
+    ReadingGrade = "reading-grade", Warning, "A post whose Flesch-Kincaid grade is above `reading_grade`.";
+    LongSentence = "long-sentence", Warning, "One of a post's longest sentences, over `long_sentence` words.";
+    LongParagraph = "long-paragraph", Warning, "One of a post's longest paragraphs, over `long_paragraph` words.";
+    HealthClaim = "health-claim", Warning, "A phrase from the `claims` list, which needs a source or a softer wording.";
+    MedicalSources = "medical-sources", Error, "A post with `medical = true` but no `sources`.";
+    ReviewDue = "review-due", Warning, "A post whose `last_reviewed` is older than `review_interval_months`.";
+}
+
+impl Rule {
+    /// The rule with id `id`.
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.id() == id)
+    }
+}
 
 /// Phrases that promise more than massage can show, flagged by the `health-claim` rule unless
 /// `claims` replaces them.
