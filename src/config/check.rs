@@ -195,37 +195,51 @@ impl CheckConfig {
     /// Errors in the settings that serde cannot see: unknown rule ids and values out of range,
     /// each at its place in site.toml (`text`, shown as `path`).
     pub fn validate(&self, text: &str, path: &Path) -> Vec<Diagnostic> {
-        let mut diagnostics = Vec::new();
         let table = text.find("[check").unwrap_or(0);
-        let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
-        for ignore in &self.ignore {
-            if Rule::from_id(&ignore.rule).is_some() {
-                continue;
-            }
-            let hint = match suggest(&ignore.rule, &ids) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!("the rules are: {}", ids.join(", ")),
-            };
-            let diagnostic =
-                Diagnostic::error(format!("unknown rule `{}` in `[check]`", ignore.rule))
-                    .with_hint(hint);
-            diagnostics.push(match quoted(text, table, &ignore.rule) {
-                Some(offset) => diagnostic.at(path, text, offset),
-                None => diagnostic.in_file(path),
-            });
-        }
-        if !(self.reading_grade.is_finite() && self.reading_grade >= 0.0) {
-            let diagnostic = Diagnostic::error(format!(
-                "`reading_grade` {} is not a school grade",
-                self.reading_grade
-            ))
-            .with_hint("use a grade such as 8 (plain English) or 10");
-            diagnostics.push(match find_key_line(&text[table..], "reading_grade", '=') {
-                Some(offset) => diagnostic.at(path, text, table + offset),
-                None => diagnostic.in_file(path),
-            });
-        }
+        let mut diagnostics = self.unknown_rules(text, table, path);
+        diagnostics.extend(self.invalid_reading_grade(text, table, path));
         diagnostics
+    }
+
+    /// An error for each `[[check.ignore]]` rule that is not a rule, at its id after byte
+    /// `table` of `text`.
+    fn unknown_rules(&self, text: &str, table: usize, path: &Path) -> Vec<Diagnostic> {
+        let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+        let unknown = self
+            .ignore
+            .iter()
+            .filter(|ignore| Rule::from_id(&ignore.rule).is_none());
+        unknown
+            .map(|ignore| {
+                let hint = match suggest(&ignore.rule, &ids) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("the rules are: {}", ids.join(", ")),
+                };
+                let diagnostic =
+                    Diagnostic::error(format!("unknown rule `{}` in `[check]`", ignore.rule))
+                        .with_hint(hint);
+                match quoted(text, table, &ignore.rule) {
+                    Some(offset) => diagnostic.at(path, text, offset),
+                    None => diagnostic.in_file(path),
+                }
+            })
+            .collect()
+    }
+
+    /// An error when `reading_grade` is not a grade, at its line after byte `table` of `text`.
+    fn invalid_reading_grade(&self, text: &str, table: usize, path: &Path) -> Option<Diagnostic> {
+        if self.reading_grade.is_finite() && self.reading_grade >= 0.0 {
+            return None;
+        }
+        let diagnostic = Diagnostic::error(format!(
+            "`reading_grade` {} is not a school grade",
+            self.reading_grade
+        ))
+        .with_hint("use a grade such as 8 (plain English) or 10");
+        Some(match find_key_line(&text[table..], "reading_grade", '=') {
+            Some(offset) => diagnostic.at(path, text, table + offset),
+            None => diagnostic.in_file(path),
+        })
     }
 }
 
