@@ -5,7 +5,8 @@
 //!
 //! Reading is two steps: serde deserializes the file (types and unknown keys), then `validate`
 //! checks what serde cannot, one validator per table. The `[check]` table, read here like the
-//! others, has its own module, [`check`].
+//! others, has its own module, [`check`]. The keys suggested for a misspelt one are the fields
+//! of the table's struct, read from the struct itself (`toml_errors::known_keys`).
 
 pub mod check;
 mod validate;
@@ -15,61 +16,18 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use self::check::{CHECK_KEYS, CheckConfig, IGNORE_KEYS};
+use self::check::{CheckConfig, Ignore};
 use self::validate::Validator;
 use crate::error::Diagnostics;
-use crate::toml_errors::toml_diagnostic;
+use crate::toml_errors::{known_keys, toml_diagnostic};
 
 /// The settings file's name, at the site root.
 pub const CONFIG_FILE: &str = "site.toml";
-
-const TOP_KEYS: &[&str] = &[
-    "title",
-    "base_url",
-    "description",
-    "language",
-    "menu",
-    "default_author",
-    "disclaimer",
-    "clinic",
-    "authors",
-    "check",
-    "extra",
-];
-const CLINIC_KEYS: &[&str] = &[
-    "name",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "phone",
-    "email",
-    "booking_url",
-    "hours",
-    "type",
-    "latitude",
-    "longitude",
-    "price_range",
-    "area_served",
-    "same_as",
-    "image",
-];
-const AUTHOR_KEYS: &[&str] = &[
-    "name",
-    "credentials",
-    "job_title",
-    "bio",
-    "photo",
-    "same_as",
-];
 
 /// The medical disclaimer shown under posts when site.toml does not set one.
 pub const DEFAULT_DISCLAIMER: &str = "This article is general information, not medical advice. \
 If you have an injury, a health condition or are pregnant, talk to your doctor before booking, \
 and tell your therapist at your appointment.";
-const MENU_KEYS: &[&str] = &["name", "url"];
-
 /// The validated settings of a site.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Config {
@@ -173,6 +131,8 @@ pub struct Author {
     pub same_as: Vec<String>,
 }
 
+/// site.toml as written, before validation. Its fields are the top-level keys, in the order a
+/// misspelt key's hint lists them.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -190,9 +150,9 @@ struct RawConfig {
     #[serde(default)]
     authors: BTreeMap<String, Author>,
     #[serde(default)]
-    extra: toml::Table,
-    #[serde(default)]
     check: CheckConfig,
+    #[serde(default)]
+    extra: toml::Table,
 }
 
 impl Config {
@@ -257,13 +217,13 @@ fn known_keys_at(text: &str, offset: usize) -> &'static [&'static str] {
         .map(str::trim)
         .find(|line| line.starts_with('['));
     match header {
-        Some(h) if h.starts_with("[clinic") => CLINIC_KEYS,
-        Some(h) if h.starts_with("[authors") => AUTHOR_KEYS,
-        Some(h) if h.starts_with("[[menu") => MENU_KEYS,
+        Some(h) if h.starts_with("[clinic") => known_keys::<Clinic>(),
+        Some(h) if h.starts_with("[authors") => known_keys::<Author>(),
+        Some(h) if h.starts_with("[[menu") => known_keys::<MenuItem>(),
         Some(h) if h.starts_with("[extra") => &[],
-        Some(h) if h.starts_with("[[check.ignore") => IGNORE_KEYS,
-        Some(h) if h.starts_with("[check") => CHECK_KEYS,
-        _ => TOP_KEYS,
+        Some(h) if h.starts_with("[[check.ignore") => known_keys::<Ignore>(),
+        Some(h) if h.starts_with("[check") => known_keys::<CheckConfig>(),
+        _ => known_keys::<RawConfig>(),
     }
 }
 
@@ -347,6 +307,33 @@ mod tests {
         .unwrap();
         assert_eq!(ok.phone_e164.as_deref(), Some("+14065550142"));
         assert_eq!(ok.opening_hours.len(), 1);
+    }
+
+    /// The keys suggested in each table are the ones serde expects there: every field, in order.
+    #[test]
+    fn known_keys_are_the_fields_serde_expects() {
+        /// The keys quoted in serde's "unknown field `x`, expected ..." message for `T`.
+        fn expected_by_serde<T: serde::de::DeserializeOwned>() -> Vec<String> {
+            let Err(err) = toml::from_str::<T>("not_a_key = 1") else {
+                panic!("an unknown key was accepted");
+            };
+            let (_, expected) = err.message().split_once("expected ").unwrap();
+            expected
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect()
+        }
+        assert_eq!(known_keys::<RawConfig>(), expected_by_serde::<RawConfig>());
+        assert_eq!(known_keys::<Clinic>(), expected_by_serde::<Clinic>());
+        assert_eq!(known_keys::<Author>(), expected_by_serde::<Author>());
+        assert_eq!(known_keys::<MenuItem>(), expected_by_serde::<MenuItem>());
+        assert_eq!(
+            known_keys::<CheckConfig>(),
+            expected_by_serde::<CheckConfig>()
+        );
+        assert_eq!(known_keys::<Ignore>(), expected_by_serde::<Ignore>());
     }
 
     #[test]

@@ -13,23 +13,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Diagnostic, Severity};
 use crate::toml_errors::{find_key_line, suggest};
 
-/// The keys `[check]` may have.
-pub const CHECK_KEYS: &[&str] = &[
-    "reading_grade",
-    "min_words",
-    "title_max",
-    "description_max",
-    "review_interval_months",
-    "long_sentence",
-    "long_paragraph",
-    "claims",
-    "extra_claims",
-    "ignore",
-];
-
-/// The keys a `[[check.ignore]]` entry may have.
-pub const IGNORE_KEYS: &[&str] = &["rule", "files"];
-
 macro_rules! rules {
     ($($variant:ident = $id:literal, $severity:ident, $doc:literal;)*) => {
         /// A rule of `knead check`, with the stable id that messages show and `ignore` uses.
