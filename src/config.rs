@@ -2,65 +2,32 @@
 //!
 //! Staff edit this file by hand, so every mistake (a missing or malformed `base_url`, a misspelt
 //! key, a wrong type) is reported at `site.toml:line:col` with a hint.
+//!
+//! Reading is two steps: serde deserializes the file (types and unknown keys), then `validate`
+//! checks what serde cannot, one validator per table. The `[check]` table, read here like the
+//! others, has its own module, [`check`]. The keys suggested for a misspelt one are the fields
+//! of the table's struct, read from the struct itself (`toml_errors::known_keys`).
+
+pub mod check;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Diagnostic, Diagnostics};
-use crate::toml_errors::{find_key_line, suggest, toml_diagnostic};
+use self::check::{CheckConfig, Ignore};
+use self::validate::Validator;
+use crate::error::Diagnostics;
+use crate::toml_errors::{known_keys, toml_diagnostic};
 
 /// The settings file's name, at the site root.
 pub const CONFIG_FILE: &str = "site.toml";
-
-const TOP_KEYS: &[&str] = &[
-    "title",
-    "base_url",
-    "description",
-    "language",
-    "menu",
-    "default_author",
-    "disclaimer",
-    "clinic",
-    "authors",
-    "check",
-    "extra",
-];
-const CLINIC_KEYS: &[&str] = &[
-    "name",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "phone",
-    "email",
-    "booking_url",
-    "hours",
-    "type",
-    "latitude",
-    "longitude",
-    "price_range",
-    "area_served",
-    "same_as",
-    "image",
-];
-const AUTHOR_KEYS: &[&str] = &[
-    "name",
-    "credentials",
-    "job_title",
-    "bio",
-    "photo",
-    "same_as",
-];
 
 /// The medical disclaimer shown under posts when site.toml does not set one.
 pub const DEFAULT_DISCLAIMER: &str = "This article is general information, not medical advice. \
 If you have an injury, a health condition or are pregnant, talk to your doctor before booking, \
 and tell your therapist at your appointment.";
-const MENU_KEYS: &[&str] = &["name", "url"];
-
 /// The validated settings of a site.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Config {
@@ -88,7 +55,7 @@ pub struct Config {
     /// Free settings for templates.
     pub extra: toml::Table,
     /// The settings of `knead check` (`[check]`).
-    pub check: crate::check::CheckConfig,
+    pub check: CheckConfig,
     /// The clinic's phone in E.164 form (`+14065550142`), when it has a phone.
     pub phone_e164: Option<String>,
     /// The clinic's opening hours, parsed from `[clinic] hours`.
@@ -164,6 +131,8 @@ pub struct Author {
     pub same_as: Vec<String>,
 }
 
+/// site.toml as written, before validation. Its fields are the top-level keys, in the order a
+/// misspelt key's hint lists them.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -181,9 +150,9 @@ struct RawConfig {
     #[serde(default)]
     authors: BTreeMap<String, Author>,
     #[serde(default)]
-    extra: toml::Table,
+    check: CheckConfig,
     #[serde(default)]
-    check: crate::check::CheckConfig,
+    extra: toml::Table,
 }
 
 impl Config {
@@ -195,212 +164,21 @@ impl Config {
         base_url_override: Option<&str>,
     ) -> Result<Config, Diagnostics> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let raw: RawConfig = toml::from_str(text).map_err(|err| {
-            let known = known_keys_at(text, err.span().map_or(0, |s| s.start));
-            Diagnostics(vec![toml_diagnostic(&err, path, text, 0, known)])
-        })?;
-        let mut diagnostics = Diagnostics::default();
-        let at_key = |key: &str, message: String| {
-            let diagnostic = Diagnostic::error(message);
-            match find_key_line(text, key, '=') {
-                Some(offset) => diagnostic.at(path, text, offset),
-                None => diagnostic.in_file(path),
-            }
-        };
-
-        let title = raw.title.unwrap_or_default();
-        if title.trim().is_empty() {
-            diagnostics.push(
-                at_key("title", "the site has no `title`".into())
-                    .with_hint("add a line such as `title = \"Willow Massage\"` to site.toml"),
-            );
-        }
-
-        let base_url = match base_url_override {
-            Some(url) => normalize_base_url(url).map_err(|reason| {
-                Diagnostic::error(format!("--base-url `{url}` is not valid: {reason}"))
-                    .with_hint("give an absolute address such as https://staging.example.com")
-            }),
-            None => match raw.base_url.as_deref() {
-                None => Err(Diagnostic::error("`base_url` is missing")
-                    .at(path, text, 0)
-                    .with_hint(
-                        "add the site's public address, e.g. `base_url = \"https://clinic.example.com\"`",
-                    )),
-                Some(url) => normalize_base_url(url).map_err(|reason| {
-                    at_key("base_url", format!("`base_url` is not valid: {reason}"))
-                        .with_hint("write the full address, e.g. `base_url = \"https://clinic.example.com\"`")
-                }),
-            },
-        };
-        let base_url = base_url.unwrap_or_else(|diagnostic| {
-            diagnostics.push(diagnostic);
-            String::new()
-        });
-
-        let language = raw.language.unwrap_or_else(|| "en".to_owned());
-        if !is_language_tag(&language) {
-            diagnostics.push(
-                at_key(
-                    "language",
-                    format!("`language` `{language}` is not a language tag"),
-                )
-                .with_hint("use a tag such as `en`, `en-US` or `fr`"),
-            );
-        }
-
-        for (id, author) in &raw.authors {
-            let slug = crate::slug::slugify(id);
-            if crate::slug::is_reserved(&slug) {
-                let diagnostic = Diagnostic::error(format!(
-                    "the author id `{id}` cannot be an address (`/authors/{slug}/`): Windows \
-                     reserves that name for a device, so the site could not be built or copied there"
-                ))
-                .with_hint("use a longer id, such as the author's first and last name");
-                diagnostics.push(match text.find(&format!("[authors.{id}]")) {
-                    Some(offset) => diagnostic.at(path, text, offset),
-                    None => diagnostic.in_file(path),
-                });
-            }
-            if author.name.trim().is_empty() {
-                let diagnostic = Diagnostic::error(format!("author `{id}` has no `name`"))
-                    .with_hint(format!("add `name = \"...\"` under `[authors.{id}]`"));
-                let header = format!("[authors.{id}]");
-                diagnostics.push(match text.find(&header) {
-                    Some(offset) => diagnostic.at(path, text, offset),
-                    None => diagnostic.in_file(path),
-                });
-            }
-        }
-
-        let clinic_key = |key: &str, message: String| {
-            let diagnostic = Diagnostic::error(message);
-            match table_key_offset(text, "[clinic]", key) {
-                Some(offset) => diagnostic.at(path, text, offset),
-                None => diagnostic.in_file(path),
-            }
-        };
-        let clinic = &raw.clinic;
-        let phone_e164 = if clinic.phone.trim().is_empty() {
-            None
-        } else {
-            match crate::clinic::e164(&clinic.phone, &clinic.country) {
-                Ok(phone) => Some(phone),
-                Err(reason) => {
-                    diagnostics.push(
-                        clinic_key(
-                            "phone",
-                            format!("`phone` `{}` cannot be dialled from abroad: {reason}", clinic.phone),
-                        )
-                        .with_hint("write it with the country code, e.g. `phone = \"+1 406 555 0142\"`, or set `country`"),
-                    );
-                    None
-                }
-            }
-        };
-        let mut opening_hours = Vec::new();
-        for spec in &clinic.hours {
-            match crate::clinic::parse_hours(spec) {
-                Ok(hours) => opening_hours.extend(hours),
-                Err(reason) => diagnostics.push(
-                    clinic_key("hours", format!("opening hours `{spec}`: {reason}")).with_hint(
-                        "write each line like \"Mo-Fr 09:00-18:00\" or \"Sa 10:00-14:00\"",
-                    ),
-                ),
-            }
-        }
-        if let Some(business_type) = &clinic.business_type
-            && !crate::clinic::BUSINESS_TYPES.contains(&business_type.as_str())
-        {
-            let hint = match suggest(business_type, crate::clinic::BUSINESS_TYPES) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!(
-                    "schema.org has no such type; use one of: {}",
-                    crate::clinic::BUSINESS_TYPES.join(", ")
-                ),
-            };
-            diagnostics.push(
-                clinic_key(
-                    "type",
-                    format!("`type` `{business_type}` is not a schema.org business type"),
-                )
-                .with_hint(hint),
-            );
-        }
-        for (key, value, limit) in [
-            ("latitude", clinic.latitude, 90.0),
-            ("longitude", clinic.longitude, 180.0),
-        ] {
-            if let Some(value) = value
-                && !(value.is_finite() && value.abs() <= limit)
-            {
-                diagnostics.push(
-                    clinic_key(
-                        key,
-                        format!("`{key}` {value} is out of range (-{limit} to {limit})"),
-                    )
-                    .with_hint("copy the coordinates from a map, e.g. `latitude = 45.7833`"),
-                );
-            }
-        }
-        if clinic.latitude.is_some() != clinic.longitude.is_some() {
-            let missing = if clinic.latitude.is_some() {
-                "longitude"
-            } else {
-                "latitude"
-            };
-            diagnostics.push(
-                Diagnostic::error(format!("`[clinic]` has one coordinate but no `{missing}`"))
-                    .in_file(path)
-                    .with_hint("set both `latitude` and `longitude`, or neither"),
-            );
-        }
-        for url in clinic
-            .same_as
-            .iter()
-            .chain(raw.authors.values().flat_map(|a| &a.same_as))
-        {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                let diagnostic =
-                    Diagnostic::error(format!("`same_as` `{url}` is not a full address"));
-                diagnostics.push(
-                    match text.find(url.as_str()) {
-                        Some(offset) => diagnostic.at(path, text, offset),
-                        None => diagnostic.in_file(path),
-                    }
-                    .with_hint("write profiles as full addresses, e.g. \"https://www.facebook.com/yourclinic\""),
-                );
-            }
-        }
-
-        let default_author = match raw.default_author {
-            Some(id) if !raw.authors.contains_key(&id) => {
-                diagnostics.push(
-                    at_key(
-                        "default_author",
-                        format!("`default_author` `{id}` is not an author"),
-                    )
-                    .with_hint(format!(
-                        "add `[authors.{id}]`, or use one of the ids under [authors]"
-                    )),
-                );
-                None
-            }
-            Some(id) => Some(id),
-            None if raw.authors.len() == 1 => raw.authors.keys().next().cloned(),
-            None => None,
-        };
-
-        diagnostics.extend(raw.check.validate(text, path));
-
-        if diagnostics.has_errors() {
-            return Err(diagnostics);
-        }
-        let root = root_path(&base_url);
+        let raw = RawConfig::parse(text, path)?;
+        let mut validator = Validator::new(text, path);
+        let title = validator.title(raw.title);
+        let base_url = validator.base_url(raw.base_url.as_deref(), base_url_override);
+        let language = validator.language(raw.language);
+        validator.authors(&raw.authors);
+        let (phone_e164, opening_hours) = validator.clinic(&raw.clinic);
+        validator.profiles(&raw.clinic, &raw.authors);
+        let default_author = validator.default_author(raw.default_author, &raw.authors);
+        validator.check(&raw.check);
+        validator.finish()?;
         Ok(Config {
             title,
+            root: root_path(&base_url),
             base_url,
-            root,
             description: raw.description,
             language,
             menu: raw.menu,
@@ -418,14 +196,15 @@ impl Config {
     }
 }
 
-/// The byte offset of the line setting `key` inside the table that starts with `header`.
-fn table_key_offset(text: &str, header: &str, key: &str) -> Option<usize> {
-    let start = text.find(header)?;
-    let table = &text[start..];
-    let end = table[header.len()..]
-        .find("\n[")
-        .map_or(table.len(), |i| header.len() + i);
-    find_key_line(&table[..end], key, '=').map(|i| start + i)
+impl RawConfig {
+    /// Deserializes site.toml's `text`; a syntax error, a wrong type or an unknown key is an
+    /// error at its place, with the keys of its table to suggest from.
+    fn parse(text: &str, path: &Path) -> Result<RawConfig, Diagnostics> {
+        toml::from_str(text).map_err(|err| {
+            let known = known_keys_at(text, err.span().map_or(0, |s| s.start));
+            Diagnostics(vec![toml_diagnostic(&err, path, text, 0, known)])
+        })
+    }
 }
 
 /// The keys allowed in the table that contains byte `offset` of `text`, judged by the nearest
@@ -438,40 +217,14 @@ fn known_keys_at(text: &str, offset: usize) -> &'static [&'static str] {
         .map(str::trim)
         .find(|line| line.starts_with('['));
     match header {
-        Some(h) if h.starts_with("[clinic") => CLINIC_KEYS,
-        Some(h) if h.starts_with("[authors") => AUTHOR_KEYS,
-        Some(h) if h.starts_with("[[menu") => MENU_KEYS,
+        Some(h) if h.starts_with("[clinic") => known_keys::<Clinic>(),
+        Some(h) if h.starts_with("[authors") => known_keys::<Author>(),
+        Some(h) if h.starts_with("[[menu") => known_keys::<MenuItem>(),
         Some(h) if h.starts_with("[extra") => &[],
-        Some(h) if h.starts_with("[[check.ignore") => crate::check::IGNORE_KEYS,
-        Some(h) if h.starts_with("[check") => crate::check::CHECK_KEYS,
-        _ => TOP_KEYS,
+        Some(h) if h.starts_with("[[check.ignore") => known_keys::<Ignore>(),
+        Some(h) if h.starts_with("[check") => known_keys::<CheckConfig>(),
+        _ => known_keys::<RawConfig>(),
     }
-}
-
-/// Checks an absolute http(s) address and removes its trailing slash.
-fn normalize_base_url(url: &str) -> Result<String, String> {
-    let url = url.trim();
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| "it must start with `https://` (or `http://`)".to_owned())?;
-    let host = rest.split('/').next().unwrap_or_default();
-    if host.is_empty() {
-        return Err("it has no host name".into());
-    }
-    if let Some(c) = url
-        .chars()
-        .find(|c| c.is_whitespace() || matches!(c, '?' | '#' | '"' | '<' | '>' | '\\'))
-    {
-        return Err(format!("it contains `{c}`"));
-    }
-    let valid_host = host.chars().all(|c| {
-        c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':' | '[' | ']') || !c.is_ascii()
-    });
-    if !valid_host {
-        return Err(format!("`{host}` is not a host name"));
-    }
-    Ok(url.trim_end_matches('/').to_owned())
 }
 
 /// The path of the site's home page: `/` or, for `https://x.org/clinic`, `/clinic/`.
@@ -481,13 +234,6 @@ fn root_path(base_url: &str) -> String {
         Some(i) => format!("{}/", after_scheme[i..].trim_end_matches('/')),
         None => "/".to_owned(),
     }
-}
-
-fn is_language_tag(tag: &str) -> bool {
-    !tag.is_empty()
-        && tag.split('-').all(|part| {
-            (1..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphanumeric())
-        })
 }
 
 #[cfg(test)]
@@ -561,6 +307,33 @@ mod tests {
         .unwrap();
         assert_eq!(ok.phone_e164.as_deref(), Some("+14065550142"));
         assert_eq!(ok.opening_hours.len(), 1);
+    }
+
+    /// The keys suggested in each table are the ones serde expects there: every field, in order.
+    #[test]
+    fn known_keys_are_the_fields_serde_expects() {
+        /// The keys quoted in serde's "unknown field `x`, expected ..." message for `T`.
+        fn expected_by_serde<T: serde::de::DeserializeOwned>() -> Vec<String> {
+            let Err(err) = toml::from_str::<T>("not_a_key = 1") else {
+                panic!("an unknown key was accepted");
+            };
+            let (_, expected) = err.message().split_once("expected ").unwrap();
+            expected
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect()
+        }
+        assert_eq!(known_keys::<RawConfig>(), expected_by_serde::<RawConfig>());
+        assert_eq!(known_keys::<Clinic>(), expected_by_serde::<Clinic>());
+        assert_eq!(known_keys::<Author>(), expected_by_serde::<Author>());
+        assert_eq!(known_keys::<MenuItem>(), expected_by_serde::<MenuItem>());
+        assert_eq!(
+            known_keys::<CheckConfig>(),
+            expected_by_serde::<CheckConfig>()
+        );
+        assert_eq!(known_keys::<Ignore>(), expected_by_serde::<Ignore>());
     }
 
     #[test]

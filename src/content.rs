@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::error::{Diagnostic, Diagnostics};
-use crate::front_matter::{
-    self, PAGE_KEYS, PageDate, PageFrontMatter, SECTION_KEYS, SectionFrontMatter, SortBy,
-};
+use crate::front_matter::{self, PageDate, PageFrontMatter, SectionFrontMatter, SortBy};
 use crate::slug::{is_reserved, slugify};
 use crate::source::ContentFile;
 
@@ -261,129 +259,227 @@ fn normalize(text: &str) -> Cow<'_, str> {
 }
 
 fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, Diagnostic> {
+    let split = page_front_matter(&shown, &text)?;
+    let fm: PageFrontMatter = front_matter::deserialize(&split, &shown, &text)?;
+    let written = Written {
+        split: &split,
+        shown: &shown,
+        text: &text,
+    };
+    let title = written.title(fm.title.as_deref())?;
+    let dates = PageDates {
+        date: written.date(fm.date.as_ref(), "date")?,
+        updated: written.date(fm.updated.as_ref(), "updated")?,
+        last_reviewed: written.date(fm.last_reviewed.as_ref(), "last_reviewed")?,
+    };
+    let address = written.address(&file.rel, fm.slug.as_deref())?;
+    written.reserved_tags(&fm.tags)?;
+    let source = SourceText {
+        body_offset: split.body_offset,
+        file: shown,
+        text,
+    };
+    Ok(page(fm, title, dates, address, source))
+}
+
+/// The front matter block of a page's file, which must have one.
+fn page_front_matter<'a>(
+    shown: &Path,
+    text: &'a str,
+) -> Result<front_matter::Split<'a>, Diagnostic> {
     if text.trim().is_empty() {
-        return Err(Diagnostic::error("this file is empty").in_file(&shown).with_hint(
+        return Err(Diagnostic::error("this file is empty").in_file(shown).with_hint(
             "give it front matter with a title, e.g.\n+++\ntitle = \"My post\"\n+++\nor delete the file",
         ));
     }
-    let split = front_matter::split(&text).map_err(|d| d.at(&shown, &text, 0))?;
+    let split = front_matter::split(text).map_err(|d| d.at(shown, text, 0))?;
     if split.format.is_none() {
         return Err(Diagnostic::error("this page has no front matter")
-            .at(&shown, &text, 0)
+            .at(shown, text, 0)
             .with_hint("start the file with\n+++\ntitle = \"My post\"\n+++"));
     }
-    let fm: PageFrontMatter = front_matter::deserialize(&split, &shown, &text, PAGE_KEYS)?;
-    let key_at = |key: &str| key_offset(&split, key);
+    Ok(split)
+}
 
-    let title = fm.title.clone().unwrap_or_default();
-    if title.trim().is_empty() {
-        let message = if fm.title.is_none() {
-            "this page has no `title`"
-        } else {
-            "the `title` is empty"
-        };
-        return Err(Diagnostic::error(message)
-            .at(&shown, &text, key_at("title"))
-            .with_hint("add a line such as `title = \"Neck pain relief at your desk\"`"));
+/// A page's file while its front matter is read and checked, for errors at a key's line.
+struct Written<'a> {
+    split: &'a front_matter::Split<'a>,
+    shown: &'a Path,
+    text: &'a str,
+}
+
+/// The dates of a page's front matter, parsed.
+struct PageDates {
+    date: Option<PageDate>,
+    updated: Option<PageDate>,
+    last_reviewed: Option<PageDate>,
+}
+
+/// Where a page lives: its file, its section, its bundle and its address.
+struct PageAddress {
+    content_path: String,
+    section_dir: String,
+    bundle_dir: Option<String>,
+    slug: String,
+    path: String,
+}
+
+impl Written<'_> {
+    /// `diagnostic` at the line setting `key`, or at the front matter's start.
+    fn at_key(&self, key: &str, diagnostic: Diagnostic) -> Diagnostic {
+        diagnostic.at(self.shown, self.text, key_offset(self.split, key))
     }
-    let date = fm
-        .date
-        .as_ref()
-        .map(|v| front_matter::date_value(v, "date", &split, &shown, &text))
-        .transpose()?;
-    let updated = fm
-        .updated
-        .as_ref()
-        .map(|v| front_matter::date_value(v, "updated", &split, &shown, &text))
-        .transpose()?;
-    let last_reviewed = fm
-        .last_reviewed
-        .as_ref()
-        .map(|v| front_matter::date_value(v, "last_reviewed", &split, &shown, &text))
-        .transpose()?;
 
-    let rel = &file.rel;
-    let (parent, stem) = rel.rsplit_once('/').unwrap_or(("", rel));
-    let is_bundle = stem == "index.md";
-    let (section_dir, name) = if is_bundle {
-        if parent.is_empty() {
-            return Err(
-                Diagnostic::error("`content/index.md` would replace the home page")
-                    .in_file(&shown)
-                    .with_hint("write the home page in `content/_index.md` instead"),
-            );
+    /// The page's `title`, trimmed; it must be there and not blank.
+    fn title(&self, title: Option<&str>) -> Result<String, Diagnostic> {
+        match title.map(str::trim) {
+            Some(title) if !title.is_empty() => Ok(title.to_owned()),
+            written => {
+                let message = if written.is_none() {
+                    "this page has no `title`"
+                } else {
+                    "the `title` is empty"
+                };
+                Err(self
+                    .at_key("title", Diagnostic::error(message))
+                    .with_hint("add a line such as `title = \"Neck pain relief at your desk\"`"))
+            }
         }
-        parent.rsplit_once('/').unwrap_or(("", parent))
-    } else {
-        (parent, stem.trim_end_matches(".md"))
-    };
-    let slug_source = fm.slug.as_deref().unwrap_or(name);
-    let slug = slugify(slug_source);
-    if slug.is_empty() {
-        let offset = if fm.slug.is_some() { key_at("slug") } else { 0 };
-        return Err(Diagnostic::error(format!(
-            "cannot make an address from `{slug_source}`: it has no letters or digits"
-        ))
-        .at(&shown, &text, offset)
-        .with_hint("set `slug = \"a-few-words\"` in the front matter, or rename the file"));
     }
-    if is_reserved(&slug) {
-        let offset = if fm.slug.is_some() { key_at("slug") } else { 0 };
-        return Err(reserved(format!("`{slug}`"))
-            .at(&shown, &text, offset)
-            .with_hint(format!("set `slug = \"{slug}-massage\"` (or any other words) in the front matter, or rename the file")));
+
+    /// The date set by `key`, when it is set.
+    fn date(&self, value: Option<&toml::Value>, key: &str) -> Result<Option<PageDate>, Diagnostic> {
+        value
+            .map(|v| front_matter::date_value(v, key, self.split, self.shown, self.text))
+            .transpose()
     }
-    if let Some(tag) = fm.tags.iter().find(|t| is_reserved(&slugify(t))) {
-        return Err(reserved(format!("the tag `{tag}`"))
-            .at(&shown, &text, key_at("tags"))
-            .with_hint("use a longer tag"));
+
+    /// Where the page of file `rel` (its path under `content/`) lives, named `slug` when set.
+    fn address(&self, rel: &str, slug: Option<&str>) -> Result<PageAddress, Diagnostic> {
+        let (parent, stem) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let is_bundle = stem == "index.md";
+        let (section_dir, name) = if is_bundle {
+            if parent.is_empty() {
+                return Err(
+                    Diagnostic::error("`content/index.md` would replace the home page")
+                        .in_file(self.shown)
+                        .with_hint("write the home page in `content/_index.md` instead"),
+                );
+            }
+            parent.rsplit_once('/').unwrap_or(("", parent))
+        } else {
+            (parent, stem.trim_end_matches(".md"))
+        };
+        let slug = self.slug(slug, name)?;
+        Ok(PageAddress {
+            content_path: rel.to_owned(),
+            section_dir: section_dir.to_owned(),
+            bundle_dir: is_bundle.then(|| parent.to_owned()),
+            path: format!("{}{slug}/", dir_path(section_dir)),
+            slug,
+        })
     }
-    let path = format!("{}{slug}/", dir_path(section_dir));
-    Ok(Page {
-        content_path: rel.clone(),
-        section_dir: section_dir.to_owned(),
-        bundle_dir: is_bundle.then(|| parent.to_owned()),
-        title: title.trim().to_owned(),
-        description: fm.description.unwrap_or_default().trim().to_owned(),
-        date,
-        updated,
-        tags: fm
-            .tags
-            .into_iter()
-            .filter(|t| !t.trim().is_empty())
-            .collect(),
-        author: fm.author,
-        draft: fm.draft,
-        slug,
-        image: fm.image.unwrap_or_default(),
-        image_alt: fm.image_alt.unwrap_or_default(),
-        weight: fm.weight,
-        template: fm.template,
-        aliases: fm.aliases,
-        services: fm.services,
-        reviewed_by: fm.reviewed_by,
-        last_reviewed,
-        medical: fm.medical,
-        sources: fm.sources,
-        extra: fm.extra,
-        path,
-        source: SourceText {
-            file: shown,
-            body_offset: split.body_offset,
-            text,
-        },
-    })
+
+    /// The last part of the page's address: `slug` when set, else the file's `name`, slugified.
+    fn slug(&self, slug: Option<&str>, name: &str) -> Result<String, Diagnostic> {
+        let slug_source = slug.unwrap_or(name);
+        let made = slugify(slug_source);
+        let located = |diagnostic: Diagnostic| match slug {
+            Some(_) => self.at_key("slug", diagnostic),
+            None => diagnostic.at(self.shown, self.text, 0),
+        };
+        if made.is_empty() {
+            return Err(located(Diagnostic::error(format!(
+                "cannot make an address from `{slug_source}`: it has no letters or digits"
+            )))
+            .with_hint("set `slug = \"a-few-words\"` in the front matter, or rename the file"));
+        }
+        if is_reserved(&made) {
+            return Err(located(reserved(format!("`{made}`")))
+                .with_hint(format!("set `slug = \"{made}-massage\"` (or any other words) in the front matter, or rename the file")));
+        }
+        Ok(made)
+    }
+
+    /// An error for the first tag that would make an address Windows cannot write.
+    fn reserved_tags(&self, tags: &[String]) -> Result<(), Diagnostic> {
+        match tags.iter().find(|t| is_reserved(&slugify(t))) {
+            Some(tag) => Err(self
+                .at_key("tags", reserved(format!("the tag `{tag}`")))
+                .with_hint("use a longer tag")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The page of front matter `fm`, given what was read and checked from it. Every key is named
+/// here, so that a new one does not compile until it reaches the page.
+fn page(
+    fm: PageFrontMatter,
+    title: String,
+    dates: PageDates,
+    address: PageAddress,
+    source: SourceText,
+) -> Page {
+    let PageFrontMatter {
+        // Read and checked into `title`, `dates` and `address`.
+        title: _,
+        date: _,
+        updated: _,
+        last_reviewed: _,
+        slug: _,
+        description,
+        tags,
+        author,
+        draft,
+        image,
+        image_alt,
+        weight,
+        template,
+        aliases,
+        services,
+        reviewed_by,
+        medical,
+        sources,
+        extra,
+    } = fm;
+    Page {
+        source,
+        content_path: address.content_path,
+        section_dir: address.section_dir,
+        bundle_dir: address.bundle_dir,
+        title,
+        description: description.unwrap_or_default().trim().to_owned(),
+        date: dates.date,
+        updated: dates.updated,
+        tags: tags.into_iter().filter(|t| !t.trim().is_empty()).collect(),
+        author,
+        draft,
+        slug: address.slug,
+        image: image.unwrap_or_default(),
+        image_alt: image_alt.unwrap_or_default(),
+        weight,
+        template,
+        aliases,
+        services,
+        reviewed_by,
+        last_reviewed: dates.last_reviewed,
+        medical,
+        sources,
+        extra,
+        path: address.path,
+    }
 }
 
 fn parse_section(file: &ContentFile, shown: PathBuf, text: String) -> Result<Section, Diagnostic> {
     let split = front_matter::split(&text).map_err(|d| d.at(&shown, &text, 0))?;
-    let fm: SectionFrontMatter = front_matter::deserialize(&split, &shown, &text, SECTION_KEYS)?;
+    let fm: SectionFrontMatter = front_matter::deserialize(&split, &shown, &text)?;
     let dir = file
         .rel
         .rsplit_once('/')
         .map_or("", |(parent, _)| parent)
         .to_owned();
-    let title = match fm.title {
+    let title = match fm.title.as_deref() {
         Some(title) if !title.trim().is_empty() => title.trim().to_owned(),
         Some(_) => {
             return Err(Diagnostic::error("the `title` is empty")
@@ -396,15 +492,7 @@ fn parse_section(file: &ContentFile, shown: PathBuf, text: String) -> Result<Sec
     Ok(Section::new(
         &dir,
         title,
-        SectionSettings {
-            description: fm.description.unwrap_or_default().trim().to_owned(),
-            sort_by: fm.sort_by,
-            paginate_by: fm.paginate_by.unwrap_or(0) as usize,
-            template: fm.template,
-            page_template: fm.page_template,
-            weight: fm.weight,
-            extra: fm.extra,
-        },
+        fm,
         SourceText {
             file: shown,
             text,
@@ -413,36 +501,32 @@ fn parse_section(file: &ContentFile, shown: PathBuf, text: String) -> Result<Sec
     ))
 }
 
-/// A section's settings from front matter.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SectionSettings {
-    pub(crate) description: String,
-    pub(crate) sort_by: SortBy,
-    pub(crate) paginate_by: usize,
-    pub(crate) template: Option<String>,
-    pub(crate) page_template: Option<String>,
-    pub(crate) weight: Option<i64>,
-    pub(crate) extra: toml::Table,
-}
-
 impl Section {
-    pub(crate) fn new(
-        dir: &str,
-        title: String,
-        settings: SectionSettings,
-        source: SourceText,
-    ) -> Section {
+    /// The section of folder `dir` with the settings of front matter `fm`. Every key is named
+    /// here, so that a new one does not compile until it reaches the section.
+    fn new(dir: &str, title: String, fm: SectionFrontMatter, source: SourceText) -> Section {
+        let SectionFrontMatter {
+            // Read and checked into `title`.
+            title: _,
+            description,
+            sort_by,
+            paginate_by,
+            template,
+            page_template,
+            weight,
+            extra,
+        } = fm;
         Section {
             source,
             dir: dir.to_owned(),
             title,
-            description: settings.description,
-            sort_by: settings.sort_by,
-            paginate_by: settings.paginate_by,
-            template: settings.template,
-            page_template: settings.page_template,
-            weight: settings.weight,
-            extra: settings.extra,
+            description: description.unwrap_or_default().trim().to_owned(),
+            sort_by,
+            paginate_by: paginate_by.unwrap_or(0) as usize,
+            template,
+            page_template,
+            weight,
+            extra,
             path: dir_path(dir),
         }
     }
@@ -457,7 +541,7 @@ impl Section {
         Section::new(
             dir,
             title,
-            SectionSettings::default(),
+            SectionFrontMatter::default(),
             SourceText::default(),
         )
     }

@@ -3,6 +3,14 @@
 //! TOML between `+++` lines, or YAML between `---` lines. Splitting is separate from
 //! deserializing so that the body keeps its byte offset in the file: every later message about the
 //! body (a broken link, say) can then point at the line of the file, not of the body.
+//!
+//! A key is declared once, as a field of [`PageFrontMatter`] or [`SectionFrontMatter`]. The
+//! keys that "did you mean" suggests from are read from the struct itself
+//! (`toml_errors::known_keys`, the field names that serde's derive passes to the deserializer)
+//! rather than kept in a list beside it, or generated with the struct by a macro that would hide
+//! it: the struct stays plain serde, and a new field is a known key at once. The parse stage
+//! destructures the structs field by field, so a new key does not compile until it reaches
+//! [`crate::content::Page`] or [`crate::content::Section`].
 
 use std::path::Path;
 
@@ -12,7 +20,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::Diagnostic;
-use crate::toml_errors::{find_key_line, toml_diagnostic, yaml_diagnostic};
+use crate::toml_errors::{find_key_line, known_keys, toml_diagnostic, yaml_diagnostic};
 
 /// The language of a front matter block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,46 +89,22 @@ pub fn split(text: &str) -> Result<Split<'_>, Diagnostic> {
 }
 
 /// Deserializes a front matter block into `T`, turning errors into diagnostics at the right
-/// place of the file. `known` lists the keys `T` accepts, for suggestions.
+/// place of the file; an unknown key gets the nearest of `T`'s keys as a suggestion.
 pub(crate) fn deserialize<T: DeserializeOwned + Default>(
     split: &Split<'_>,
     path: &Path,
     text: &str,
-    known: &[&str],
 ) -> Result<T, Diagnostic> {
     let base = split.front_matter_offset;
     match split.format {
         None => Ok(T::default()),
         Some(Format::Toml) => toml::from_str(split.front_matter)
-            .map_err(|err| toml_diagnostic(&err, path, text, base, known)),
+            .map_err(|err| toml_diagnostic(&err, path, text, base, known_keys::<T>())),
         Some(Format::Yaml) if split.front_matter.trim().is_empty() => Ok(T::default()),
         Some(Format::Yaml) => serde_yaml_ng::from_str(split.front_matter)
-            .map_err(|err| yaml_diagnostic(&err, path, text, base, known)),
+            .map_err(|err| yaml_diagnostic(&err, path, text, base, known_keys::<T>())),
     }
 }
-
-/// The keys a page's front matter may have.
-pub const PAGE_KEYS: &[&str] = &[
-    "title",
-    "date",
-    "updated",
-    "description",
-    "tags",
-    "author",
-    "draft",
-    "slug",
-    "image",
-    "image_alt",
-    "weight",
-    "template",
-    "aliases",
-    "services",
-    "reviewed_by",
-    "last_reviewed",
-    "medical",
-    "sources",
-    "extra",
-];
 
 /// The settings of a page, as written.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -172,18 +156,6 @@ pub struct PageFrontMatter {
     #[serde(default)]
     pub extra: toml::Table,
 }
-
-/// The keys a section's `_index.md` may have.
-pub const SECTION_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "sort_by",
-    "paginate_by",
-    "template",
-    "page_template",
-    "weight",
-    "extra",
-];
 
 /// How a section orders its pages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -415,6 +387,32 @@ mod tests {
         let split = split("Just text\n").unwrap();
         assert_eq!(split.format, None);
         assert_eq!(split.body, "Just text\n");
+    }
+
+    /// The keys suggested for a typo are the ones serde expects: every field, in order.
+    #[test]
+    fn known_keys_are_the_fields_serde_expects() {
+        fn serde_message<T: DeserializeOwned + std::fmt::Debug>() -> String {
+            let err = toml::from_str::<T>("not_a_key = 1").unwrap_err();
+            err.message().trim().to_owned()
+        }
+        for (keys, message) in [
+            (
+                known_keys::<PageFrontMatter>(),
+                serde_message::<PageFrontMatter>(),
+            ),
+            (
+                known_keys::<SectionFrontMatter>(),
+                serde_message::<SectionFrontMatter>(),
+            ),
+        ] {
+            let quoted: Vec<String> = keys.iter().map(|key| format!("`{key}`")).collect();
+            let expected = format!(
+                "unknown field `not_a_key`, expected one of {}",
+                quoted.join(", ")
+            );
+            assert_eq!(message, expected);
+        }
     }
 
     #[test]

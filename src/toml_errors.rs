@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+
 use crate::error::Diagnostic;
 
 /// Converts a TOML error into a diagnostic. `text` is the whole file and `base` the byte offset at
@@ -145,6 +147,47 @@ pub(crate) fn find_key_line(text: &str, key: &str, separator: char) -> Option<us
         offset += line.len();
     }
     None
+}
+
+/// The keys that `T`, a struct deriving `Deserialize`, accepts: its field names after any
+/// `rename`, in the order they are declared; empty for other types.
+///
+/// serde's derive hands this list to `Deserializer::deserialize_struct` (it is the list its own
+/// "expected one of" messages quote), so a deserializer that only records it lets the struct be
+/// the one declaration of its keys. Use it on structs without `#[serde(flatten)]`, which turns
+/// the struct into a map.
+pub(crate) fn known_keys<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut keys = StructKeys(&[]);
+    // The deserializer always fails, once it has the keys: the error says nothing more.
+    let _ = T::deserialize(&mut keys);
+    keys.0
+}
+
+/// A deserializer that records the keys a struct asks for, then fails.
+struct StructKeys(&'static [&'static str]);
+
+impl<'de> Deserializer<'de> for &mut StructKeys {
+    type Error = de::value::Error;
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0 = fields;
+        Err(de::Error::custom("only the keys were wanted"))
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
 }
 
 /// The known key closest to `key`, if it is close enough to be a typo.

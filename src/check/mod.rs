@@ -4,7 +4,8 @@
 //! medical review, each pointed at its line and column.
 //!
 //! Every rule has a stable id ([`Rule`]) shown in its messages and used by `[check] ignore` in
-//! site.toml. The rules are plain functions of the built site; only `--external` does IO, and
+//! site.toml; the ids and the `[check]` settings are declared in [`crate::config::check`], so
+//! that reading site.toml does not depend on this command. The rules are plain functions of the built site; only `--external` does IO, and
 //! its results are cached (see [`external`]).
 
 mod body;
@@ -15,7 +16,6 @@ mod links;
 mod readability;
 mod report;
 mod seo;
-pub mod settings;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,9 +24,10 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 
 pub use self::report::Report;
-pub use self::settings::{CHECK_KEYS, CheckConfig, IGNORE_KEYS, Ignore};
+use crate::config::check::CheckConfig;
+pub use crate::config::check::Rule;
 use crate::content::{PageId, SectionId, SourceText};
-use crate::error::{Diagnostic, Error, Severity};
+use crate::error::{Diagnostic, Error};
 use crate::render::{Output, Outputs};
 use crate::site::Site;
 use crate::source::Sources;
@@ -54,70 +55,6 @@ impl CheckOptions {
             deny_warnings: false,
             http: external::HttpOptions::default(),
         }
-    }
-}
-
-macro_rules! rules {
-    ($($variant:ident = $id:literal, $severity:ident, $doc:literal;)*) => {
-        /// A rule of `knead check`, with the stable id that messages show and `ignore` uses.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Rule {
-            $(#[doc = $doc] $variant,)*
-        }
-
-        impl Rule {
-            /// Every rule, in the order the documentation lists them.
-            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
-
-            /// The rule's id, such as `health-claim`.
-            pub fn id(self) -> &'static str {
-                match self {
-                    $(Rule::$variant => $id,)*
-                }
-            }
-
-            /// How serious its findings are, before `--deny-warnings`.
-            pub fn severity(self) -> Severity {
-                match self {
-                    $(Rule::$variant => Severity::$severity,)*
-                }
-            }
-        }
-    };
-}
-
-rules! {
-    BrokenLink = "broken-link", Error, "A link to a page or file the site does not have.";
-    MissingAnchor = "missing-anchor", Error, "A link to a `#fragment` the target page does not have.";
-    MissingImage = "missing-image", Error, "An image that does not exist.";
-    ExternalLink = "external-link", Warning, "A link to another site that does not answer well (`--external`).";
-    MissingTitle = "missing-title", Warning, "A page or section without a title of its own.";
-    DuplicateTitle = "duplicate-title", Warning, "The same title as another page.";
-    LongTitle = "long-title", Warning, "A title longer than search results show.";
-    MissingDescription = "missing-description", Warning, "A page without a `description`.";
-    DuplicateDescription = "duplicate-description", Warning, "The same description as another page.";
-    LongDescription = "long-description", Warning, "A description longer than search results show.";
-    MultipleH1 = "multiple-h1", Warning, "A `#` heading in a body: the page title is already the h1.";
-    SkippedHeading = "skipped-heading", Warning, "A heading more than one level below the one before.";
-    VagueLinkText = "vague-link-text", Warning, "Link text such as \"click here\" that says nothing about where it leads.";
-    EmptyLinkText = "empty-link-text", Warning, "A link with no text at all.";
-    MissingAlt = "missing-alt", Warning, "An image without alt text.";
-    ThinPost = "thin-post", Warning, "A dated post with fewer words than `min_words`.";
-    MissingAuthor = "missing-author", Warning, "A post without an `author`.";
-    MissingDate = "missing-date", Warning, "A post without a `date`.";
-    OrphanPage = "orphan-page", Warning, "A page that no other page links to.";
-    ReadingGrade = "reading-grade", Warning, "A post whose Flesch-Kincaid grade is above `reading_grade`.";
-    LongSentence = "long-sentence", Warning, "One of a post's longest sentences, over `long_sentence` words.";
-    LongParagraph = "long-paragraph", Warning, "One of a post's longest paragraphs, over `long_paragraph` words.";
-    HealthClaim = "health-claim", Warning, "A phrase from the `claims` list, which needs a source or a softer wording.";
-    MedicalSources = "medical-sources", Error, "A post with `medical = true` but no `sources`.";
-    ReviewDue = "review-due", Warning, "A post whose `last_reviewed` is older than `review_interval_months`.";
-}
-
-impl Rule {
-    /// The rule with id `id`.
-    pub fn from_id(id: &str) -> Option<Rule> {
-        Rule::ALL.iter().copied().find(|r| r.id() == id)
     }
 }
 

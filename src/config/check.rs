@@ -1,31 +1,81 @@
 //! The `[check]` table of site.toml: thresholds, the health-claim phrases, and rules switched
 //! off per file. Read with the rest of site.toml, so a misspelt rule id is an error at its line
 //! like any other mistake there.
+//!
+//! The rules of `knead check` are declared here too ([`Rule`], re-exported as
+//! `knead::check::Rule`): their ids are what `[[check.ignore]]` names, and the settings are
+//! validated before the site is built, without depending on the command that runs the rules.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::Rule;
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Severity};
 use crate::toml_errors::{find_key_line, suggest};
 
-/// The keys `[check]` may have.
-pub const CHECK_KEYS: &[&str] = &[
-    "reading_grade",
-    "min_words",
-    "title_max",
-    "description_max",
-    "review_interval_months",
-    "long_sentence",
-    "long_paragraph",
-    "claims",
-    "extra_claims",
-    "ignore",
-];
+macro_rules! rules {
+    ($($variant:ident = $id:literal, $severity:ident, $doc:literal;)*) => {
+        /// A rule of `knead check`, with the stable id that messages show and `ignore` uses.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule {
+            $(#[doc = $doc] $variant,)*
+        }
 
-/// The keys a `[[check.ignore]]` entry may have.
-pub const IGNORE_KEYS: &[&str] = &["rule", "files"];
+        impl Rule {
+            /// Every rule, in the order the documentation lists them.
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
+
+            /// The rule's id, such as `health-claim`.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Rule::$variant => $id,)*
+                }
+            }
+
+            /// How serious its findings are, before `--deny-warnings`.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Rule::$variant => Severity::$severity,)*
+                }
+            }
+        }
+    };
+}
+
+rules! {
+    BrokenLink = "broken-link", Error, "A link to a page or file the site does not have.";
+    MissingAnchor = "missing-anchor", Error, "A link to a `#fragment` the target page does not have.";
+    MissingImage = "missing-image", Error, "An image that does not exist.";
+    ExternalLink = "external-link", Warning, "A link to another site that does not answer well (`--external`).";
+    MissingTitle = "missing-title", Warning, "A page or section without a title of its own.";
+    DuplicateTitle = "duplicate-title", Warning, "The same title as another page.";
+    LongTitle = "long-title", Warning, "A title longer than search results show.";
+    MissingDescription = "missing-description", Warning, "A page without a `description`.";
+    DuplicateDescription = "duplicate-description", Warning, "The same description as another page.";
+    LongDescription = "long-description", Warning, "A description longer than search results show.";
+    MultipleH1 = "multiple-h1", Warning, "A `#` heading in a body: the page title is already the h1.";
+    SkippedHeading = "skipped-heading", Warning, "A heading more than one level below the one before.";
+    VagueLinkText = "vague-link-text", Warning, "Link text such as \"click here\" that says nothing about where it leads.";
+    EmptyLinkText = "empty-link-text", Warning, "A link with no text at all.";
+    MissingAlt = "missing-alt", Warning, "An image without alt text.";
+    ThinPost = "thin-post", Warning, "A dated post with fewer words than `min_words`.";
+    MissingAuthor = "missing-author", Warning, "A post without an `author`.";
+    MissingDate = "missing-date", Warning, "A post without a `date`.";
+    OrphanPage = "orphan-page", Warning, "A page that no other page links to.";
+    ReadingGrade = "reading-grade", Warning, "A post whose Flesch-Kincaid grade is above `reading_grade`.";
+    LongSentence = "long-sentence", Warning, "One of a post's longest sentences, over `long_sentence` words.";
+    LongParagraph = "long-paragraph", Warning, "One of a post's longest paragraphs, over `long_paragraph` words.";
+    HealthClaim = "health-claim", Warning, "A phrase from the `claims` list, which needs a source or a softer wording.";
+    MedicalSources = "medical-sources", Error, "A post with `medical = true` but no `sources`.";
+    ReviewDue = "review-due", Warning, "A post whose `last_reviewed` is older than `review_interval_months`.";
+}
+
+impl Rule {
+    /// The rule with id `id`.
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.id() == id)
+    }
+}
 
 /// Phrases that promise more than massage can show, flagged by the `health-claim` rule unless
 /// `claims` replaces them.
@@ -128,37 +178,51 @@ impl CheckConfig {
     /// Errors in the settings that serde cannot see: unknown rule ids and values out of range,
     /// each at its place in site.toml (`text`, shown as `path`).
     pub fn validate(&self, text: &str, path: &Path) -> Vec<Diagnostic> {
-        let mut diagnostics = Vec::new();
         let table = text.find("[check").unwrap_or(0);
-        let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
-        for ignore in &self.ignore {
-            if Rule::from_id(&ignore.rule).is_some() {
-                continue;
-            }
-            let hint = match suggest(&ignore.rule, &ids) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!("the rules are: {}", ids.join(", ")),
-            };
-            let diagnostic =
-                Diagnostic::error(format!("unknown rule `{}` in `[check]`", ignore.rule))
-                    .with_hint(hint);
-            diagnostics.push(match quoted(text, table, &ignore.rule) {
-                Some(offset) => diagnostic.at(path, text, offset),
-                None => diagnostic.in_file(path),
-            });
-        }
-        if !(self.reading_grade.is_finite() && self.reading_grade >= 0.0) {
-            let diagnostic = Diagnostic::error(format!(
-                "`reading_grade` {} is not a school grade",
-                self.reading_grade
-            ))
-            .with_hint("use a grade such as 8 (plain English) or 10");
-            diagnostics.push(match find_key_line(&text[table..], "reading_grade", '=') {
-                Some(offset) => diagnostic.at(path, text, table + offset),
-                None => diagnostic.in_file(path),
-            });
-        }
+        let mut diagnostics = self.unknown_rules(text, table, path);
+        diagnostics.extend(self.invalid_reading_grade(text, table, path));
         diagnostics
+    }
+
+    /// An error for each `[[check.ignore]]` rule that is not a rule, at its id after byte
+    /// `table` of `text`.
+    fn unknown_rules(&self, text: &str, table: usize, path: &Path) -> Vec<Diagnostic> {
+        let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+        let unknown = self
+            .ignore
+            .iter()
+            .filter(|ignore| Rule::from_id(&ignore.rule).is_none());
+        unknown
+            .map(|ignore| {
+                let hint = match suggest(&ignore.rule, &ids) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("the rules are: {}", ids.join(", ")),
+                };
+                let diagnostic =
+                    Diagnostic::error(format!("unknown rule `{}` in `[check]`", ignore.rule))
+                        .with_hint(hint);
+                match quoted(text, table, &ignore.rule) {
+                    Some(offset) => diagnostic.at(path, text, offset),
+                    None => diagnostic.in_file(path),
+                }
+            })
+            .collect()
+    }
+
+    /// An error when `reading_grade` is not a grade, at its line after byte `table` of `text`.
+    fn invalid_reading_grade(&self, text: &str, table: usize, path: &Path) -> Option<Diagnostic> {
+        if self.reading_grade.is_finite() && self.reading_grade >= 0.0 {
+            return None;
+        }
+        let diagnostic = Diagnostic::error(format!(
+            "`reading_grade` {} is not a school grade",
+            self.reading_grade
+        ))
+        .with_hint("use a grade such as 8 (plain English) or 10");
+        Some(match find_key_line(&text[table..], "reading_grade", '=') {
+            Some(offset) => diagnostic.at(path, text, table + offset),
+            None => diagnostic.in_file(path),
+        })
     }
 }
 
