@@ -11,12 +11,9 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
-
-use crate::render::KeyHasher;
 
 /// The template a card is rendered with.
 pub(crate) const CARD_TEMPLATE: &str = "partials/post_card.html";
@@ -26,10 +23,8 @@ pub(crate) const CARD_TEMPLATE: &str = "partials/post_card.html";
 #[derive(Default)]
 pub(crate) struct Cards(Mutex<CardMap>);
 
-/// Cards by heading, then by page address. The addresses are the site's own, so a quick hash
-/// will do (about 70,000 lookups at 10,000 posts).
-type CardMap = HashMap<String, HashMap<String, Value, Quick>, Quick>;
-type Quick = BuildHasherDefault<KeyHasher>;
+/// Cards by heading, then by page address.
+type CardMap = HashMap<String, HashMap<String, Value>>;
 
 thread_local! {
     /// The cards of the render pass this thread is rendering for, if any.
