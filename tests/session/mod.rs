@@ -161,12 +161,14 @@ const COUNTING_TEMPLATES: &[(&str, &str)] = &[
     (
         "templates/page.html",
         "{{ page.title }}:{% for t in page.tags %} {{ t.name }}={{ t.count }}{% endfor %}\n\
-         {% for r in page.related %}{{ r.title }}{% for t in r.tags %} {{ t.count }}{% endfor %};{% endfor %}\n\
-         {% if page.prev %}{{ page.prev.title }}{% endif %}|{% if page.next %}{{ page.next.title }}{% endif %}\n",
+         {% for r in page.related %}{{ r.title }} {{ r.url }}{% for t in r.tags %} {{ t.count }}{% endfor %};{% endfor %}\n\
+         {% if page.prev %}{{ page.prev.title }} {{ page.prev.url }}{% endif %}|\
+         {% if page.next %}{{ page.next.title }} {{ page.next.url }}{% endif %}\n\
+         {% for s in page.services %}{{ s.title }} {{ s.url }};{% endfor %}\n",
     ),
     (
         "templates/section.html",
-        "{% for p in paginator.pages %}{{ p.title }}{% for t in p.tags %} {{ t.count }}{% endfor %};{% endfor %}\n",
+        "{% for p in paginator.pages %}{{ p.title }} {{ p.url }}{% for t in p.tags %} {{ t.count }}{% endfor %};{% endfor %}\n",
     ),
 ];
 
