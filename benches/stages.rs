@@ -62,6 +62,9 @@ fn render_example_site(bencher: divan::Bencher) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sources = knead::source::read(root).expect("the example site reads");
     let options = BuildOptions::new(root);
-    let (site, templates, _) = knead::prepare(&sources, &options).expect("it builds");
-    bencher.bench(|| knead::render::render(divan::black_box(&site), &templates).is_ok());
+    let prepared = knead::prepare(&sources, &options).expect("it builds");
+    let (site, bodies) = (&prepared.site, &prepared.bodies);
+    bencher.bench(|| {
+        knead::render::render(divan::black_box(site), bodies, &prepared.templates).is_ok()
+    });
 }

@@ -39,7 +39,7 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 
 pub use crate::error::{Diagnostic, Diagnostics, Error, Location, Result, Severity};
-use crate::markdown::{Rendered, Resolve};
+use crate::markdown::{Bodies, Rendered, Resolve};
 use crate::render::Outputs;
 use crate::site::{Filter, Site};
 use crate::source::Sources;
@@ -137,13 +137,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let (site, templates, warnings) =
         parsed.and_then(|parsed| assemble(&sources, parsed, &options))?;
     // markdown
-    let mut site = markdown(site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
+    let bodies = markdown(&site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
+    let mut site = site;
     site.release_markdown();
     writer.check_interrupted()?;
     clock.lap("parse, assemble, markdown");
     // render, each output handed to the writer as soon as it is ready
     let pages = std::sync::atomic::AtomicUsize::new(0);
-    let entries = render::render_into(&site, &templates, &|rel, output| {
+    let entries = render::render_into(&site, &bodies, &templates, &|rel, output| {
         if rel.ends_with(".html") && matches!(output, render::Output::Bytes(_)) {
             pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
@@ -157,7 +158,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     };
     // Freeing a large site takes a tenth of a second: on another thread, while the commit
     // works.
-    rayon::spawn(move || drop(site));
+    rayon::spawn(move || drop((site, bodies)));
     // write
     let write = writer.commit(entries, &stamp)?;
     clock.lap("put in place");
@@ -212,21 +213,35 @@ pub fn build_outputs(
     sources: &Sources,
     options: &BuildOptions,
 ) -> Result<(Outputs, Diagnostics), Diagnostics> {
-    let (site, templates, warnings) = prepare(sources, options)?;
-    let outputs = render::render(&site, &templates)?;
-    Ok((outputs, warnings))
+    let prepared = prepare(sources, options)?;
+    let outputs = render::render(&prepared.site, &prepared.bodies, &prepared.templates)?;
+    Ok((outputs, prepared.warnings))
 }
 
-/// The stages from `parse` to `markdown`: the site ready to render, its templates and any
-/// warnings (what `knead check` and the benchmarks start from).
-pub fn prepare(
-    sources: &Sources,
-    options: &BuildOptions,
-) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
+/// What the stages from `parse` to `markdown` make: the site ready to render.
+pub struct Prepared {
+    /// The assembled site.
+    pub site: Site,
+    /// Its pages' and sections' bodies, rendered.
+    pub bodies: Bodies,
+    /// The templates it renders with.
+    pub templates: Templates,
+    /// The warnings found so far.
+    pub warnings: Diagnostics,
+}
+
+/// The stages from `parse` to `markdown` in a row (what `knead check` and the benchmarks start
+/// from).
+pub fn prepare(sources: &Sources, options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     let parsed = parse(sources, options)?;
     let (site, templates, warnings) = assemble(sources, parsed, options)?;
-    let site = markdown(site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
-    Ok((site, templates, warnings))
+    let bodies = markdown(&site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
+    Ok(Prepared {
+        site,
+        bodies,
+        templates,
+        warnings,
+    })
 }
 
 /// The parse stage: every Markdown file split into front matter and body, deserialized and
@@ -303,8 +318,8 @@ pub fn assemble(
 /// The markdown stage: renders every page and section body in parallel, reusing renderings
 /// from `cache` for files that did not change (and leaving this run's renderings in it), then
 /// checks that every `@/page.md#anchor` link points at a heading that exists.
-pub fn markdown(mut site: Site, cache: Option<&mut markdown::Cache>) -> Result<Site, Diagnostics> {
-    let resolver = LinkIndex::new(&site);
+pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodies, Diagnostics> {
+    let resolver = LinkIndex::new(site);
     let sources: Vec<&content::SourceText> = site
         .pages
         .iter()
@@ -371,9 +386,10 @@ pub fn markdown(mut site: Site, cache: Option<&mut markdown::Cache>) -> Result<S
     }
     drop(sources);
     let mut results = results.into_iter().map(|(r, _)| r);
-    site.rendered = results.by_ref().take(page_count).collect();
-    site.section_rendered = results.collect();
-    Ok(site)
+    Ok(Bodies {
+        pages: results.by_ref().take(page_count).collect(),
+        sections: results.collect(),
+    })
 }
 
 /// Source path → address, for `@/` links.

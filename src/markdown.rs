@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
-use crate::content::SourceText;
+use crate::content::{PageId, SectionId, SourceText};
 use crate::error::Diagnostic;
 use crate::slug::slugify;
 
@@ -58,6 +58,28 @@ pub struct Rendered {
     /// Every `@/` target looked up, and what it resolved to: the rendering stays valid while
     /// these resolve the same way.
     pub lookups: Vec<(String, Option<String>)>,
+}
+
+/// What the Markdown stage makes: every page's and section's body, rendered, by id. Its own
+/// value beside the [`crate::site::Site`] it was made from, which it does not change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bodies {
+    /// By page id.
+    pub(crate) pages: Vec<Rendered>,
+    /// By section id.
+    pub(crate) sections: Vec<Rendered>,
+}
+
+impl Bodies {
+    /// The rendered body of a page.
+    pub fn page(&self, id: PageId) -> &Rendered {
+        &self.pages[id.0]
+    }
+
+    /// The rendered body (the intro text) of a section.
+    pub fn section(&self, id: SectionId) -> &Rendered {
+        &self.sections[id.0]
+    }
 }
 
 /// Rendered Markdown kept between builds (for `knead serve`), by file.

@@ -13,6 +13,7 @@ use tera::{Context, Value};
 
 use crate::content::{PageId, SectionId};
 use crate::error::{Diagnostic, Diagnostics};
+use crate::markdown::Bodies;
 use crate::seo::{self, PersonData, PostData};
 pub(crate) use crate::site::Job;
 use crate::site::{
@@ -73,18 +74,19 @@ pub(crate) fn asset_outputs(site: &Site) -> impl Iterator<Item = (String, Output
 const JOBS_PER_TASK: usize = 16;
 
 /// Renders every output of the site.
-pub fn render(site: &Site, templates: &Templates) -> Result<Outputs, Diagnostics> {
-    render_keeping_values(site, templates).map(|(outputs, _)| outputs)
+pub fn render(site: &Site, bodies: &Bodies, templates: &Templates) -> Result<Outputs, Diagnostics> {
+    render_keeping_values(site, bodies, templates).map(|(outputs, _)| outputs)
 }
 
 /// Renders every output, and returns the shared template values too, for a session that
 /// re-renders single pages later.
 pub(crate) fn render_keeping_values(
     site: &Site,
+    bodies: &Bodies,
     templates: &Templates,
 ) -> Result<(Outputs, Values), Diagnostics> {
-    let values = Values::new(site);
-    let rendered = render_jobs(site, templates, &values, &site.jobs())?;
+    let values = Values::new(site, bodies);
+    let rendered = render_jobs(site, bodies, templates, &values, &site.jobs())?;
     let mut outputs = Outputs::default();
     outputs.0.extend(asset_outputs(site));
     outputs.0.extend(rendered);
@@ -97,11 +99,12 @@ pub(crate) fn render_keeping_values(
 /// after which no more outputs are rendered.
 pub(crate) fn render_into<T: Send>(
     site: &Site,
+    bodies: &Bodies,
     templates: &Templates,
     sink: &(dyn Fn(&str, &Output) -> crate::Result<T> + Sync),
 ) -> crate::Result<Vec<T>> {
-    let values = Values::new(site);
-    let renderer = Renderer::new(site, templates, &values);
+    let values = Values::new(site, bodies);
+    let renderer = Renderer::new(site, bodies, templates, &values);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
     let give = |path: &str, output: &Output| -> Result<Option<T>, Failed> {
@@ -213,11 +216,12 @@ pub(crate) fn summary_jobs(site: &Site, id: PageId) -> Vec<Job> {
 /// Renders some outputs, in parallel.
 pub(crate) fn render_jobs(
     site: &Site,
+    bodies: &Bodies,
     templates: &Templates,
     values: &Values,
     jobs: &[Job],
 ) -> Result<Vec<(String, Output)>, Diagnostics> {
-    let renderer = Renderer::new(site, templates, values);
+    let renderer = Renderer::new(site, bodies, templates, values);
     let results: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
         .par_iter()
         .with_max_len(JOBS_PER_TASK)
@@ -255,6 +259,7 @@ fn non_empty(text: String) -> Option<String> {
 
 struct Renderer<'a> {
     site: &'a Site,
+    bodies: &'a Bodies,
     templates: &'a Templates,
     values: &'a Values,
     /// The WebSite and clinic nodes, the same on every page, serialised once.
@@ -277,7 +282,12 @@ struct Meta {
 }
 
 impl<'a> Renderer<'a> {
-    fn new(site: &'a Site, templates: &'a Templates, values: &'a Values) -> Self {
+    fn new(
+        site: &'a Site,
+        bodies: &'a Bodies,
+        templates: &'a Templates,
+        values: &'a Values,
+    ) -> Self {
         let mut places = vec![None; site.pages.len()];
         for ids in &site.section_pages {
             for (i, id) in ids.iter().enumerate() {
@@ -288,6 +298,7 @@ impl<'a> Renderer<'a> {
             places,
             cards: Arc::default(),
             site,
+            bodies,
             templates,
             values,
             shared_nodes: seo::shared_nodes(&[
@@ -314,7 +325,7 @@ impl<'a> Renderer<'a> {
                 let meta = self.meta(
                     "",
                     &section.description,
-                    &site.section_rendered[0].summary_text,
+                    &self.bodies.section(SectionId(0)).summary_text,
                     &section.title,
                     "WebPage",
                     &[],
@@ -430,7 +441,7 @@ impl<'a> Renderer<'a> {
         let meta = self.meta(
             &path,
             &section.description,
-            &site.section_rendered[id.0].summary_text,
+            &self.bodies.section(id).summary_text,
             &title,
             "CollectionPage",
             &[(&section.title, section.path.clone())],
@@ -446,7 +457,7 @@ impl<'a> Renderer<'a> {
         let site = self.site;
         let config = &site.config;
         let page = &site.pages[id.0];
-        let rendered = &site.rendered[id.0];
+        let rendered = self.bodies.page(id);
         let section_id = site.page_section[id.0];
         let section = &site.sections[section_id.0];
         let (prev, next) = match self.places[id.0] {
@@ -462,7 +473,7 @@ impl<'a> Renderer<'a> {
             .as_deref()
             .and_then(|r| Some(AuthorRef::new(config, r, config.authors.get(r)?)));
         let value = PageValue {
-            summary: self.values.summary(site, id),
+            summary: self.values.summary(site, self.bodies, id),
             content: &rendered.html,
             word_count: rendered.words,
             toc: &rendered.toc,
@@ -746,7 +757,7 @@ impl<'a> Renderer<'a> {
             .iter()
             .take(FEED_ENTRIES)
             .map(|id| {
-                let rendered = &site.rendered[id.0];
+                let rendered = self.bodies.page(*id);
                 self.values.with_fields(
                     *id,
                     &FeedEntry {
@@ -782,7 +793,7 @@ impl<'a> Renderer<'a> {
     fn search_index(&self) -> Vec<u8> {
         let site = self.site;
         let entries: Vec<SearchEntry<'_>> = (0..site.pages.len())
-            .map(|i| search_entry(site, self.values, PageId(i)))
+            .map(|i| search_entry(site, self.bodies, self.values, PageId(i)))
             .collect();
         let mut json = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());
         json.push(b'\n');
@@ -841,9 +852,14 @@ impl<'a> Renderer<'a> {
 }
 
 /// A page's entry in the search index.
-fn search_entry<'a>(site: &'a Site, values: &'a Values, id: PageId) -> SearchEntry<'a> {
+fn search_entry<'a>(
+    site: &'a Site,
+    bodies: &'a Bodies,
+    values: &'a Values,
+    id: PageId,
+) -> SearchEntry<'a> {
     let page = &site.pages[id.0];
-    let summary = values.summary(site, id);
+    let summary = values.summary(site, bodies, id);
     SearchEntry {
         title: &page.title,
         url: summary.url.clone(),

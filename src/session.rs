@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::content::{self, Parsed};
 use crate::error::{Diagnostic, Diagnostics, Error};
+use crate::markdown::Bodies;
 use crate::render::{Output, Outputs};
 use crate::site::Site;
 use crate::source::{self, Sources};
@@ -70,6 +71,7 @@ pub struct Session {
 
 struct LastBuild {
     site: Site,
+    bodies: Bodies,
     templates: Templates,
     values: Values,
     warnings: Diagnostics,
@@ -156,20 +158,17 @@ impl Session {
         let parsed = parse_cached(&mut self.parse_cache, sources);
         let parsed = crate::with_settings_errors(parsed, sources, &self.options)?;
         let scheduled = pages::scheduled(&parsed, &self.options);
-        let (site, templates, warnings) = crate::assemble(sources, parsed, &self.options)
-            .and_then(|(site, templates, warnings)| {
-                let site = crate::markdown(site, Some(&mut self.markdown_cache))?;
-                Ok((site, templates, warnings))
-            })
-            .map_err(Error::Site)?;
-        let (outputs, values) =
-            crate::render::render_keeping_values(&site, &templates).map_err(Error::Site)?;
-        let dependencies = Dependencies::new(&site, &values, sources, scheduled);
+        let (site, templates, warnings) = crate::assemble(sources, parsed, &self.options)?;
+        let bodies = crate::markdown(&site, Some(&mut self.markdown_cache))
+            .map_err(|errors| errors.merged(warnings.0.clone()))?;
+        let (outputs, values) = crate::render::render_keeping_values(&site, &bodies, &templates)?;
+        let dependencies = Dependencies::new(&site, &bodies, &values, sources, scheduled);
         let changed = changed_outputs(self.last_good.as_deref(), &outputs, changed);
         let outputs = Arc::new(outputs);
         self.last_good = Some(outputs.clone());
         self.last = Some(LastBuild {
             site,
+            bodies,
             templates,
             values,
             warnings: warnings.clone(),
@@ -212,7 +211,7 @@ impl Session {
         let mut rendered = Vec::new();
         for (id, source) in &edits {
             let (new, diagnostics) = markdown::render(source, &resolver);
-            let old = &last.site.rendered[*id];
+            let old = &last.bodies.pages[*id];
             let same_shape = diagnostics.is_empty()
                 && new.ids == old.ids
                 && new.internal_links.iter().all(|link| {
@@ -225,7 +224,7 @@ impl Session {
                                 .pages
                                 .iter()
                                 .position(|p| p.content_path == link.target)
-                                .map(|t| &last.site.rendered[t].ids)
+                                .map(|t| &last.bodies.pages[t].ids)
                         };
                         ids.is_some_and(|ids| ids.contains(anchor))
                     })
@@ -238,28 +237,39 @@ impl Session {
         let mut jobs = Vec::new();
         let mut summaries_changed = Vec::new();
         for ((id, source), new) in edits.into_iter().zip(rendered) {
-            let old = &last.site.rendered[id];
+            let old = &last.bodies.pages[id];
             let same_summary = new.summary == old.summary
                 && new.summary_text == old.summary_text
                 && new.reading_time() == old.reading_time();
             last.site.pages[id].source = source;
-            last.site.rendered[id] = new;
+            last.bodies.pages[id] = new;
             let id = crate::content::PageId(id);
             if same_summary {
                 jobs.extend(crate::render::body_jobs(&last.site, id));
             } else {
-                last.values.refresh(&last.site, id);
+                last.values.refresh(&last.site, &last.bodies, id);
                 jobs.extend(crate::render::summary_jobs(&last.site, id));
                 summaries_changed.push(id);
             }
         }
         // The search index is made of the pages' entries, far quicker than rendering it.
         jobs.retain(|job| !matches!(job, crate::render::Job::SearchIndex));
-        let mut outputs =
-            crate::render::render_jobs(&last.site, &last.templates, &last.values, &jobs).ok()?;
+        let mut outputs = crate::render::render_jobs(
+            &last.site,
+            &last.bodies,
+            &last.templates,
+            &last.values,
+            &jobs,
+        )
+        .ok()?;
         if !summaries_changed.is_empty() {
             let dependencies = &mut last.dependencies;
-            outputs.push(dependencies.search_index(&last.site, &last.values, &summaries_changed));
+            outputs.push(dependencies.search_index(
+                &last.site,
+                &last.bodies,
+                &last.values,
+                &summaries_changed,
+            ));
         }
         let mut all = self.last_good.as_deref()?.clone();
         // What these outputs show is no longer what their keys say.

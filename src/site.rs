@@ -13,7 +13,6 @@ use crate::config::{Config, MenuItem};
 use crate::content::{Page, PageId, Parsed, Section, SectionId};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::front_matter::SortBy;
-use crate::markdown::Rendered;
 use crate::slug::slugify;
 use crate::source::FileRef;
 use crate::toml_errors::{find_key_line, suggest};
@@ -84,10 +83,6 @@ pub struct Site {
     /// no file does. Set by [`Site::assemble`] for `knead build`'s manifest; a session's
     /// incremental updates do not maintain it.
     pub next_change: Option<Timestamp>,
-    /// Each page's Markdown, rendered (filled by the markdown stage).
-    pub rendered: Vec<Rendered>,
-    /// Each section's Markdown, rendered (filled by the markdown stage).
-    pub section_rendered: Vec<Rendered>,
 }
 
 /// A tag and the pages that carry it.
@@ -212,8 +207,6 @@ impl Site {
             page_services,
             related,
             author_pages,
-            rendered: vec![Rendered::default(); pages.len()],
-            section_rendered: vec![Rendered::default(); sections.len()],
             config,
             pages,
             sections,

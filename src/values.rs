@@ -13,9 +13,9 @@ use tera::Value;
 
 use crate::clinic::{days_display, time_display, uses_twelve_hour_clock};
 use crate::config::{Author, Clinic, Config, MenuItem};
-use crate::content::{Page, PageId};
+use crate::content::{Page, PageId, SectionId};
 use crate::front_matter::PageDate;
-use crate::markdown::Heading;
+use crate::markdown::{Bodies, Heading};
 use crate::site::{Site, Update, author_path};
 
 /// The values shared between outputs.
@@ -34,7 +34,7 @@ pub(crate) struct Values {
 }
 
 impl Values {
-    pub(crate) fn new(site: &Site) -> Values {
+    pub(crate) fn new(site: &Site, bodies: &Bodies) -> Values {
         let tag_refs = tag_refs(site);
         let tag_index = tag_index(site);
         let page_tags = site
@@ -45,7 +45,7 @@ impl Values {
         let mut values = Values {
             site: Value::from_serializable(&site_value(site)),
             summaries: Vec::new(),
-            sections: section_values(site),
+            sections: section_values(site, bodies),
             tags: tag_refs.iter().map(Value::from_serializable).collect(),
             tag_refs,
             page_tags,
@@ -53,7 +53,7 @@ impl Values {
         values.summaries = (0..site.pages.len())
             .into_par_iter()
             .with_max_len(64)
-            .map(|i| Value::from_serializable(&values.summary(site, PageId(i))))
+            .map(|i| Value::from_serializable(&values.summary(site, bodies, PageId(i))))
             .collect();
         values
     }
@@ -64,6 +64,7 @@ impl Values {
     pub(crate) fn update(
         &mut self,
         site: &Site,
+        bodies: &Bodies,
         update: &Update,
         remade: &[bool],
     ) -> Vec<SummaryChange> {
@@ -124,7 +125,7 @@ impl Values {
         self.tag_refs = refs;
         self.tags = self.tag_refs.iter().map(Value::from_serializable).collect();
         self.site = Value::from_serializable(&site_value(site));
-        self.sections = section_values(site);
+        self.sections = section_values(site, bodies);
         // Taken out, so that they are changed where they are rather than copied.
         let patched: Vec<(usize, Value)> = (0..site.pages.len())
             .filter(|&i| changes[i] == SummaryChange::TagCounts)
@@ -137,7 +138,12 @@ impl Values {
         let rebuilt: Vec<(usize, Value)> = (0..site.pages.len())
             .into_par_iter()
             .filter(|&i| changes[i] == SummaryChange::Other)
-            .map(|i| (i, Value::from_serializable(&self.summary(site, PageId(i)))))
+            .map(|i| {
+                (
+                    i,
+                    Value::from_serializable(&self.summary(site, bodies, PageId(i))),
+                )
+            })
             .collect();
         for (i, value) in patched.into_iter().chain(rebuilt) {
             self.summaries[i] = value;
@@ -161,8 +167,8 @@ impl Values {
     /// The values of `site` with every tag page count in summaries 0, to show that templates
     /// do not show them.
     #[cfg(test)]
-    pub(crate) fn without_summary_tag_counts(site: &Site) -> Values {
-        let mut values = Values::new(site);
+    pub(crate) fn without_summary_tag_counts(site: &Site, bodies: &Bodies) -> Values {
+        let mut values = Values::new(site, bodies);
         let hidden: Vec<TagRef> = values
             .tag_refs
             .iter()
@@ -174,7 +180,7 @@ impl Values {
         values.summaries = (0..site.pages.len())
             .map(|i| {
                 let tags = values.page_tags[i].iter().map(|&t| &hidden[t]).collect();
-                Value::from_serializable(&summary(site, PageId(i), &site.pages[i], tags))
+                Value::from_serializable(&summary(site, bodies, PageId(i), &site.pages[i], tags))
             })
             .collect();
         values
@@ -185,6 +191,7 @@ impl Values {
     pub(crate) fn fingerprint(
         &self,
         site: &Site,
+        bodies: &Bodies,
         id: PageId,
         counts_shown: bool,
     ) -> PageFingerprint {
@@ -201,9 +208,9 @@ impl Values {
             })
             .collect();
         let mut hasher = Fingerprinter::default();
-        hasher.json(&summary(site, id, page, masked.iter().collect()));
+        hasher.json(&summary(site, bodies, id, page, masked.iter().collect()));
         let summary = hasher.finish();
-        let rendered = &site.rendered[id.0];
+        let rendered = bodies.page(id);
         let mut hasher = Fingerprinter::default();
         let source = &page.source;
         (summary, &source.file, &source.text, source.body_offset).hash(&mut hasher.0);
@@ -219,27 +226,32 @@ impl Values {
     }
 
     /// A fingerprint of what every output sees: `site` and the sections.
-    pub(crate) fn site_fingerprint(site: &Site) -> u64 {
+    pub(crate) fn site_fingerprint(site: &Site, bodies: &Bodies) -> u64 {
         let mut hasher = Fingerprinter::default();
         hasher.json(&site_value(site));
         for i in 0..site.sections.len() {
-            hasher.json(&section_value(site, i));
+            hasher.json(&section_value(site, bodies, i));
         }
         hasher.finish()
     }
 
     /// The summary of a page, as lists show it.
-    pub(crate) fn summary<'a>(&'a self, site: &'a Site, id: PageId) -> Summary<'a> {
+    pub(crate) fn summary<'a>(
+        &'a self,
+        site: &'a Site,
+        bodies: &'a Bodies,
+        id: PageId,
+    ) -> Summary<'a> {
         let tags = self.page_tags[id.0]
             .iter()
             .map(|&i| &self.tag_refs[i])
             .collect();
-        summary(site, id, &site.pages[id.0], tags)
+        summary(site, bodies, id, &site.pages[id.0], tags)
     }
 
     /// Builds a page's summary again, after its Markdown changed.
-    pub(crate) fn refresh(&mut self, site: &Site, id: PageId) {
-        let value = Value::from_serializable(&self.summary(site, id));
+    pub(crate) fn refresh(&mut self, site: &Site, bodies: &Bodies, id: PageId) {
+        let value = Value::from_serializable(&self.summary(site, bodies, id));
         self.summaries[id.0] = value;
     }
 
@@ -354,19 +366,19 @@ fn page_tags(page: &Page, tag_index: &HashMap<&str, usize>) -> Vec<usize> {
     tags
 }
 
-fn section_values(site: &Site) -> Vec<Value> {
+fn section_values(site: &Site, bodies: &Bodies) -> Vec<Value> {
     (0..site.sections.len())
-        .map(|i| Value::from_serializable(&section_value(site, i)))
+        .map(|i| Value::from_serializable(&section_value(site, bodies, i)))
         .collect()
 }
 
-fn section_value(site: &Site, i: usize) -> SectionValue<'_> {
+fn section_value<'a>(site: &'a Site, bodies: &'a Bodies, i: usize) -> SectionValue<'a> {
     let config = &site.config;
     let section = &site.sections[i];
     SectionValue {
         title: &section.title,
         description: &section.description,
-        content: &site.section_rendered[i].html,
+        content: &bodies.section(SectionId(i)).html,
         url: format!("{}{}", config.root, section.path),
         permalink: format!("{}/{}", config.base_url, section.path),
         extra: &section.extra,
@@ -401,9 +413,15 @@ fn site_value(site: &Site) -> SiteValue<'_> {
     }
 }
 
-fn summary<'a>(site: &'a Site, id: PageId, page: &'a Page, tags: Vec<&'a TagRef>) -> Summary<'a> {
+fn summary<'a>(
+    site: &'a Site,
+    bodies: &'a Bodies,
+    id: PageId,
+    page: &'a Page,
+    tags: Vec<&'a TagRef>,
+) -> Summary<'a> {
     let config = &site.config;
-    let rendered = &site.rendered[id.0];
+    let rendered = bodies.page(id);
     let date = DateValues::new(page.date);
     let updated = DateValues::new(page.updated);
     let image = site_url(&config.root, &page.path, &page.image);
@@ -710,7 +728,7 @@ mod tests {
     use crate::source::{ContentFile, Sources};
 
     /// A site assembled from `files` (path under `content/`, text), Markdown rendered.
-    pub(crate) fn site_of(files: &[(&str, String)]) -> Site {
+    pub(crate) fn site_of(files: &[(&str, String)]) -> (Site, Bodies) {
         let sources = Sources {
             config_text: "title = \"T\"\nbase_url = \"https://x.example\"\n".to_owned(),
             content: files
@@ -726,7 +744,8 @@ mod tests {
             now: Some("2026-01-01T00:00:00Z".parse().unwrap()),
             ..BuildOptions::new("site")
         };
-        crate::prepare(&sources, &options).unwrap().0
+        let prepared = crate::prepare(&sources, &options).unwrap();
+        (prepared.site, prepared.bodies)
     }
 
     fn post(title: &str, tags: &str) -> String {
@@ -744,7 +763,11 @@ mod tests {
             ("blog/b.md", post("B", "\"Neck\"")),
             ("blog/c.md", post("C", "\"Back\", \"Neck\"")),
         ]);
-        let (old, new) = (Values::new(&before), Values::new(&after));
+        let (old, new) = (
+            Values::new(&before.0, &before.1),
+            Values::new(&after.0, &after.1),
+        );
+        let (before, after) = (before.0, after.0);
         for id in [PageId(0), PageId(1)] {
             assert_eq!(
                 before.pages[id.0].content_path,

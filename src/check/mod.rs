@@ -27,7 +27,8 @@ pub use self::report::Report;
 use crate::config::check::CheckConfig;
 pub use crate::config::check::Rule;
 use crate::content::{PageId, SectionId, SourceText};
-use crate::error::{Diagnostic, Error};
+use crate::error::Diagnostic;
+use crate::markdown::Bodies;
 use crate::render::{Output, Outputs};
 use crate::site::Site;
 use crate::source::Sources;
@@ -83,11 +84,15 @@ impl Finding {
 /// `Err(Error::Site(..))` with the build's errors.
 pub fn check(options: &CheckOptions) -> Result<Report> {
     let sources = crate::source::read(&options.build.root)?;
-    let (site, templates, warnings) =
-        crate::prepare(&sources, &options.build).map_err(Error::Site)?;
-    let outputs = crate::render::render(&site, &templates).map_err(Error::Site)?;
+    let crate::Prepared {
+        site,
+        bodies,
+        templates,
+        warnings,
+    } = crate::prepare(&sources, &options.build)?;
+    let outputs = crate::render::render(&site, &bodies, &templates)?;
     let now = options.build.now.unwrap_or_else(Timestamp::now);
-    let ctx = Ctx::new(&site, &outputs, &sources, now);
+    let ctx = Ctx::new(&site, &bodies, &outputs, &sources, now);
     let mut findings = Findings::default();
     let external_refs = run_rules(&ctx, &mut findings);
     if options.external {
@@ -131,6 +136,7 @@ fn run_rules(ctx: &Ctx<'_>, findings: &mut Findings) -> Vec<external::ExternalRe
 /// The built site and what the rules read from it, computed once.
 pub(crate) struct Ctx<'a> {
     pub(crate) site: &'a Site,
+    pub(crate) bodies: &'a Bodies,
     pub(crate) outputs: &'a Outputs,
     pub(crate) sources: &'a Sources,
     pub(crate) settings: &'a CheckConfig,
@@ -158,7 +164,13 @@ pub(crate) enum DocKind {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(site: &'a Site, outputs: &'a Outputs, sources: &'a Sources, now: Timestamp) -> Self {
+    fn new(
+        site: &'a Site,
+        bodies: &'a Bodies,
+        outputs: &'a Outputs,
+        sources: &'a Sources,
+        now: Timestamp,
+    ) -> Self {
         let root = &site.config.root;
         let mut docs: Vec<(DocKind, &SourceText, String)> = site
             .pages
@@ -206,6 +218,7 @@ impl<'a> Ctx<'a> {
             .collect();
         Ctx {
             site,
+            bodies,
             outputs,
             sources,
             settings: &site.config.check,

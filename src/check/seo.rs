@@ -252,7 +252,7 @@ fn posts(ctx: &Ctx<'_>, findings: &mut Findings) {
     let min_words = ctx.settings.min_words;
     for (id, doc) in ctx.posts() {
         let page = &ctx.site.pages[id.0];
-        let words = ctx.site.rendered.get(id.0).map_or(0, |r| r.words);
+        let words = ctx.bodies.pages.get(id.0).map_or(0, |r| r.words);
         if page.date.is_some() && words < min_words {
             findings.at_key(
                 Rule::ThinPost,

@@ -16,6 +16,7 @@ use jiff::Timestamp;
 
 use crate::content::PageId;
 use crate::front_matter::PageDate;
+use crate::markdown::Bodies;
 use crate::site::{LATEST_POSTS, Site, TAG_PAGE_SIZE};
 use crate::values::{PageFingerprint, Values};
 
@@ -65,9 +66,14 @@ struct Inputs<'a> {
 }
 
 /// A page's entry in the search index, as JSON.
-pub(crate) fn search_entry_json(site: &Site, values: &Values, id: PageId) -> Vec<u8> {
+pub(crate) fn search_entry_json(
+    site: &Site,
+    bodies: &Bodies,
+    values: &Values,
+    id: PageId,
+) -> Vec<u8> {
     // A struct of strings always serialises.
-    serde_json::to_vec(&search_entry(site, values, id)).unwrap_or_default()
+    serde_json::to_vec(&search_entry(site, bodies, values, id)).unwrap_or_default()
 }
 
 /// The search index made of its entries (from [`search_entry_json`]): the same bytes as
@@ -219,12 +225,18 @@ mod tests {
             now: Some("2026-01-01T00:00:00Z".parse().unwrap()),
             ..BuildOptions::new(root)
         };
-        let (site, templates, _) = crate::prepare(&sources, &options).unwrap();
+        let crate::Prepared {
+            site,
+            bodies,
+            templates,
+            ..
+        } = crate::prepare(&sources, &options).unwrap();
         assert!(site.tags.iter().any(|tag| tag.pages.len() > 1));
         let jobs = site.jobs();
-        let shown = render_jobs(&site, &templates, &Values::new(&site), &jobs).unwrap();
-        let hidden = Values::without_summary_tag_counts(&site);
-        let hidden = render_jobs(&site, &templates, &hidden, &jobs).unwrap();
+        let shown = Values::new(&site, &bodies);
+        let shown = render_jobs(&site, &bodies, &templates, &shown, &jobs).unwrap();
+        let hidden = Values::without_summary_tag_counts(&site, &bodies);
+        let hidden = render_jobs(&site, &bodies, &templates, &hidden, &jobs).unwrap();
         assert_eq!(shown.len(), hidden.len());
         for ((path, with), (_, without)) in shown.iter().zip(&hidden) {
             assert!(with == without, "{path} shows how many pages a tag has");

@@ -21,7 +21,7 @@ use crate::BuildOptions;
 use crate::content::{self, PageId, Parsed};
 use crate::error::Diagnostics;
 use crate::front_matter::PageDate;
-use crate::markdown::{self, Rendered, Resolve};
+use crate::markdown::{self, Bodies, Rendered, Resolve};
 use crate::render::{self, Job, KeyHasher, Output, Outputs};
 use crate::site::{Claims, Declined, Filter, PageChanges, Site, SiteFiles, Update};
 use crate::source::Sources;
@@ -57,6 +57,7 @@ impl Dependencies {
     /// The dependencies of a site built from scratch; `scheduled` from [`scheduled`].
     pub(super) fn new(
         site: &Site,
+        bodies: &Bodies,
         values: &Values,
         sources: &Sources,
         scheduled: BTreeMap<String, PageDate>,
@@ -67,12 +68,12 @@ impl Dependencies {
             .par_iter()
             .map(|&id| {
                 (
-                    values.fingerprint(site, id, counts_shown),
-                    render::search_entry_json(site, values, id),
+                    values.fingerprint(site, bodies, id, counts_shown),
+                    render::search_entry_json(site, bodies, values, id),
                 )
             })
             .unzip();
-        let shared = Values::site_fingerprint(site);
+        let shared = Values::site_fingerprint(site, bodies);
         let keys = render::keyed_jobs(site, &fingerprints, shared)
             .into_iter()
             .map(|(job, key)| (job.path(site), (Some(key), 0)))
@@ -115,11 +116,12 @@ impl Dependencies {
     pub(super) fn search_index(
         &mut self,
         site: &Site,
+        bodies: &Bodies,
         values: &Values,
         changed: &[PageId],
     ) -> (String, Output) {
         for &id in changed {
-            self.search_entries[id.0] = render::search_entry_json(site, values, id);
+            self.search_entries[id.0] = render::search_entry_json(site, bodies, values, id);
         }
         let path = Job::SearchIndex.path(site);
         let index = render::search_index_of(&self.search_entries);
@@ -127,7 +129,14 @@ impl Dependencies {
     }
 
     /// Brings the fingerprints and search entries up to date after [`Values::update`].
-    fn update(&mut self, site: &Site, values: &Values, update: &Update, changes: &[SummaryChange]) {
+    fn update(
+        &mut self,
+        site: &Site,
+        bodies: &Bodies,
+        values: &Values,
+        update: &Update,
+        changes: &[SummaryChange],
+    ) {
         let fingerprints = std::mem::take(&mut self.fingerprints);
         let mut entries = std::mem::take(&mut self.search_entries);
         let counts_shown = self.counts_shown;
@@ -156,8 +165,8 @@ impl Dependencies {
                 let id = PageId(i);
                 (
                     i,
-                    values.fingerprint(site, id, counts_shown),
-                    render::search_entry_json(site, values, id),
+                    values.fingerprint(site, bodies, id, counts_shown),
+                    render::search_entry_json(site, bodies, values, id),
                 )
             })
             .collect();
@@ -193,7 +202,8 @@ impl Session {
         start: Instant,
     ) -> Option<Rebuilt> {
         let (changes, filter, scheduled) = self.page_changes(edited)?;
-        let remade = remake_markdown(&self.last.as_ref()?.site, &changes)?;
+        let last = self.last.as_ref()?;
+        let remade = remake_markdown(&last.site, &last.bodies, &changes)?;
         let old = self.last_good.clone()?;
         let sources = self.sources.as_ref()?;
         let files = SiteFiles {
@@ -205,7 +215,10 @@ impl Session {
         // changed in place, and gone when this declines.
         let mut last = self.last.take()?;
         let claims = &mut last.dependencies.claims;
-        let update = match last.site.update(changes, filter, &files, claims) {
+        let update = match last
+            .site
+            .update(changes, filter, &files, claims, &mut last.bodies)
+        {
             Ok(update) => update,
             Err(Declined::Untouched) => {
                 self.last = Some(last);
@@ -213,10 +226,12 @@ impl Session {
             }
             Err(Declined::Spoiled) => return None,
         };
-        let remade = remade.install(&mut last.site);
-        let summaries = last.values.update(&last.site, &update, &remade);
+        let remade = remade.install(&last.site, &mut last.bodies);
+        let summaries = last
+            .values
+            .update(&last.site, &last.bodies, &update, &remade);
         last.dependencies
-            .update(&last.site, &last.values, &update, &summaries);
+            .update(&last.site, &last.bodies, &last.values, &update, &summaries);
         let (outputs, changed) = render_changed(&mut last, &old, update.assets_changed)?;
         let dependencies = &mut last.dependencies;
         dependencies.scheduled = scheduled;
@@ -297,16 +312,16 @@ struct Remade {
 impl Remade {
     /// Puts the renderings into the updated site; returns, for each page, whether it has a new
     /// one.
-    fn install(mut self, site: &mut Site) -> Vec<bool> {
+    fn install(mut self, site: &Site, bodies: &mut Bodies) -> Vec<bool> {
         let mut remade = vec![false; site.pages.len()];
         for (path, rendered) in self.pages.drain() {
             if let Some(i) = page_index(site, &path) {
-                site.rendered[i] = rendered;
+                bodies.pages[i] = rendered;
                 remade[i] = true;
             }
         }
         for (i, rendered) in self.sections {
-            site.section_rendered[i] = rendered;
+            bodies.sections[i] = rendered;
         }
         remade
     }
@@ -315,7 +330,7 @@ impl Remade {
 /// Renders the Markdown of the new and changed pages, and again that of pages and sections
 /// whose `@/` links will resolve differently, and checks the anchors of links from and to
 /// them; all before the site changes. `None` on an error (the full build reports it).
-fn remake_markdown(site: &Site, changes: &PageChanges) -> Option<Remade> {
+fn remake_markdown(site: &Site, bodies: &Bodies, changes: &PageChanges) -> Option<Remade> {
     let links = Overlay { site, changes };
     let resolves = |rendered: &Rendered| {
         rendered
@@ -328,13 +343,13 @@ fn remake_markdown(site: &Site, changes: &PageChanges) -> Option<Remade> {
         .flatten()
         .map(|page| (page.content_path.as_str(), &page.source))
         .collect();
-    for (page, rendered) in site.pages.iter().zip(&site.rendered) {
+    for (page, rendered) in site.pages.iter().zip(&bodies.pages) {
         if !resolves(rendered) && !changes.contains_key(&page.content_path) {
             sources.push((&page.content_path, &page.source));
         }
     }
     let sections: Vec<usize> = (0..site.sections.len())
-        .filter(|&i| !resolves(&site.section_rendered[i]))
+        .filter(|&i| !resolves(&bodies.sections[i]))
         .collect();
     let render = |source: &content::SourceText| {
         let (rendered, diagnostics) = markdown::render(source, &links);
@@ -350,12 +365,12 @@ fn remake_markdown(site: &Site, changes: &PageChanges) -> Option<Remade> {
         pages: paths.zip(pages?).collect(),
         sections: sections.into_iter().zip(section_renders?).collect(),
     };
-    anchors_resolve(site, changes, &remade).then_some(remade)
+    anchors_resolve(site, bodies, changes, &remade).then_some(remade)
 }
 
 /// Whether every `#anchor` of an `@/` link from or to Markdown rendered again (or a page
 /// gone) will name a heading of its target, as the markdown stage checks for every link.
-fn anchors_resolve(site: &Site, changes: &PageChanges, remade: &Remade) -> bool {
+fn anchors_resolve(site: &Site, bodies: &Bodies, changes: &PageChanges, remade: &Remade) -> bool {
     let remade_sections: HashMap<String, &Rendered> = remade
         .sections
         .iter()
@@ -369,12 +384,12 @@ fn anchors_resolve(site: &Site, changes: &PageChanges, remade: &Remade) -> bool 
             return &[];
         }
         if let Some(i) = page_index(site, target) {
-            return &site.rendered[i].ids;
+            return &bodies.pages[i].ids;
         }
         if let Some(rendered) = remade_sections.get(target) {
             return &rendered.ids;
         }
-        section_of(site, target).map_or(&[], |i| &site.section_rendered[i].ids)
+        section_of(site, target).map_or(&[], |i| &bodies.sections[i].ids)
     };
     let touched = |target: &str| {
         remade.pages.contains_key(target)
@@ -389,13 +404,14 @@ fn anchors_resolve(site: &Site, changes: &PageChanges, remade: &Remade) -> bool 
     let old = site
         .pages
         .iter()
-        .zip(&site.rendered)
+        .zip(&bodies.pages)
         .filter(|(page, rendered)| {
             !rendered.internal_links.is_empty() && !remade.pages.contains_key(&page.content_path)
         })
         .map(|(_, rendered)| rendered)
         .chain(
-            site.section_rendered
+            bodies
+                .sections
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| !remade.sections.iter().any(|(j, _)| j == i))
@@ -470,8 +486,8 @@ fn render_changed(
     old: &Arc<Outputs>,
     assets_changed: bool,
 ) -> Option<(Outputs, Vec<String>)> {
-    let (site, dependencies) = (&last.site, &mut last.dependencies);
-    let shared = Values::site_fingerprint(site);
+    let (site, bodies, dependencies) = (&last.site, &last.bodies, &mut last.dependencies);
+    let shared = Values::site_fingerprint(site, bodies);
     let keyed = render::keyed_jobs(site, &dependencies.fingerprints, shared);
     dependencies.build += 1;
     let build = dependencies.build;
@@ -502,9 +518,10 @@ fn render_changed(
         }
         made_now
     });
-    let mut rendered = render::render_jobs(site, &last.templates, &last.values, &jobs).ok()?;
+    let mut rendered =
+        render::render_jobs(site, bodies, &last.templates, &last.values, &jobs).ok()?;
     if search_index {
-        rendered.push(dependencies.search_index(site, &last.values, &[]));
+        rendered.push(dependencies.search_index(site, bodies, &last.values, &[]));
     }
     patch.extend(
         rendered

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::content::{Page, PageId, SectionId};
 use crate::error::Diagnostics;
-use crate::markdown::Rendered;
+use crate::markdown::{Bodies, Rendered};
 use crate::source::FileRef;
 
 /// The pages whose files changed, by path under `content/`: each as parsed now, or `None` when
@@ -73,6 +73,7 @@ impl Site {
         filter: Filter,
         files: &SiteFiles<'_>,
         claims: &mut Claims,
+        bodies: &mut Bodies,
     ) -> Result<Update, Declined> {
         for page in changes.values_mut() {
             if page.as_ref().is_some_and(|p| !filter.includes(p)) {
@@ -98,7 +99,7 @@ impl Site {
             return Err(Declined::Untouched);
         }
 
-        let moved = self.move_pages(changes);
+        let moved = self.move_pages(changes, bodies);
         for list in &mut self.section_pages {
             *list = moved.keep(list);
         }
@@ -305,7 +306,7 @@ impl Site {
     /// Puts the changed pages in place of the old ones (pages stay sorted by path), with the
     /// per-page lists that follow them: Markdown, section. Pages are moved only by inserting
     /// and removing, so replacing pages moves none.
-    fn move_pages(&mut self, changes: PageChanges) -> Moved {
+    fn move_pages(&mut self, changes: PageChanges, bodies: &mut Bodies) -> Moved {
         // Each change's place among the old pages, and whether it is the page there.
         let placed: Vec<(usize, bool, Option<Page>)> = changes
             .into_iter()
@@ -328,11 +329,11 @@ impl Site {
                         .section_index(&page.section_dir)
                         .unwrap_or(SectionId(0));
                     self.pages[at] = page;
-                    self.rendered[at] = Rendered::default();
+                    bodies.pages[at] = Rendered::default();
                 }
                 (true, None) => {
                     self.pages.remove(at);
-                    self.rendered.remove(at);
+                    bodies.pages.remove(at);
                     self.page_section.remove(at);
                 }
                 (false, Some(page)) => {
@@ -341,7 +342,7 @@ impl Site {
                         .unwrap_or(SectionId(0));
                     self.page_section.insert(at, section);
                     self.pages.insert(at, page);
-                    self.rendered.insert(at, Rendered::default());
+                    bodies.pages.insert(at, Rendered::default());
                 }
                 (false, None) => {}
             }
@@ -772,7 +773,11 @@ mod tests {
                 static_files: &[],
                 theme_static: &[],
             };
-            match site.update(changes, filter(), &files_, &mut claims) {
+            let mut bodies = Bodies {
+                pages: vec![Rendered::default(); site.pages.len()],
+                sections: vec![Rendered::default(); site.sections.len()],
+            };
+            match site.update(changes, filter(), &files_, &mut claims, &mut bodies) {
                 Ok(_) => {
                     updated += 1;
                     assert_eq!(shape(&site), shape(&assemble(&files)), "after seed {seed}");
