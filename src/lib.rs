@@ -153,7 +153,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     clock.lap("render and stage");
     let stamp = output::Stamp {
         key,
-        fresh_until: site.next_change,
+        fresh_until: site.next_change(),
         pages: pages.into_inner(),
     };
     // Freeing a large site takes a tenth of a second: on another thread, while the commit
@@ -321,10 +321,10 @@ pub fn assemble(
 pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodies, Diagnostics> {
     let resolver = LinkIndex::new(site);
     let sources: Vec<&content::SourceText> = site
-        .pages
+        .pages()
         .iter()
         .map(|p| &p.source)
-        .chain(site.sections.iter().map(|s| &s.source))
+        .chain(site.sections().iter().map(|s| &s.source))
         .collect();
     let results: Vec<(Rendered, Vec<Diagnostic>)> = sources
         .par_iter()
@@ -339,7 +339,7 @@ pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodi
     if let Some(cache) = cache {
         cache.replace(sources.iter().copied().zip(&results));
     }
-    let page_count = site.pages.len();
+    let page_count = site.pages().len();
     let mut diagnostics = Diagnostics::default();
     // Each page's heading ids, for links to `@/page.md#heading`: only made when some page has
     // such a link (on one thread, for every page).
@@ -349,10 +349,10 @@ pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodi
     let mut ids: HashMap<&str, &[String]> = HashMap::new();
     if anchored {
         ids.reserve(results.len());
-        for (page, (rendered, _)) in site.pages.iter().zip(&results) {
+        for (page, (rendered, _)) in site.pages().iter().zip(&results) {
             ids.insert(&page.content_path, &rendered.ids);
         }
-        for (section, (rendered, _)) in site.sections.iter().zip(&results[page_count..]) {
+        for (section, (rendered, _)) in site.sections().iter().zip(&results[page_count..]) {
             ids.insert(resolver.section_path(section), &rendered.ids);
         }
     }
@@ -399,12 +399,12 @@ pub(crate) struct LinkIndex {
 
 impl LinkIndex {
     pub(crate) fn new(site: &Site) -> Self {
-        let root = &site.config.root;
+        let root = &site.config().root;
         let mut urls = HashMap::new();
-        for page in &site.pages {
+        for page in site.pages() {
             urls.insert(page.content_path.clone(), format!("{root}{}", page.path));
         }
-        for section in &site.sections {
+        for section in site.sections() {
             urls.insert(
                 Self::index_path(&section.dir),
                 format!("{root}{}", section.path),

@@ -64,7 +64,7 @@ pub(crate) fn asset_output(asset: &Asset) -> Output {
 
 /// The files the site copies, as outputs.
 pub(crate) fn asset_outputs(site: &Site) -> impl Iterator<Item = (String, Output)> + '_ {
-    site.assets
+    site.assets()
         .iter()
         .map(|asset| (asset.output.clone(), asset_output(asset)))
 }
@@ -117,7 +117,7 @@ pub(crate) fn render_into<T: Send>(
         })
     };
     let assets = site
-        .assets
+        .assets()
         .par_iter()
         .map(|asset| give(&asset.output, &asset_output(asset)));
     let jobs = site.jobs();
@@ -167,10 +167,10 @@ enum Failed {
 /// that carry its full content.
 pub(crate) fn body_jobs(site: &Site, id: PageId) -> Vec<Job> {
     let mut jobs = vec![Job::Page(id)];
-    if site.dated.iter().take(FEED_ENTRIES).any(|&d| d == id) {
+    if site.dated().iter().take(FEED_ENTRIES).any(|&d| d == id) {
         jobs.push(Job::Atom);
     }
-    for (t, tag) in site.tags.iter().enumerate() {
+    for (t, tag) in site.tags().iter().enumerate() {
         if tag.pages.iter().take(FEED_ENTRIES).any(|&d| d == id) {
             jobs.push(Job::TagFeed(t));
         }
@@ -184,28 +184,30 @@ pub(crate) fn body_jobs(site: &Site, id: PageId) -> Vec<Job> {
 pub(crate) fn summary_jobs(site: &Site, id: PageId) -> Vec<Job> {
     let mut jobs = body_jobs(site, id);
     jobs.push(Job::SearchIndex);
-    if site.dated.iter().take(LATEST_POSTS).any(|&d| d == id) {
+    if site.dated().iter().take(LATEST_POSTS).any(|&d| d == id) {
         jobs.push(Job::Home);
     }
-    let section = site.page_section[id.0];
+    let section = site.page_section()[id.0];
     if section.0 != 0
-        && let Some(at) = site.section_pages[section.0].iter().position(|&p| p == id)
+        && let Some(at) = site.section_pages()[section.0]
+            .iter()
+            .position(|&p| p == id)
     {
-        let per_page = site.sections[section.0].paginate_by;
+        let per_page = site.sections()[section.0].paginate_by;
         let number = at.checked_div(per_page).map_or(1, |n| n + 1);
         jobs.push(Job::Section(section, number));
     }
-    for (t, tag) in site.tags.iter().enumerate() {
+    for (t, tag) in site.tags().iter().enumerate() {
         if let Some(at) = tag.pages.iter().position(|&p| p == id) {
             jobs.push(Job::Tag(t, at / TAG_PAGE_SIZE + 1));
         }
     }
-    if let Some(author) = &site.pages[id.0].author
-        && site.author_pages.contains_key(author)
+    if let Some(author) = &site.page(id).author
+        && site.author_pages().contains_key(author)
     {
         jobs.push(Job::Author(author.clone()));
     }
-    for (other, related) in site.related.iter().enumerate() {
+    for (other, related) in site.related().iter().enumerate() {
         if related.contains(&id) {
             jobs.push(Job::Page(PageId(other)));
         }
@@ -245,7 +247,7 @@ pub(crate) fn render_jobs(
 
 /// An absolute address for an image written in site.toml (`/clinic.jpg` or a full address).
 fn site_image(site: &Site, image: &str) -> String {
-    let config = &site.config;
+    let config = site.config();
     absolute(
         &config.base_url,
         &config.root,
@@ -288,8 +290,8 @@ impl<'a> Renderer<'a> {
         templates: &'a Templates,
         values: &'a Values,
     ) -> Self {
-        let mut places = vec![None; site.pages.len()];
-        for ids in &site.section_pages {
+        let mut places = vec![None; site.pages().len()];
+        for ids in site.section_pages() {
             for (i, id) in ids.iter().enumerate() {
                 places[id.0] = Some(i);
             }
@@ -302,10 +304,10 @@ impl<'a> Renderer<'a> {
             templates,
             values,
             shared_nodes: seo::shared_nodes(&[
-                seo::website(&site.config),
+                seo::website(site.config()),
                 seo::clinic(
-                    &site.config,
-                    non_empty(site_image(site, &site.config.clinic.image)).as_deref(),
+                    site.config(),
+                    non_empty(site_image(site, &site.config().clinic.image)).as_deref(),
                 ),
             ]),
         }
@@ -318,10 +320,10 @@ impl<'a> Renderer<'a> {
 
     fn bytes(&self, job: &Job) -> Result<Vec<u8>, Diagnostic> {
         let site = self.site;
-        let config = &site.config;
+        let config = site.config();
         match job {
             Job::Home => {
-                let section = &site.sections[0];
+                let section = &site.sections()[0];
                 let meta = self.meta(
                     "",
                     &section.description,
@@ -332,7 +334,7 @@ impl<'a> Renderer<'a> {
                 );
                 let mut context = self.context("", meta);
                 context.insert_value("section", self.values.sections[0].clone());
-                let latest: Vec<PageId> = site.dated.iter().take(LATEST_POSTS).copied().collect();
+                let latest: Vec<PageId> = site.dated().iter().take(LATEST_POSTS).copied().collect();
                 context.insert_value("posts", self.values.summaries(&latest));
                 let template = section.template.as_deref().unwrap_or("index.html");
                 self.render(template, &context, section_file(site, SectionId(0)))
@@ -353,7 +355,7 @@ impl<'a> Renderer<'a> {
                 self.render("taxonomy.html", &context, None)
             }
             Job::Tag(i, number) => {
-                let tag = &site.tags[*i];
+                let tag = &site.tags()[*i];
                 let first = format!("tags/{}/", tag.slug);
                 let path = tag_pager_path(&tag.slug, *number);
                 let meta = self.meta(
@@ -376,7 +378,7 @@ impl<'a> Renderer<'a> {
                 self.render("term.html", &context, None)
             }
             Job::TagFeed(i) => {
-                let tag = &site.tags[*i];
+                let tag = &site.tags()[*i];
                 let path = format!("tags/{}/atom.xml", tag.slug);
                 let mut context = self.context(&path, self.no_meta());
                 let title = format!("{} – {}", config.title, tag.name);
@@ -407,7 +409,7 @@ impl<'a> Renderer<'a> {
             Job::SearchIndex => Ok(self.search_index()),
             Job::Atom => {
                 let mut context = self.context("atom.xml", self.no_meta());
-                let feed = self.feed(config.title.clone(), "atom.xml", &site.dated, true);
+                let feed = self.feed(config.title.clone(), "atom.xml", site.dated(), true);
                 context.insert("feed", &feed);
                 self.render("atom.xml", &context, None)
             }
@@ -421,17 +423,17 @@ impl<'a> Renderer<'a> {
                 self.render("robots.txt", &context, None)
             }
             Job::Alias(id, _) => {
-                Ok(redirect_page(&self.permalink(&site.pages[id.0].path)).into_bytes())
+                Ok(redirect_page(&self.permalink(&site.page(*id).path)).into_bytes())
             }
         }
     }
 
     fn section(&self, id: SectionId, number: usize) -> Result<Vec<u8>, Diagnostic> {
         let site = self.site;
-        let section = &site.sections[id.0];
+        let section = &site.sections()[id.0];
         let (chunk, total) = site.pager(id, number);
         let path = site.pager_path(id, number);
-        let url = |n: usize| format!("{}{}", site.config.root, site.pager_path(id, n));
+        let url = |n: usize| format!("{}{}", site.config().root, site.pager_path(id, n));
         let paginator = self.paginator(chunk, number, total, url);
         let title = if number > 1 {
             format!("{} – page {number}", section.title)
@@ -455,18 +457,18 @@ impl<'a> Renderer<'a> {
 
     fn page(&self, id: PageId) -> Result<Vec<u8>, Diagnostic> {
         let site = self.site;
-        let config = &site.config;
-        let page = &site.pages[id.0];
+        let config = site.config();
+        let page = site.page(id);
         let rendered = self.bodies.page(id);
-        let section_id = site.page_section[id.0];
-        let section = &site.sections[section_id.0];
+        let section_id = site.page_section()[id.0];
+        let section = &site.sections()[section_id.0];
         let (prev, next) = match self.places[id.0] {
             Some(i) => site.neighbours_at(section_id, i),
             None => (None, None),
         };
         let link = |id: PageId| LinkRef {
-            title: &site.pages[id.0].title,
-            url: format!("{}{}", config.root, site.pages[id.0].path),
+            title: &site.page(id).title,
+            url: format!("{}{}", config.root, site.page(id).path),
         };
         let reviewer = page
             .reviewed_by
@@ -485,8 +487,11 @@ impl<'a> Renderer<'a> {
             }),
             prev: prev.map(link),
             next: next.map(link),
-            related: self.values.summaries(&site.related[id.0]),
-            services: site.page_services[id.0].iter().map(|&s| link(s)).collect(),
+            related: self.values.summaries(&site.related()[id.0]),
+            services: site.page_services()[id.0]
+                .iter()
+                .map(|&s| link(s))
+                .collect(),
             reviewed_by: reviewer,
             last_reviewed: page
                 .last_reviewed
@@ -547,7 +552,7 @@ impl<'a> Renderer<'a> {
 
     /// Adds a post's BlogPosting, its author and its reviewer to its structured data.
     fn describe_post(&self, meta: &mut Meta, page: &PageValue<'_>) {
-        let config = &self.site.config;
+        let config = self.site.config();
         let summary = &page.summary;
         let Some(graph) = &mut meta.graph else {
             return;
@@ -585,7 +590,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn person(&self, author: &AuthorRef<'_>) -> PersonData<'_> {
-        let config = &self.site.config;
+        let config = self.site.config();
         let source = &config.authors[author.id];
         PersonData {
             url: author.permalink.clone(),
@@ -600,7 +605,7 @@ impl<'a> Renderer<'a> {
 
     fn author(&self, id: &str) -> Result<Vec<u8>, Diagnostic> {
         let site = self.site;
-        let config = &site.config;
+        let config = site.config();
         let path = author_path(id);
         let Some((id, source)) = config.authors.get_key_value(id) else {
             return Err(Diagnostic::error(format!("unknown author `{id}`")));
@@ -625,7 +630,7 @@ impl<'a> Renderer<'a> {
         }
         let mut context = self.context(&path, meta);
         context.insert("author", &author);
-        context.insert_value("pages", self.values.summaries(&site.author_pages[id]));
+        context.insert_value("pages", self.values.summaries(&site.author_pages()[id]));
         self.render("author.html", &context, None)
     }
 
@@ -640,7 +645,7 @@ impl<'a> Renderer<'a> {
         kind: &'static str,
         trail: &[(&str, String)],
     ) -> Meta {
-        let config = &self.site.config;
+        let config = self.site.config();
         let fallback = if fallback.trim().is_empty() {
             config.description.as_str()
         } else {
@@ -670,13 +675,13 @@ impl<'a> Renderer<'a> {
 
     fn no_meta(&self) -> Meta {
         Meta {
-            description: seo::meta_description("", &self.site.config.description),
+            description: seo::meta_description("", &self.site.config().description),
             graph: None,
         }
     }
 
     fn context(&self, path: &str, meta: Meta) -> Context {
-        let config = &self.site.config;
+        let config = self.site.config();
         let mut context = Context::new();
         context.insert_value("site", self.values.site.clone());
         context.insert("current_path", &format!("{}{path}", config.root));
@@ -692,11 +697,11 @@ impl<'a> Renderer<'a> {
     }
 
     fn page_with_file(&self, file: &Path) -> Option<&crate::content::Page> {
-        self.site.pages.iter().find(|p| p.source.file == file)
+        self.site.pages().iter().find(|p| p.source.file == file)
     }
 
     fn permalink(&self, path: &str) -> String {
-        format!("{}/{path}", self.site.config.base_url)
+        format!("{}/{path}", self.site.config().base_url)
     }
 
     fn render(
@@ -774,7 +779,7 @@ impl<'a> Renderer<'a> {
         let updated = ids
             .iter()
             .filter_map(|id| {
-                let page = &site.pages[id.0];
+                let page = site.page(*id);
                 page.updated.or(page.date)
             })
             .max_by_key(|d| d.sort_key())
@@ -792,7 +797,7 @@ impl<'a> Renderer<'a> {
     /// page, as JSON.
     fn search_index(&self) -> Vec<u8> {
         let site = self.site;
-        let entries: Vec<SearchEntry<'_>> = (0..site.pages.len())
+        let entries: Vec<SearchEntry<'_>> = (0..site.pages().len())
             .map(|i| search_entry(site, self.bodies, self.values, PageId(i)))
             .collect();
         let mut json = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());
@@ -805,7 +810,7 @@ impl<'a> Renderer<'a> {
         let lastmod = |ids: &[PageId]| {
             ids.iter()
                 .filter_map(|id| {
-                    let page = &site.pages[id.0];
+                    let page = site.page(*id);
                     page.updated.or(page.date)
                 })
                 .max_by_key(|d| d.sort_key())
@@ -814,33 +819,33 @@ impl<'a> Renderer<'a> {
         };
         let mut entries = vec![SitemapEntry {
             permalink: self.permalink(""),
-            lastmod: lastmod(&site.dated),
+            lastmod: lastmod(site.dated()),
         }];
-        for (i, section) in site.sections.iter().enumerate().skip(1) {
+        for (i, section) in site.sections().iter().enumerate().skip(1) {
             entries.push(SitemapEntry {
                 permalink: self.permalink(&section.path),
-                lastmod: lastmod(&site.section_pages[i]),
+                lastmod: lastmod(&site.section_pages()[i]),
             });
         }
-        for (i, page) in site.pages.iter().enumerate() {
+        for (i, page) in site.pages().iter().enumerate() {
             entries.push(SitemapEntry {
                 permalink: self.permalink(&page.path),
                 lastmod: lastmod(&[PageId(i)]),
             });
         }
-        if !site.tags.is_empty() {
+        if !site.tags().is_empty() {
             entries.push(SitemapEntry {
                 permalink: self.permalink("tags/"),
-                lastmod: lastmod(&site.dated),
+                lastmod: lastmod(site.dated()),
             });
         }
-        for tag in &site.tags {
+        for tag in site.tags() {
             entries.push(SitemapEntry {
                 permalink: self.permalink(&format!("tags/{}/", tag.slug)),
                 lastmod: lastmod(&tag.pages),
             });
         }
-        for (id, pages) in &site.author_pages {
+        for (id, pages) in site.author_pages() {
             entries.push(SitemapEntry {
                 permalink: self.permalink(&author_path(id)),
                 lastmod: lastmod(pages),
@@ -858,7 +863,7 @@ fn search_entry<'a>(
     values: &'a Values,
     id: PageId,
 ) -> SearchEntry<'a> {
-    let page = &site.pages[id.0];
+    let page = site.page(id);
     let summary = values.summary(site, bodies, id);
     SearchEntry {
         title: &page.title,
@@ -879,7 +884,7 @@ struct SearchEntry<'a> {
 }
 
 fn section_file(site: &Site, id: SectionId) -> Option<&std::path::Path> {
-    let file = &site.sections[id.0].source.file;
+    let file = &site.sections()[id.0].source.file;
     (!file.as_os_str().is_empty()).then_some(file.as_path())
 }
 

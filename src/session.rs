@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::content::{self, Parsed};
+use crate::content::{self, PageId, Parsed};
 use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::markdown::Bodies;
 use crate::render::{Output, Outputs};
@@ -196,11 +196,11 @@ impl Session {
             let file = sources.content.iter().find(|f| f.rel == *rel)?;
             let id = last
                 .site
-                .pages
+                .pages()
                 .iter()
                 .position(|p| p.content_path == *rel)?;
             let page = content::parse_one(file).ok()?.pages.into_iter().next()?;
-            let old = &last.site.pages[id].source;
+            let old = &last.site.pages()[id].source;
             let new = page.source;
             if new.file != old.file || new.text[..new.body_offset] != old.text[..old.body_offset] {
                 return None;
@@ -217,11 +217,11 @@ impl Session {
                 && new.internal_links.iter().all(|link| {
                     // An anchor must still exist on the page it points at.
                     link.anchor.as_ref().is_none_or(|anchor| {
-                        let ids = if link.target == last.site.pages[*id].content_path {
+                        let ids = if link.target == last.site.pages()[*id].content_path {
                             Some(&new.ids)
                         } else {
                             last.site
-                                .pages
+                                .pages()
                                 .iter()
                                 .position(|p| p.content_path == link.target)
                                 .map(|t| &last.bodies.pages[t].ids)
@@ -241,9 +241,9 @@ impl Session {
             let same_summary = new.summary == old.summary
                 && new.summary_text == old.summary_text
                 && new.reading_time() == old.reading_time();
-            last.site.pages[id].source = source;
+            last.site.replace_text(PageId(id), source);
             last.bodies.pages[id] = new;
-            let id = crate::content::PageId(id);
+            let id = PageId(id);
             if same_summary {
                 jobs.extend(crate::render::body_jobs(&last.site, id));
             } else {

@@ -51,38 +51,40 @@ impl Filter {
 }
 
 /// The whole site: a plain value, indexed by [`PageId`] and [`SectionId`], shared read-only.
+/// Made by [`Site::assemble`]; its fields are private, so nothing outside this module changes
+/// it (the lists indexed by page id stay aligned).
 #[derive(Debug, Clone)]
 pub struct Site {
     /// The settings.
-    pub config: Config,
+    config: Config,
     /// Every published page.
-    pub pages: Vec<Page>,
+    pages: Vec<Page>,
     /// Every section; `SectionId(0)` is the home page.
-    pub sections: Vec<Section>,
+    sections: Vec<Section>,
     /// The pages of each section, in the section's order (by `SectionId`).
-    pub section_pages: Vec<Vec<PageId>>,
+    section_pages: Vec<Vec<PageId>>,
     /// Each page's section.
-    pub page_section: Vec<SectionId>,
+    page_section: Vec<SectionId>,
     /// Tags, sorted by slug.
-    pub tags: Vec<Tag>,
+    tags: Vec<Tag>,
     /// Files copied as they are: `static/` and the files of page bundles and sections.
-    pub assets: Vec<Asset>,
+    assets: Vec<Asset>,
     /// Dated pages, newest first.
-    pub dated: Vec<PageId>,
+    dated: Vec<PageId>,
     /// The main navigation.
-    pub menu: Vec<MenuItem>,
+    menu: Vec<MenuItem>,
     /// Each page's service pages (from `services` in its front matter).
-    pub page_services: Vec<Vec<PageId>>,
+    page_services: Vec<Vec<PageId>>,
     /// Each dated page's related posts: those sharing the most tags, newest first.
-    pub related: Vec<Vec<PageId>>,
+    related: Vec<Vec<PageId>>,
     /// Author ids that have at least one page, each with their pages, newest first.
-    pub author_pages: BTreeMap<String, Vec<PageId>>,
+    author_pages: BTreeMap<String, Vec<PageId>>,
     /// The moment of the build, to tell scheduled posts (shown by `--future`) from published ones.
-    pub now: Timestamp,
+    now: Timestamp,
     /// When the first post left out for being scheduled is due: the site changes then, though
     /// no file does. Set by [`Site::assemble`] for `knead build`'s manifest; a session's
     /// incremental updates do not maintain it.
-    pub next_change: Option<Timestamp>,
+    next_change: Option<Timestamp>,
 }
 
 /// A tag and the pages that carry it.
@@ -125,6 +127,90 @@ pub enum AssetSource {
 const GENERATED: &str = "(generated)";
 
 impl Site {
+    // Read-only access: the site never changes outside this module.
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Every published page, by [`PageId`] (sorted by path under `content/`).
+    pub fn pages(&self) -> &[Page] {
+        &self.pages
+    }
+
+    /// Every section, by [`SectionId`]; `SectionId(0)` is the home page.
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    /// The pages of each section, in the section's order (by `SectionId`).
+    pub fn section_pages(&self) -> &[Vec<PageId>] {
+        &self.section_pages
+    }
+
+    /// Each page's section (by `PageId`).
+    pub fn page_section(&self) -> &[SectionId] {
+        &self.page_section
+    }
+
+    /// Tags, sorted by slug.
+    pub fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+
+    /// Files copied as they are: `static/` and the files of page bundles and sections, sorted by output path.
+    pub fn assets(&self) -> &[Asset] {
+        &self.assets
+    }
+
+    /// Dated pages, newest first.
+    pub fn dated(&self) -> &[PageId] {
+        &self.dated
+    }
+
+    /// The main navigation.
+    pub fn menu(&self) -> &[MenuItem] {
+        &self.menu
+    }
+
+    /// Each page's service pages (from `services` in its front matter), by `PageId`.
+    pub fn page_services(&self) -> &[Vec<PageId>] {
+        &self.page_services
+    }
+
+    /// Each dated page's related posts (by `PageId`): those sharing the most tags, newest first.
+    pub fn related(&self) -> &[Vec<PageId>] {
+        &self.related
+    }
+
+    /// Author ids that have at least one page, each with their pages, newest first.
+    pub fn author_pages(&self) -> &BTreeMap<String, Vec<PageId>> {
+        &self.author_pages
+    }
+
+    /// The moment of the build, to tell scheduled posts (shown by `--future`) from published ones.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// When the first post left out for being scheduled is due: the site changes then, though no file does (`knead build`'s manifest; a session's incremental updates do not maintain it).
+    pub fn next_change(&self) -> Option<Timestamp> {
+        self.next_change
+    }
+
+    /// A page by id.
+    pub fn page(&self, id: PageId) -> &Page {
+        &self.pages[id.0]
+    }
+
+    /// Gives a page new text whose front matter is the same, for `knead serve`'s quick path
+    /// for edits to a post's text (the one change to a site after assembly outside this
+    /// module; it goes with serve's second engine).
+    pub(crate) fn replace_text(&mut self, id: PageId, source: crate::content::SourceText) {
+        self.pages[id.0].source = source;
+    }
+
     /// Assembles the site. `theme_static` are the built-in theme's static files, which a site's
     /// own `static/` files replace by name.
     pub fn assemble(
@@ -244,7 +330,7 @@ impl Site {
     /// Frees the Markdown bodies once the markdown stage has rendered them: rendering reads
     /// only the front matter (to locate its errors), and a large site's text is tens of
     /// megabytes. The session, which renders pages again, keeps them.
-    pub fn release_markdown(&mut self) {
+    pub(crate) fn release_markdown(&mut self) {
         let sources = self
             .pages
             .iter_mut()

@@ -38,7 +38,7 @@ impl Values {
         let tag_refs = tag_refs(site);
         let tag_index = tag_index(site);
         let page_tags = site
-            .pages
+            .pages()
             .iter()
             .map(|page| page_tags(page, &tag_index))
             .collect();
@@ -50,7 +50,7 @@ impl Values {
             tag_refs,
             page_tags,
         };
-        values.summaries = (0..site.pages.len())
+        values.summaries = (0..site.pages().len())
             .into_par_iter()
             .with_max_len(64)
             .map(|i| Value::from_serializable(&values.summary(site, bodies, PageId(i))))
@@ -90,8 +90,8 @@ impl Values {
             .into_iter()
             .map(Some)
             .collect();
-        let mut changes = Vec::with_capacity(site.pages.len());
-        for (i, page) in site.pages.iter().enumerate() {
+        let mut changes = Vec::with_capacity(site.pages().len());
+        for (i, page) in site.pages().iter().enumerate() {
             let kept = update.old_ids[i].filter(|_| !update.changed[i]);
             let tags = match kept {
                 Some(old) => {
@@ -127,7 +127,7 @@ impl Values {
         self.site = Value::from_serializable(&site_value(site));
         self.sections = section_values(site, bodies);
         // Taken out, so that they are changed where they are rather than copied.
-        let patched: Vec<(usize, Value)> = (0..site.pages.len())
+        let patched: Vec<(usize, Value)> = (0..site.pages().len())
             .filter(|&i| changes[i] == SummaryChange::TagCounts)
             .map(|i| (i, std::mem::replace(&mut self.summaries[i], Value::none())))
             .collect();
@@ -135,7 +135,7 @@ impl Values {
             .into_par_iter()
             .map(|(i, old)| (i, self.with_new_tags(old, PageId(i))))
             .collect();
-        let rebuilt: Vec<(usize, Value)> = (0..site.pages.len())
+        let rebuilt: Vec<(usize, Value)> = (0..site.pages().len())
             .into_par_iter()
             .filter(|&i| changes[i] == SummaryChange::Other)
             .map(|i| {
@@ -177,10 +177,10 @@ impl Values {
                 ..r.clone()
             })
             .collect();
-        values.summaries = (0..site.pages.len())
+        values.summaries = (0..site.pages().len())
             .map(|i| {
                 let tags = values.page_tags[i].iter().map(|&t| &hidden[t]).collect();
-                Value::from_serializable(&summary(site, bodies, PageId(i), &site.pages[i], tags))
+                Value::from_serializable(&summary(site, bodies, PageId(i), &site.pages()[i], tags))
             })
             .collect();
         values
@@ -195,7 +195,7 @@ impl Values {
         id: PageId,
         counts_shown: bool,
     ) -> PageFingerprint {
-        let page = &site.pages[id.0];
+        let page = site.page(id);
         let masked: Vec<TagRef> = self.page_tags[id.0]
             .iter()
             .map(|&i| TagRef {
@@ -229,7 +229,7 @@ impl Values {
     pub(crate) fn site_fingerprint(site: &Site, bodies: &Bodies) -> u64 {
         let mut hasher = Fingerprinter::default();
         hasher.json(&site_value(site));
-        for i in 0..site.sections.len() {
+        for i in 0..site.sections().len() {
             hasher.json(&section_value(site, bodies, i));
         }
         hasher.finish()
@@ -246,7 +246,7 @@ impl Values {
             .iter()
             .map(|&i| &self.tag_refs[i])
             .collect();
-        summary(site, bodies, id, &site.pages[id.0], tags)
+        summary(site, bodies, id, site.page(id), tags)
     }
 
     /// Builds a page's summary again, after its Markdown changed.
@@ -332,8 +332,8 @@ impl std::io::Write for Fingerprinter {
 }
 
 fn tag_refs(site: &Site) -> Vec<TagRef> {
-    let config = &site.config;
-    site.tags
+    let config = site.config();
+    site.tags()
         .iter()
         .map(|tag| TagRef {
             name: tag.name.clone(),
@@ -346,7 +346,7 @@ fn tag_refs(site: &Site) -> Vec<TagRef> {
 }
 
 fn tag_index(site: &Site) -> HashMap<&str, usize> {
-    site.tags
+    site.tags()
         .iter()
         .enumerate()
         .map(|(i, t)| (t.slug.as_str(), i))
@@ -367,14 +367,14 @@ fn page_tags(page: &Page, tag_index: &HashMap<&str, usize>) -> Vec<usize> {
 }
 
 fn section_values(site: &Site, bodies: &Bodies) -> Vec<Value> {
-    (0..site.sections.len())
+    (0..site.sections().len())
         .map(|i| Value::from_serializable(&section_value(site, bodies, i)))
         .collect()
 }
 
 fn section_value<'a>(site: &'a Site, bodies: &'a Bodies, i: usize) -> SectionValue<'a> {
-    let config = &site.config;
-    let section = &site.sections[i];
+    let config = site.config();
+    let section = &site.sections()[i];
     SectionValue {
         title: &section.title,
         description: &section.description,
@@ -392,7 +392,7 @@ fn section_value<'a>(site: &'a Site, bodies: &'a Bodies, i: usize) -> SectionVal
 }
 
 fn site_value(site: &Site) -> SiteValue<'_> {
-    let config = &site.config;
+    let config = site.config();
     let authors: BTreeMap<&str, AuthorRef> = config
         .authors
         .iter()
@@ -407,9 +407,9 @@ fn site_value(site: &Site) -> SiteValue<'_> {
         disclaimer: &config.disclaimer,
         clinic: ClinicValue::new(config),
         authors,
-        menu: &site.menu,
+        menu: site.menu(),
         extra: &config.extra,
-        has_tags: !site.tags.is_empty(),
+        has_tags: !site.tags().is_empty(),
     }
 }
 
@@ -420,7 +420,7 @@ fn summary<'a>(
     page: &'a Page,
     tags: Vec<&'a TagRef>,
 ) -> Summary<'a> {
-    let config = &site.config;
+    let config = site.config();
     let rendered = bodies.page(id);
     let date = DateValues::new(page.date);
     let updated = DateValues::new(page.updated);
@@ -451,7 +451,7 @@ fn summary<'a>(
         image_height: size.map(|s| s.1),
         image_alt: &page.image_alt,
         draft: page.draft,
-        scheduled: page.date.is_some_and(|d| d.is_future(site.now)),
+        scheduled: page.date.is_some_and(|d| d.is_future(site.now())),
         extra: &page.extra,
     }
 }
@@ -770,8 +770,8 @@ mod tests {
         let (before, after) = (before.0, after.0);
         for id in [PageId(0), PageId(1)] {
             assert_eq!(
-                before.pages[id.0].content_path,
-                after.pages[id.0].content_path
+                before.pages()[id.0].content_path,
+                after.pages()[id.0].content_path
             );
             assert_ne!(
                 old.summaries[id.0], new.summaries[id.0],

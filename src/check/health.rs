@@ -20,7 +20,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, findings: &mut Findings) {
             }
         }
         if let DocKind::Page(id) = doc.kind {
-            let page = &ctx.site.pages[id.0];
+            let page = ctx.site.page(id);
             medical_sources(doc, page.medical, &page.sources, findings);
             review_due(ctx, doc, page, today, findings);
         }
@@ -86,11 +86,11 @@ fn claims_in_front_matter(
 ) {
     let (title, description) = match doc.kind {
         DocKind::Page(id) => {
-            let page = &ctx.site.pages[id.0];
+            let page = ctx.site.page(id);
             (&page.title, &page.description)
         }
         DocKind::Section(id) => {
-            let section = &ctx.site.sections[id.0];
+            let section = &ctx.site.sections()[id.0];
             (&section.title, &section.description)
         }
     };

@@ -85,7 +85,7 @@ impl<'a> Resolver<'a> {
 
     /// Where `url`, written on the page at address `from` (`/blog/post/`), leads.
     pub(crate) fn resolve(&self, from: &str, url: &str) -> Target {
-        let config = &self.ctx.site.config;
+        let config = &self.ctx.site.config();
         let url = url.trim();
         if url.is_empty() {
             return Target::Skip;
@@ -398,11 +398,11 @@ fn describe(
         Problem::Outside { path } => (
             format!(
                 "link to `{dest}` leaves the site: `{path}` is not under `{}`",
-                ctx.site.config.root
+                ctx.site.config().root
             ),
             format!(
                 "start the address with `{}`, or link by file with `@/`",
-                ctx.site.config.root
+                ctx.site.config().root
             ),
         ),
     }
@@ -431,13 +431,13 @@ fn anchor_hint(ctx: &Ctx<'_>, output: &str, fragment: &str) -> String {
 fn rendered_of<'c>(ctx: &'c Ctx<'_>, output: &str) -> Option<&'c Rendered> {
     let site = ctx.site;
     if let Some(i) = site
-        .pages
+        .pages()
         .iter()
         .position(|p| format!("{}index.html", p.path) == output)
     {
         return ctx.bodies.pages.get(i);
     }
-    site.sections
+    site.sections()
         .iter()
         .position(|s| format!("{}index.html", s.path) == output)
         .and_then(|i| ctx.bodies.sections.get(i))
@@ -455,7 +455,7 @@ fn check_front_matter(
         let DocKind::Page(id) = doc.kind else {
             continue;
         };
-        let page = &ctx.site.pages[id.0];
+        let page = ctx.site.page(id);
         for source in &page.sources {
             let source = source.trim();
             if source.starts_with("http://") || source.starts_with("https://") {
@@ -483,7 +483,7 @@ fn check_front_matter(
             }
         }
     }
-    let config = &ctx.site.config;
+    let config = ctx.site.config();
     let text = &ctx.sources.config_text;
     let site_toml = SourceText {
         file: crate::config::CONFIG_FILE.into(),
@@ -543,7 +543,7 @@ fn check_html(
 ) -> HashSet<String> {
     let aliases: HashSet<String> = ctx
         .site
-        .pages
+        .pages()
         .iter()
         .flat_map(|p| &p.aliases)
         .filter_map(|a| crate::site::alias_output(a).ok())
@@ -551,7 +551,7 @@ fn check_html(
     let mut linked = HashSet::new();
     let mut broken: BTreeMap<String, HtmlProblem> = BTreeMap::new();
     for (output, scan) in &ctx.scans {
-        let from = output_url(&ctx.site.config.root, output);
+        let from = output_url(&ctx.site.config().root, output);
         for link in &scan.links {
             match resolver.resolve(&from, &link.url) {
                 Target::Skip => {}
@@ -720,7 +720,7 @@ fn orphans(ctx: &Ctx<'_>, linked: &HashSet<String>, findings: &mut Findings) {
         let DocKind::Page(id) = doc.kind else {
             continue;
         };
-        let page = &ctx.site.pages[id.0];
+        let page = ctx.site.page(id);
         if linked.contains(&format!("{}index.html", page.path)) {
             continue;
         }

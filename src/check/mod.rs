@@ -99,7 +99,7 @@ pub fn check(options: &CheckOptions) -> Result<Report> {
         let cache = external::cache_path(&options.build.root);
         external::check(&ctx, external_refs, &options.http, &cache, &mut findings);
     }
-    let settings = &site.config.check;
+    let settings = &site.config().check;
     let mut all: Vec<Finding> = warnings
         .0
         .into_iter()
@@ -171,9 +171,9 @@ impl<'a> Ctx<'a> {
         sources: &'a Sources,
         now: Timestamp,
     ) -> Self {
-        let root = &site.config.root;
+        let root = &site.config().root;
         let mut docs: Vec<(DocKind, &SourceText, String)> = site
-            .pages
+            .pages()
             .iter()
             .enumerate()
             .map(|(i, p)| {
@@ -185,7 +185,7 @@ impl<'a> Ctx<'a> {
             })
             .collect();
         docs.extend(
-            site.sections
+            site.sections()
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| !s.source.file.as_os_str().is_empty())
@@ -221,7 +221,7 @@ impl<'a> Ctx<'a> {
             bodies,
             outputs,
             sources,
-            settings: &site.config.check,
+            settings: &site.config().check,
             now,
             docs,
             scans,
@@ -230,11 +230,11 @@ impl<'a> Ctx<'a> {
 
     /// Whether page `id` is a post: dated, or in a date-sorted section other than the home one.
     pub(crate) fn is_post(&self, id: PageId) -> bool {
-        let page = &self.site.pages[id.0];
-        let section = self.site.page_section[id.0];
+        let page = self.site.page(id);
+        let section = self.site.page_section()[id.0];
         page.date.is_some()
             || (section.0 != 0
-                && self.site.sections[section.0].sort_by == crate::front_matter::SortBy::Date)
+                && self.site.sections()[section.0].sort_by == crate::front_matter::SortBy::Date)
     }
 
     /// The pages that are posts, with their docs.

@@ -37,11 +37,11 @@ pub(crate) fn check(ctx: &Ctx<'_>, findings: &mut Findings) {
 fn meta<'a>(ctx: &'a Ctx<'_>, doc: &Doc<'_>) -> (&'a str, &'a str, bool) {
     match doc.kind {
         DocKind::Page(id) => {
-            let page = &ctx.site.pages[id.0];
+            let page = ctx.site.page(id);
             (&page.title, &page.description, true)
         }
         DocKind::Section(id) => {
-            let section = &ctx.site.sections[id.0];
+            let section = &ctx.site.sections()[id.0];
             let written = super::key_line(doc.source, "title").is_some();
             (&section.title, &section.description, written)
         }
@@ -232,7 +232,7 @@ fn images(ctx: &Ctx<'_>, doc: &Doc<'_>, findings: &mut Findings) {
         }
     }
     if let DocKind::Page(id) = doc.kind {
-        let page = &ctx.site.pages[id.0];
+        let page = ctx.site.page(id);
         if !page.image.trim().is_empty() && page.image_alt.trim().is_empty() {
             findings.at_key(
                 Rule::MissingAlt,
@@ -251,7 +251,7 @@ fn images(ctx: &Ctx<'_>, doc: &Doc<'_>, findings: &mut Findings) {
 fn posts(ctx: &Ctx<'_>, findings: &mut Findings) {
     let min_words = ctx.settings.min_words;
     for (id, doc) in ctx.posts() {
-        let page = &ctx.site.pages[id.0];
+        let page = ctx.site.page(id);
         let words = ctx.bodies.pages.get(id.0).map_or(0, |r| r.words);
         if page.date.is_some() && words < min_words {
             findings.at_key(
@@ -266,7 +266,7 @@ fn posts(ctx: &Ctx<'_>, findings: &mut Findings) {
             );
         }
         if page.author.is_none() {
-            let hint = match ctx.site.config.default_author.as_deref() {
+            let hint = match ctx.site.config().default_author.as_deref() {
                 Some(author) => format!("add `author = \"{author}\"` to the front matter"),
                 None => "add `author = \"id\"` with an id from [authors] in site.toml".to_owned(),
             };
@@ -292,7 +292,7 @@ fn posts(ctx: &Ctx<'_>, findings: &mut Findings) {
 
 /// Generated pages without a `<title>` (a site's own template can forget it).
 fn html_titles(ctx: &Ctx<'_>, findings: &mut Findings) {
-    let root = &ctx.site.config.root;
+    let root = &ctx.site.config().root;
     for (output, scan) in &ctx.scans {
         if scan.title.as_deref().is_some_and(|t| !t.is_empty()) {
             continue;

@@ -28,13 +28,13 @@ pub(crate) fn keyed_jobs(
     shared: u64,
 ) -> Vec<(Job, u64)> {
     // Each page's place in its section's list, for its neighbours.
-    let mut places = vec![0; site.pages.len()];
-    for list in &site.section_pages {
+    let mut places = vec![0; site.pages().len()];
+    for list in site.section_pages() {
         for (i, id) in list.iter().enumerate() {
             places[id.0] = i;
         }
     }
-    let dates: Vec<Option<PageDate>> = site.pages.iter().map(|p| p.updated.or(p.date)).collect();
+    let dates: Vec<Option<PageDate>> = site.pages().iter().map(|p| p.updated.or(p.date)).collect();
     let stamps: Vec<Option<Timestamp>> = dates.iter().map(|d| d.map(|d| d.sort_key())).collect();
     let inputs = Inputs {
         site,
@@ -112,7 +112,7 @@ impl Inputs<'_> {
         };
         match job {
             Job::Home => {
-                let latest: Vec<PageId> = site.dated.iter().take(LATEST_POSTS).copied().collect();
+                let latest: Vec<PageId> = site.dated().iter().take(LATEST_POSTS).copied().collect();
                 summaries(&mut h, &latest);
             }
             Job::Section(id, number) => {
@@ -122,33 +122,36 @@ impl Inputs<'_> {
             }
             Job::Page(id) => {
                 fingerprints[id.0].full.hash(&mut h);
-                let (prev, next) = site.neighbours_at(site.page_section[id.0], self.places[id.0]);
+                let (prev, next) = site.neighbours_at(site.page_section()[id.0], self.places[id.0]);
                 prev.map(|p| fingerprints[p.0].link).hash(&mut h);
                 next.map(|n| fingerprints[n.0].link).hash(&mut h);
-                summaries(&mut h, &site.related[id.0]);
-                for service in &site.page_services[id.0] {
+                summaries(&mut h, &site.related()[id.0]);
+                for service in &site.page_services()[id.0] {
                     fingerprints[service.0].link.hash(&mut h);
                 }
             }
             Job::Tags => {
-                for tag in &site.tags {
+                for tag in site.tags() {
                     (&tag.name, &tag.slug, tag.pages.len()).hash(&mut h);
                 }
             }
             Job::Tag(i, number) => {
-                let tag = &site.tags[*i];
+                let tag = &site.tags()[*i];
                 (&tag.name, &tag.slug, tag.pages.len(), number).hash(&mut h);
                 let chunk = tag.pages.chunks(TAG_PAGE_SIZE).nth(number - 1);
                 summaries(&mut h, chunk.unwrap_or_default());
             }
             Job::TagFeed(i) => {
-                let tag = &site.tags[*i];
+                let tag = &site.tags()[*i];
                 (&tag.name, &tag.slug).hash(&mut h);
                 feed(&mut h, &tag.pages);
             }
             Job::Author(id) => {
                 id.hash(&mut h);
-                summaries(&mut h, site.author_pages.get(id).map_or(&[], Vec::as_slice));
+                summaries(
+                    &mut h,
+                    site.author_pages().get(id).map_or(&[], Vec::as_slice),
+                );
             }
             Job::NotFound | Job::Search | Job::Robots => {}
             Job::SearchIndex => {
@@ -156,9 +159,9 @@ impl Inputs<'_> {
                     fingerprint.summary.hash(&mut h);
                 }
             }
-            Job::Atom => feed(&mut h, &site.dated),
+            Job::Atom => feed(&mut h, site.dated()),
             Job::Sitemap => self.sitemap_key(&mut h),
-            Job::Alias(id, _) => site.pages[id.0].path.hash(&mut h),
+            Job::Alias(id, _) => site.page(*id).path.hash(&mut h),
         }
         // The output path tells jobs apart, and so does the kind of job.
         std::mem::discriminant(job).hash(&mut h);
@@ -186,18 +189,18 @@ impl Inputs<'_> {
     fn sitemap_key(&self, h: &mut KeyHasher) {
         let site = self.site;
         let lastmod = |ids: &[PageId]| self.last_change(ids).map(|d| d.day);
-        lastmod(&site.dated).hash(h);
-        for (i, section) in site.sections.iter().enumerate().skip(1) {
-            (&section.path, lastmod(&site.section_pages[i])).hash(h);
+        lastmod(site.dated()).hash(h);
+        for (i, section) in site.sections().iter().enumerate().skip(1) {
+            (&section.path, lastmod(&site.section_pages()[i])).hash(h);
         }
-        for (page, date) in site.pages.iter().zip(self.dates) {
+        for (page, date) in site.pages().iter().zip(self.dates) {
             (&page.path, date.map(|d| d.day)).hash(h);
         }
-        site.tags.is_empty().hash(h);
-        for tag in &site.tags {
+        site.tags().is_empty().hash(h);
+        for tag in site.tags() {
             (&tag.slug, lastmod(&tag.pages)).hash(h);
         }
-        for (id, pages) in &site.author_pages {
+        for (id, pages) in site.author_pages() {
             (id, lastmod(pages)).hash(h);
         }
     }
@@ -231,7 +234,7 @@ mod tests {
             templates,
             ..
         } = crate::prepare(&sources, &options).unwrap();
-        assert!(site.tags.iter().any(|tag| tag.pages.len() > 1));
+        assert!(site.tags().iter().any(|tag| tag.pages.len() > 1));
         let jobs = site.jobs();
         let shown = Values::new(&site, &bodies);
         let shown = render_jobs(&site, &bodies, &templates, &shown, &jobs).unwrap();

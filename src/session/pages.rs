@@ -63,7 +63,7 @@ impl Dependencies {
         scheduled: BTreeMap<String, PageDate>,
     ) -> Dependencies {
         let counts_shown = !templates::only_theme(&sources.templates);
-        let ids: Vec<PageId> = (0..site.pages.len()).map(PageId).collect();
+        let ids: Vec<PageId> = (0..site.pages().len()).map(PageId).collect();
         let (fingerprints, search_entries): (Vec<PageFingerprint>, Vec<Vec<u8>>) = ids
             .par_iter()
             .map(|&id| {
@@ -80,7 +80,7 @@ impl Dependencies {
             .collect();
         let scheduled = scheduled
             .into_iter()
-            .filter(|(_, date)| date.is_future(site.now))
+            .filter(|(_, date)| date.is_future(site.now()))
             .collect();
         Dependencies {
             claims: Claims::new(site),
@@ -140,7 +140,7 @@ impl Dependencies {
         let fingerprints = std::mem::take(&mut self.fingerprints);
         let mut entries = std::mem::take(&mut self.search_entries);
         let counts_shown = self.counts_shown;
-        let (fingerprints, entries): (Vec<_>, Vec<_>) = (0..site.pages.len())
+        let (fingerprints, entries): (Vec<_>, Vec<_>) = (0..site.pages().len())
             .map(|i| {
                 let same = match changes[i] {
                     SummaryChange::None => true,
@@ -156,7 +156,7 @@ impl Dependencies {
                 }
             })
             .unzip();
-        let redo: Vec<usize> = (0..site.pages.len())
+        let redo: Vec<usize> = (0..site.pages().len())
             .filter(|&i| fingerprints[i].is_none())
             .collect();
         let made: Vec<(usize, PageFingerprint, Vec<u8>)> = redo
@@ -259,7 +259,7 @@ impl Session {
         let last = self.last.as_ref()?;
         let sources = self.sources.as_ref()?;
         let now = self.options.now.unwrap_or_else(Timestamp::now);
-        if now < last.site.now {
+        if now < last.site.now() {
             return None;
         }
         let filter = Filter {
@@ -313,7 +313,7 @@ impl Remade {
     /// Puts the renderings into the updated site; returns, for each page, whether it has a new
     /// one.
     fn install(mut self, site: &Site, bodies: &mut Bodies) -> Vec<bool> {
-        let mut remade = vec![false; site.pages.len()];
+        let mut remade = vec![false; site.pages().len()];
         for (path, rendered) in self.pages.drain() {
             if let Some(i) = page_index(site, &path) {
                 bodies.pages[i] = rendered;
@@ -343,12 +343,12 @@ fn remake_markdown(site: &Site, bodies: &Bodies, changes: &PageChanges) -> Optio
         .flatten()
         .map(|page| (page.content_path.as_str(), &page.source))
         .collect();
-    for (page, rendered) in site.pages.iter().zip(&bodies.pages) {
+    for (page, rendered) in site.pages().iter().zip(&bodies.pages) {
         if !resolves(rendered) && !changes.contains_key(&page.content_path) {
             sources.push((&page.content_path, &page.source));
         }
     }
-    let sections: Vec<usize> = (0..site.sections.len())
+    let sections: Vec<usize> = (0..site.sections().len())
         .filter(|&i| !resolves(&bodies.sections[i]))
         .collect();
     let render = |source: &content::SourceText| {
@@ -358,7 +358,7 @@ fn remake_markdown(site: &Site, bodies: &Bodies, changes: &PageChanges) -> Optio
     let pages: Option<Vec<Rendered>> = sources.par_iter().map(|(_, s)| render(s)).collect();
     let section_renders: Option<Vec<Rendered>> = sections
         .iter()
-        .map(|&i| render(&site.sections[i].source))
+        .map(|&i| render(&site.sections()[i].source))
         .collect();
     let paths = sources.iter().map(|(path, _)| (*path).to_owned());
     let remade = Remade {
@@ -374,7 +374,7 @@ fn anchors_resolve(site: &Site, bodies: &Bodies, changes: &PageChanges, remade: 
     let remade_sections: HashMap<String, &Rendered> = remade
         .sections
         .iter()
-        .map(|(i, rendered)| (index_path(&site.sections[*i].dir), rendered))
+        .map(|(i, rendered)| (index_path(&site.sections()[*i].dir), rendered))
         .collect();
     let ids_of = |target: &str| -> &[String] {
         if let Some(rendered) = remade.pages.get(target) {
@@ -402,7 +402,7 @@ fn anchors_resolve(site: &Site, bodies: &Bodies, changes: &PageChanges, remade: 
         .chain(remade.sections.iter().map(|(_, rendered)| rendered))
         .map(|rendered| (rendered, true));
     let old = site
-        .pages
+        .pages()
         .iter()
         .zip(&bodies.pages)
         .filter(|(page, rendered)| {
@@ -430,7 +430,7 @@ fn anchors_resolve(site: &Site, bodies: &Bodies, changes: &PageChanges, remade: 
 }
 
 fn page_index(site: &Site, content_path: &str) -> Option<usize> {
-    site.pages
+    site.pages()
         .binary_search_by(|p| p.content_path.as_str().cmp(content_path))
         .ok()
 }
@@ -451,7 +451,7 @@ fn section_of(site: &Site, content_path: &str) -> Option<usize> {
     } else {
         content_path.strip_suffix("/_index.md")?
     };
-    site.sections
+    site.sections()
         .binary_search_by(|s| s.dir.as_str().cmp(dir))
         .ok()
 }
@@ -467,14 +467,14 @@ struct Overlay<'a> {
 impl Resolve for Overlay<'_> {
     fn url_of(&self, content_path: &str) -> Option<String> {
         let site = self.site;
-        let root = &site.config.root;
+        let root = &site.config().root;
         if let Some(page) = self.changes.get(content_path) {
             return page.as_ref().map(|page| format!("{root}{}", page.path));
         }
         if let Some(i) = page_index(site, content_path) {
-            return Some(format!("{root}{}", site.pages[i].path));
+            return Some(format!("{root}{}", site.pages()[i].path));
         }
-        section_of(site, content_path).map(|i| format!("{root}{}", site.sections[i].path))
+        section_of(site, content_path).map(|i| format!("{root}{}", site.sections()[i].path))
     }
 }
 
