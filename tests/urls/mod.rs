@@ -424,3 +424,20 @@ fn posts_keep_their_section_in_the_address() {
     assert!(run.exists("blog/2025/index.html"));
     assert!(run.exists("blog/index.html"));
 }
+
+/// The home page shows the latest posts and is never cut into list pages, whatever its
+/// `paginate_by`: a page at `/page/2/` is free, not claimed by a list page that is never written.
+#[test]
+fn a_home_page_with_paginate_by_claims_no_list_pages() {
+    let site = Site::new()
+        .file(
+            "content/_index.md",
+            md("title = \"Home\"\npaginate_by = 1", ""),
+        )
+        .file("content/about.md", page("About", ""))
+        .file("content/contact.md", page("Contact", ""))
+        .file("content/page/2.md", page("Second page", ""));
+    let run = site.build().exit(0);
+    assert!(run.files().contains(&"page/2/index.html".to_owned()));
+    assert!(run.read("page/2/index.html").contains("Second page"));
+}
