@@ -1,0 +1,193 @@
+//! The outputs made for machines rather than readers: the site's feed and each topic's, the
+//! sitemap, and the search index.
+
+use serde::Serialize;
+use tera::Value;
+
+use super::Renderer;
+use crate::content::PageId;
+use crate::error::Diagnostic;
+use crate::markdown::Bodies;
+use crate::seo;
+use crate::site::{Site, author_path};
+use crate::values::Values;
+
+/// How many posts a feed holds.
+pub(super) const FEED_ENTRIES: usize = 20;
+
+/// A page's entry in the search index.
+pub(super) fn search_entry<'a>(
+    site: &'a Site,
+    bodies: &'a Bodies,
+    values: &'a Values,
+    id: PageId,
+) -> SearchEntry<'a> {
+    let page = site.page(id);
+    let summary = values.summary(site, bodies, id);
+    SearchEntry {
+        title: &page.title,
+        url: summary.url.clone(),
+        summary: seo::meta_description(&page.description, summary.summary_text),
+        tags: summary.tag_names().into_iter().map(str::to_owned).collect(),
+        date: summary.date_display.clone(),
+    }
+}
+
+#[derive(Serialize)]
+pub(super) struct SearchEntry<'a> {
+    title: &'a str,
+    url: String,
+    summary: String,
+    tags: Vec<String>,
+    date: String,
+}
+
+/// What a feed entry has besides the page's summary.
+#[derive(Serialize)]
+pub(super) struct FeedEntry<'a> {
+    content: &'a str,
+    /// Whether `content` is the whole post, or its summary.
+    full: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct Feed {
+    title: String,
+    url: String,
+    updated: String,
+    entries: Vec<Value>,
+}
+
+#[derive(Serialize)]
+pub(super) struct SitemapEntry {
+    permalink: String,
+    lastmod: String,
+}
+
+impl Renderer<'_> {
+    pub(super) fn atom(&self) -> Result<Vec<u8>, Diagnostic> {
+        let config = self.site.config();
+        let mut context = self.context("atom.xml", self.no_meta());
+        let feed = self.feed(config.title.clone(), "atom.xml", self.site.dated(), true);
+        context.insert("feed", &feed);
+        self.render("atom.xml", &context, None)
+    }
+
+    /// The feed of tag `i`.
+    pub(super) fn tag_feed(&self, i: usize) -> Result<Vec<u8>, Diagnostic> {
+        let tag = &self.site.tags()[i];
+        let path = format!("tags/{}/atom.xml", tag.slug);
+        let mut context = self.context(&path, self.no_meta());
+        let title = format!("{} – {}", self.site.config().title, tag.name);
+        context.insert("feed", &self.feed(title, &path, &tag.pages, false));
+        self.render("atom.xml", &context, None)
+    }
+
+    pub(super) fn sitemap_xml(&self) -> Result<Vec<u8>, Diagnostic> {
+        let mut context = self.context("sitemap.xml", self.no_meta());
+        context.insert("entries", &self.sitemap());
+        self.render("sitemap.xml", &context, None)
+    }
+
+    /// A feed of the newest of `ids`. The site's feed carries each post's whole text (`full`);
+    /// a tag's feed carries its summary, as a notice that links to the post: thirty tags times
+    /// twenty whole posts would otherwise be most of a small site's output.
+    pub(super) fn feed(&self, title: String, path: &str, ids: &[PageId], full: bool) -> Feed {
+        let site = self.site;
+        let entries: Vec<Value> = ids
+            .iter()
+            .take(FEED_ENTRIES)
+            .map(|id| {
+                let rendered = self.bodies.page(*id);
+                self.values.with_fields(
+                    *id,
+                    &FeedEntry {
+                        content: if full || rendered.summary.is_empty() {
+                            &rendered.html
+                        } else {
+                            &rendered.summary
+                        },
+                        full,
+                    },
+                )
+            })
+            .collect();
+        let updated = ids
+            .iter()
+            .filter_map(|id| {
+                let page = site.page(*id);
+                page.updated.or(page.date)
+            })
+            .max_by_key(|d| d.sort_key())
+            .map(|d| d.rfc3339())
+            .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned());
+        Feed {
+            title,
+            url: self.permalink(path),
+            updated,
+            entries,
+        }
+    }
+
+    /// A compact index for the search page: title, address, summary text and tags of every
+    /// page, as JSON.
+    pub(super) fn search_index(&self) -> Vec<u8> {
+        let site = self.site;
+        let entries: Vec<SearchEntry<'_>> = (0..site.pages().len())
+            .map(|i| search_entry(site, self.bodies, self.values, PageId(i)))
+            .collect();
+        let mut json = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());
+        json.push(b'\n');
+        json
+    }
+
+    pub(super) fn sitemap(&self) -> Vec<SitemapEntry> {
+        let site = self.site;
+        let lastmod = |ids: &[PageId]| {
+            ids.iter()
+                .filter_map(|id| {
+                    let page = site.page(*id);
+                    page.updated.or(page.date)
+                })
+                .max_by_key(|d| d.sort_key())
+                .map(|d| d.day.to_string())
+                .unwrap_or_default()
+        };
+        let mut entries = vec![SitemapEntry {
+            permalink: self.permalink(""),
+            lastmod: lastmod(site.dated()),
+        }];
+        for (i, section) in site.sections().iter().enumerate().skip(1) {
+            entries.push(SitemapEntry {
+                permalink: self.permalink(&section.path),
+                lastmod: lastmod(&site.section_pages()[i]),
+            });
+        }
+        for (i, page) in site.pages().iter().enumerate() {
+            entries.push(SitemapEntry {
+                permalink: self.permalink(&page.path),
+                lastmod: lastmod(&[PageId(i)]),
+            });
+        }
+        if !site.tags().is_empty() {
+            entries.push(SitemapEntry {
+                permalink: self.permalink("tags/"),
+                lastmod: lastmod(site.dated()),
+            });
+        }
+        for tag in site.tags() {
+            entries.push(SitemapEntry {
+                permalink: self.permalink(&format!("tags/{}/", tag.slug)),
+                lastmod: lastmod(&tag.pages),
+            });
+        }
+        for (id, pages) in site.author_pages() {
+            entries.push(SitemapEntry {
+                permalink: self.permalink(&author_path(id)),
+                lastmod: lastmod(pages),
+            });
+        }
+        entries.sort_by(|a, b| a.permalink.cmp(&b.permalink));
+        entries
+    }
+}
