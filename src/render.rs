@@ -311,12 +311,12 @@ impl<'a> Renderer<'a> {
             Job::Tag(i, number) => self.tag(*i, *number),
             Job::TagFeed(i) => self.tag_feed(*i),
             Job::Author(id) => self.author(id),
-            Job::NotFound => self.simple("404.html", "404.html"),
+            Job::NotFound => self.simple(job, "404.html"),
             Job::Search => self.search(),
             Job::SearchIndex => Ok(self.search_index()),
             Job::Atom => self.atom(),
             Job::Sitemap => self.sitemap_xml(),
-            Job::Robots => self.simple("robots.txt", "robots.txt"),
+            Job::Robots => self.simple(job, "robots.txt"),
             Job::Alias(id, _) => {
                 Ok(redirect_page(&self.permalink(&self.site.page(*id).path)).into_bytes())
             }
@@ -329,7 +329,7 @@ impl<'a> Renderer<'a> {
         context.insert_value("site", self.values.site.clone());
         context.insert("current_path", &format!("{}{path}", config.root));
         context.insert("current_url", &self.permalink(path));
-        context.insert("feed_url", &self.permalink("atom.xml"));
+        context.insert("feed_url", &self.permalink(&Job::Atom.path(self.site)));
         context.insert("meta_description", &meta.description);
         let jsonld = match &meta.graph {
             Some(graph) => graph.document(config, &self.shared_nodes),

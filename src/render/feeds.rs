@@ -4,12 +4,12 @@
 use serde::Serialize;
 use tera::Value;
 
-use super::Renderer;
+use super::{Job, Renderer};
 use crate::content::PageId;
 use crate::error::Diagnostic;
 use crate::markdown::Bodies;
 use crate::seo;
-use crate::site::{Site, author_path};
+use crate::site::{Site, author_path, tag_pager_path};
 use crate::values::Values;
 
 /// How many posts a feed holds.
@@ -67,8 +67,9 @@ pub(super) struct SitemapEntry {
 impl Renderer<'_> {
     pub(super) fn atom(&self) -> Result<Vec<u8>, Diagnostic> {
         let config = self.site.config();
-        let mut context = self.context("atom.xml", self.no_meta());
-        let feed = self.feed(config.title.clone(), "atom.xml", self.site.dated(), true);
+        let path = Job::Atom.path(self.site);
+        let mut context = self.context(&path, self.no_meta());
+        let feed = self.feed(config.title.clone(), &path, self.site.dated(), true);
         context.insert("feed", &feed);
         self.render("atom.xml", &context, None)
     }
@@ -76,7 +77,7 @@ impl Renderer<'_> {
     /// The feed of tag `i`.
     pub(super) fn tag_feed(&self, i: usize) -> Result<Vec<u8>, Diagnostic> {
         let tag = &self.site.tags()[i];
-        let path = format!("tags/{}/atom.xml", tag.slug);
+        let path = Job::TagFeed(i).path(self.site);
         let mut context = self.context(&path, self.no_meta());
         let title = format!("{} – {}", self.site.config().title, tag.name);
         context.insert("feed", &self.feed(title, &path, &tag.pages, false));
@@ -84,7 +85,7 @@ impl Renderer<'_> {
     }
 
     pub(super) fn sitemap_xml(&self) -> Result<Vec<u8>, Diagnostic> {
-        let mut context = self.context("sitemap.xml", self.no_meta());
+        let mut context = self.context(&Job::Sitemap.path(self.site), self.no_meta());
         context.insert("entries", &self.sitemap());
         self.render("sitemap.xml", &context, None)
     }
@@ -171,13 +172,13 @@ impl Renderer<'_> {
         }
         if !site.tags().is_empty() {
             entries.push(SitemapEntry {
-                permalink: self.permalink("tags/"),
+                permalink: self.permalink(&Job::Tags.address(site)),
                 lastmod: lastmod(site.dated()),
             });
         }
         for tag in site.tags() {
             entries.push(SitemapEntry {
-                permalink: self.permalink(&format!("tags/{}/", tag.slug)),
+                permalink: self.permalink(&tag_pager_path(&tag.slug, 1)),
                 lastmod: lastmod(&tag.pages),
             });
         }

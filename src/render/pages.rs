@@ -4,7 +4,7 @@
 use serde::Serialize;
 use tera::Value;
 
-use super::Renderer;
+use super::{Job, Renderer};
 use crate::content::{PageId, SectionId};
 use crate::error::Diagnostic;
 use crate::site::{LATEST_POSTS, Site, TAG_PAGE_SIZE, author_path, tag_pager_path};
@@ -32,8 +32,8 @@ impl Renderer<'_> {
 
     /// An output whose template needs nothing but what every output gets: the 404 page,
     /// robots.txt.
-    pub(super) fn simple(&self, path: &str, template: &str) -> Result<Vec<u8>, Diagnostic> {
-        let context = self.context(path, self.no_meta());
+    pub(super) fn simple(&self, job: &Job, template: &str) -> Result<Vec<u8>, Diagnostic> {
+        let context = self.context(&job.path(self.site), self.no_meta());
         self.render(template, &context, None)
     }
 
@@ -133,8 +133,9 @@ impl Renderer<'_> {
     }
 
     pub(super) fn tags(&self) -> Result<Vec<u8>, Diagnostic> {
+        let address = Job::Tags.address(self.site);
         let meta = self.meta(
-            "tags/",
+            &address,
             &format!(
                 "Every topic on {}, with its articles.",
                 self.site.config().title
@@ -142,9 +143,9 @@ impl Renderer<'_> {
             "",
             "Topics",
             "CollectionPage",
-            &[("Topics", "tags/".to_owned())],
+            &[("Topics", address.clone())],
         );
-        let mut context = self.context("tags/", meta);
+        let mut context = self.context(&address, meta);
         context.insert_value("tags", Value::from(self.values.tags.as_slice()));
         self.render("taxonomy.html", &context, None)
     }
@@ -153,7 +154,7 @@ impl Renderer<'_> {
     pub(super) fn tag(&self, i: usize, number: usize) -> Result<Vec<u8>, Diagnostic> {
         let config = self.site.config();
         let tag = &self.site.tags()[i];
-        let first = format!("tags/{}/", tag.slug);
+        let first = tag_pager_path(&tag.slug, 1);
         let path = tag_pager_path(&tag.slug, number);
         let meta = self.meta(
             &path,
@@ -161,7 +162,7 @@ impl Renderer<'_> {
             "",
             &tag.name,
             "CollectionPage",
-            &[("Topics", "tags/".to_owned()), (&tag.name, first)],
+            &[("Topics", Job::Tags.address(self.site)), (&tag.name, first)],
         );
         let chunks: Vec<&[PageId]> = tag.pages.chunks(TAG_PAGE_SIZE).collect();
         let chunk = chunks.get(number - 1).copied().unwrap_or_default();
@@ -177,19 +178,18 @@ impl Renderer<'_> {
 
     pub(super) fn search(&self) -> Result<Vec<u8>, Diagnostic> {
         let config = self.site.config();
+        let address = Job::Search.address(self.site);
         let meta = self.meta(
-            "search/",
+            &address,
             &format!("Search the articles of {}.", config.title),
             "",
             "Search",
             "WebPage",
-            &[("Search", "search/".to_owned())],
+            &[("Search", address.clone())],
         );
-        let mut context = self.context("search/", meta);
-        context.insert(
-            "search_index_url",
-            &format!("{}search-index.json", config.root),
-        );
+        let mut context = self.context(&address, meta);
+        let index = Job::SearchIndex.path(self.site);
+        context.insert("search_index_url", &format!("{}{index}", config.root));
         self.render("search.html", &context, None)
     }
 

@@ -49,6 +49,16 @@ impl Job {
             Job::Alias(_, output) => output.clone(),
         }
     }
+
+    /// The output's address relative to the site root: its path without a final
+    /// `index.html` (`tags/`, `search/`, `atom.xml`).
+    pub(crate) fn address(&self, site: &Site) -> String {
+        let mut path = self.path(site);
+        if path == "index.html" || path.ends_with("/index.html") {
+            path.truncate(path.len() - "index.html".len());
+        }
+        path
+    }
 }
 
 impl Site {
@@ -176,4 +186,69 @@ fn is_windows_device(segment: &str) -> bool {
         || ((stem.starts_with("com") || stem.starts_with("lpt"))
             && stem.len() == 4
             && stem.as_bytes()[3].is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::site::Filter;
+    use crate::source::ContentFile;
+
+    fn site(files: &[(&str, &str)]) -> Site {
+        let config = Config::parse(
+            "title = \"T\"\nbase_url = \"https://x.example\"\n",
+            std::path::Path::new("site.toml"),
+            None,
+        )
+        .unwrap();
+        let files: Vec<ContentFile> = files
+            .iter()
+            .map(|(rel, text)| ContentFile {
+                rel: (*rel).to_owned(),
+                bytes: text.as_bytes().to_vec(),
+            })
+            .collect();
+        let parsed = crate::content::parse(&files).unwrap();
+        let filter = Filter {
+            drafts: false,
+            future: false,
+            now: "2026-01-01T00:00:00Z".parse().unwrap(),
+        };
+        Site::assemble(config, parsed, &[], &[], &[], filter).unwrap()
+    }
+
+    #[test]
+    fn every_output_has_its_path_and_its_address() {
+        let post = "+++\ntitle = \"A\"\ndate = 2025-01-01\ntags = [\"Neck Pain\"]\n\
+                    aliases = [\"/old/a/\"]\n+++\nText.\n";
+        let site = site(&[("blog/a.md", post)]);
+        let named: Vec<(String, String)> = site
+            .jobs()
+            .iter()
+            .map(|job| (job.path(&site), job.address(&site)))
+            .collect();
+        let named: Vec<(&str, &str)> = named
+            .iter()
+            .map(|(p, a)| (p.as_str(), a.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("index.html", ""),
+                ("404.html", "404.html"),
+                ("atom.xml", "atom.xml"),
+                ("sitemap.xml", "sitemap.xml"),
+                ("robots.txt", "robots.txt"),
+                ("search/index.html", "search/"),
+                ("search-index.json", "search-index.json"),
+                ("blog/index.html", "blog/"),
+                ("blog/a/index.html", "blog/a/"),
+                ("tags/index.html", "tags/"),
+                ("tags/neck-pain/index.html", "tags/neck-pain/"),
+                ("tags/neck-pain/atom.xml", "tags/neck-pain/atom.xml"),
+                ("old/a/index.html", "old/a/"),
+            ]
+        );
+    }
 }
