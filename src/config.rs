@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use self::check::{CheckConfig, Ignore};
 use self::validate::Validator;
-use crate::error::Diagnostics;
-use crate::toml_errors::{known_keys, toml_diagnostic};
+use crate::error::{Diagnostic, Diagnostics};
+use crate::toml_errors::{find_key_line, known_keys, toml_diagnostic};
 
 /// The settings file's name, at the site root.
 pub const CONFIG_FILE: &str = "site.toml";
@@ -165,6 +165,9 @@ impl Config {
     ) -> Result<Config, Diagnostics> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let raw = RawConfig::parse(text, path)?;
+        if let Some((key, c)) = crate::toml_errors::toml_unwritable(text, &[]) {
+            return Err(Diagnostics(vec![unwritable_setting(&key, c, path, text)]));
+        }
         let mut validator = Validator::new(text, path);
         let title = validator.title(raw.title);
         let base_url = validator.base_url(raw.base_url.as_deref(), base_url_override);
@@ -233,6 +236,23 @@ fn root_path(base_url: &str) -> String {
     match after_scheme.find('/') {
         Some(i) => format!("{}/", after_scheme[i..].trim_end_matches('/')),
         None => "/".to_owned(),
+    }
+}
+
+/// The error for a setting whose value holds, written as an escape, a character that no feed
+/// or sitemap can hold.
+fn unwritable_setting(key: &str, c: char, path: &Path, text: &str) -> Diagnostic {
+    let diagnostic = Diagnostic::error(format!(
+        "`{key}` holds {}, written as an escape, which feeds and sitemaps cannot hold",
+        crate::error::unwritable_name(c)
+    ))
+    .with_hint(format!(
+        "remove the escape (`\\u{:04X}` or the like) from the value",
+        u32::from(c)
+    ));
+    match find_key_line(text, key, '=') {
+        Some(offset) => diagnostic.at(path, text, offset),
+        None => diagnostic.in_file(path),
     }
 }
 

@@ -227,6 +227,9 @@ fn not_utf8(rel: &str, bytes: &[u8], offset: usize) -> Diagnostic {
 /// Parses a file's text (already decoded; `file.bytes` is not read).
 fn parse_text(file: &ContentFile, text: String) -> Result<Item, Diagnostic> {
     let shown = Path::new("content").join(&file.rel);
+    if let Some(diagnostic) = crate::error::unwritable_character(&shown, &text) {
+        return Err(diagnostic);
+    }
     let (folders, file_name) = file.rel.rsplit_once('/').unwrap_or(("", &file.rel));
     if let Some(folder) = folders.split('/').find(|f| is_reserved(&slugify(f))) {
         return Err(reserved(format!("the folder `{folder}`"))

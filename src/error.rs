@@ -104,6 +104,46 @@ pub fn invalid_utf8_at(bytes: &[u8], valid_up_to: usize) -> String {
     }
 }
 
+/// The characters that XML 1.0 cannot hold, and so no feed or sitemap: control characters
+/// other than tab, line feed and carriage return, and the noncharacters U+FFFE and U+FFFF.
+pub fn is_unwritable(c: char) -> bool {
+    matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// A character that [`is_unwritable`], in words for a message: "an invisible control character
+/// (U+0001)".
+pub fn unwritable_name(c: char) -> String {
+    match c {
+        '\0' => "a NUL character (U+0000)".to_owned(),
+        '\u{fffe}' | '\u{ffff}' => format!("a character that is not text (U+{:04X})", u32::from(c)),
+        _ => format!("an invisible control character (U+{:04X})", u32::from(c)),
+    }
+}
+
+/// An error at the first character of `text` (the text of `file`) that no feed or sitemap can
+/// hold ([`is_unwritable`]), if there is one: it is invisible in an editor, so the message
+/// names it and says how to remove it.
+pub fn unwritable_character(file: &Path, text: &str) -> Option<Diagnostic> {
+    let (offset, c) = text.char_indices().find(|&(_, c)| is_unwritable(c))?;
+    let others = text.chars().filter(|&c| is_unwritable(c)).count() - 1;
+    let what = unwritable_name(c);
+    let more = match others {
+        0 => String::new(),
+        1 => " (and 1 more in this file)".to_owned(),
+        n => format!(" (and {n} more in this file)"),
+    };
+    Some(
+        Diagnostic::error(format!(
+            "this file contains {what}{more}, which feeds and sitemaps cannot hold"
+        ))
+        .at(file, text, offset)
+        .with_hint(
+            "delete it: it sits where the caret points, though the editor shows nothing there \
+             (it usually comes with text pasted from a PDF or a word processor)",
+        ),
+    )
+}
+
 /// One problem found in a site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -149,7 +189,19 @@ impl Diagnostic {
     /// keeps the source line for display.
     pub fn at(mut self, path: impl Into<PathBuf>, text: &str, offset: usize) -> Self {
         let location = Location::at(path, text, offset);
-        self.source_line = text.lines().nth(location.line - 1).map(str::to_owned);
+        // Shown with its control characters (other than tabs) as U+FFFD, one for one so the
+        // caret stays in place: printed as they are, they could move the terminal's cursor.
+        self.source_line = text.lines().nth(location.line - 1).map(|line| {
+            line.chars()
+                .map(|c| {
+                    if c.is_control() && c != '\t' {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                })
+                .collect()
+        });
         self.location = Some(location);
         self
     }

@@ -20,7 +20,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::Diagnostic;
-use crate::toml_errors::{find_key_line, known_keys, toml_diagnostic, yaml_diagnostic};
+use crate::toml_errors::{
+    find_key_line, known_keys, toml_diagnostic, toml_unwritable, yaml_diagnostic,
+};
 
 /// The language of a front matter block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,14 +98,87 @@ pub(crate) fn deserialize<T: DeserializeOwned + Default>(
     text: &str,
 ) -> Result<T, Diagnostic> {
     let base = split.front_matter_offset;
-    match split.format {
+    let value = match split.format {
         None => Ok(T::default()),
         Some(Format::Toml) => toml::from_str(split.front_matter)
             .map_err(|err| toml_diagnostic(&err, path, text, base, known_keys::<T>())),
         Some(Format::Yaml) if split.front_matter.trim().is_empty() => Ok(T::default()),
         Some(Format::Yaml) => serde_yaml_ng::from_str(split.front_matter)
             .map_err(|err| yaml_diagnostic(&err, path, text, base, known_keys::<T>())),
+    }?;
+    match escaped_unwritable(split) {
+        Some((key, c)) => Err(escaped_character(key, c, path, text, split)),
+        None => Ok(value),
     }
+}
+
+/// Keys whose values become paths, which keep only safe characters (a slug) or are refused
+/// with their own message (an alias): no feed shows them as written.
+const MADE_INTO_PATHS: &[&str] = &["slug", "aliases"];
+
+/// A key whose value holds, written as an escape (`\u0001`, `\b`), a character that no feed
+/// or sitemap can hold ([`crate::error::is_unwritable`]), with the character. The file's own
+/// characters are checked before; only a block with a backslash can hide one.
+fn escaped_unwritable(split: &Split<'_>) -> Option<(String, char)> {
+    if !split.front_matter.contains('\\') {
+        return None;
+    }
+    let bad = |text: &str| text.chars().find(|&c| crate::error::is_unwritable(c));
+    match split.format? {
+        Format::Toml => toml_unwritable(split.front_matter, MADE_INTO_PATHS),
+        Format::Yaml => {
+            let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(split.front_matter).ok()?;
+            value.as_mapping()?.iter().find_map(|(key, value)| {
+                let name = key.as_str().unwrap_or_default();
+                if MADE_INTO_PATHS.contains(&name) {
+                    return None;
+                }
+                let mut strings = Vec::new();
+                yaml_strings(key, &mut strings);
+                yaml_strings(value, &mut strings);
+                Some((name.to_owned(), strings.into_iter().find_map(bad)?))
+            })
+        }
+    }
+}
+
+/// Every string in a YAML value, mapping keys included.
+fn yaml_strings<'v>(value: &'v serde_yaml_ng::Value, out: &mut Vec<&'v str>) {
+    match value {
+        serde_yaml_ng::Value::String(text) => out.push(text),
+        serde_yaml_ng::Value::Sequence(items) => items.iter().for_each(|v| yaml_strings(v, out)),
+        serde_yaml_ng::Value::Mapping(map) => map.iter().for_each(|(k, v)| {
+            yaml_strings(k, out);
+            yaml_strings(v, out);
+        }),
+        serde_yaml_ng::Value::Tagged(tagged) => yaml_strings(&tagged.value, out),
+        _ => {}
+    }
+}
+
+/// The error for a character no feed can hold, written as an escape in `key`'s value.
+fn escaped_character(
+    key: String,
+    c: char,
+    path: &Path,
+    text: &str,
+    split: &Split<'_>,
+) -> Diagnostic {
+    let separator = if split.format == Some(Format::Yaml) {
+        ':'
+    } else {
+        '='
+    };
+    let offset = find_key_line(split.front_matter, &key, separator).unwrap_or(0);
+    Diagnostic::error(format!(
+        "`{key}` holds {}, written as an escape, which feeds and sitemaps cannot hold",
+        crate::error::unwritable_name(c)
+    ))
+    .at(path, text, split.front_matter_offset + offset)
+    .with_hint(format!(
+        "remove the escape (`\\u{:04X}` or the like) from the value",
+        u32::from(c)
+    ))
 }
 
 /// The settings of a page, as written.

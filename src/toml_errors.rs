@@ -229,6 +229,41 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len() * width + b.len()]
 }
 
+/// In a TOML document with escapes, the innermost key whose name or value holds a character
+/// that no feed or sitemap can hold ([`crate::error::is_unwritable`]), with the character.
+/// The top-level keys in `skip` are not looked at.
+pub(crate) fn toml_unwritable(text: &str, skip: &[&str]) -> Option<(String, char)> {
+    if !text.contains('\\') {
+        return None;
+    }
+    let mut table: toml::Table = toml::from_str(text).ok()?;
+    table.retain(|key, _| !skip.contains(&key));
+    table_unwritable(&table)
+}
+
+fn table_unwritable(table: &toml::Table) -> Option<(String, char)> {
+    let bad = |text: &str| text.chars().find(|&c| crate::error::is_unwritable(c));
+    table.iter().find_map(|(key, value)| {
+        if let Some(c) = bad(key) {
+            return Some((key.clone(), c));
+        }
+        value_unwritable(value).map(|(inner, c)| (inner.unwrap_or_else(|| key.clone()), c))
+    })
+}
+
+/// The bad character in a value, with the key of the innermost table that holds it.
+fn value_unwritable(value: &toml::Value) -> Option<(Option<String>, char)> {
+    match value {
+        toml::Value::String(text) => text
+            .chars()
+            .find(|&c| crate::error::is_unwritable(c))
+            .map(|c| (None, c)),
+        toml::Value::Array(items) => items.iter().find_map(value_unwritable),
+        toml::Value::Table(table) => table_unwritable(table).map(|(key, c)| (Some(key), c)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

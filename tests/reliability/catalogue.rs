@@ -357,3 +357,69 @@ fn a_missing_template_points_at_the_template_line() {
         .exit(1)
         .stderr_has("content/a.md:3:1: error: there is no template `landing.html`");
 }
+
+/// Issue 18, defect 3: characters that XML forbids would break the feed and the sitemap. Each is
+/// refused at its file, line and column, whether typed into the file (invisible) or written as
+/// an escape in front matter or site.toml; nothing is written.
+#[test]
+fn characters_no_feed_can_hold_are_refused_where_they_are() {
+    let cases: [(&str, Site); 8] = [
+        (
+            "escaped_control_character_in_a_title",
+            Site::new().file(
+                "content/a.md",
+                md("title = \"Neck pain\\u0001\"\ndate = 2025-01-01", "Text.\n"),
+            ),
+        ),
+        (
+            "escaped_noncharacter_in_a_title",
+            Site::new().file(
+                "content/a.md",
+                md("title = \"Back pain\\uFFFE\"", "Text.\n"),
+            ),
+        ),
+        (
+            "noncharacter_typed_in_a_title",
+            Site::new().file(
+                "content/a.md",
+                md("title = \"Back pain\u{fffe}\"", "Text.\n"),
+            ),
+        ),
+        (
+            "escaped_backspace_in_a_yaml_tag",
+            Site::new().file(
+                "content/a.md",
+                "---\ntitle: Neck pain\ntags: [\"Neck\\b\"]\n---\nText.\n",
+            ),
+        ),
+        (
+            "nul_in_a_body",
+            Site::new().file("content/a.md", page("A", "Text\0 with a NUL.\n")),
+        ),
+        (
+            "control_bytes_in_a_body",
+            Site::new().file("content/a.md", page("A", "One\u{1} two\u{1} three.\n")),
+        ),
+        (
+            "control_character_typed_in_front_matter",
+            Site::new().file(
+                "content/a.md",
+                "+++\ntitle = \"A\"\ndescription = 'Calm\u{7}'\n+++\nText.\n",
+            ),
+        ),
+        (
+            "escaped_vertical_tab_in_the_site_title",
+            Site::bare()
+                .file(
+                    "site.toml",
+                    "title = \"Kestrel\\u000B Massage\"\nbase_url = \"https://x.example\"\n",
+                )
+                .file("content/a.md", page("A", "Text.\n")),
+        ),
+    ];
+    for (name, site) in cases {
+        let run = site.build();
+        assert_eq!(run.code, Some(1), "{name}: {}", run.stderr);
+        snapshot_run(name, &site, run, false);
+    }
+}
