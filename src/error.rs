@@ -124,6 +124,12 @@ pub fn unwritable_name(c: char) -> String {
 /// hold ([`is_unwritable`]), if there is one: it is invisible in an editor, so the message
 /// names it and says how to remove it.
 pub fn unwritable_character(file: &Path, text: &str) -> Option<Diagnostic> {
+    // Every page's whole text goes through here: bytes first, characters only where a byte
+    // could start one (a control byte, or 0xEF, the first byte of U+FFFE and U+FFFF).
+    let suspect = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF;
+    if !text.bytes().any(suspect) {
+        return None;
+    }
     let (offset, c) = text.char_indices().find(|&(_, c)| is_unwritable(c))?;
     let others = text.chars().filter(|&c| is_unwritable(c)).count() - 1;
     let what = unwritable_name(c);
@@ -411,5 +417,25 @@ mod tests {
             d.to_string(),
             "content/a.md:2:1: error: unknown key `titel`\n  |\n2 | titel = \"x\"\n  | ^\n  = help: did you mean `title`?\n"
         );
+    }
+
+    proptest::proptest! {
+        /// The byte filter never hides a character that XML cannot hold: the error comes
+        /// exactly when some character is one, at the first of them.
+        #[test]
+        fn an_unwritable_character_is_found_wherever_it_is(
+            text in "([a-z \n\t\r]|[\u{0}-\u{1f}]|\u{fffe}|\u{ffff}|\u{fffd}|\u{f000}|é){0,80}"
+        ) {
+            let first = text.char_indices().find(|&(_, c)| is_unwritable(c));
+            let found = unwritable_character(Path::new("a.md"), &text);
+            proptest::prop_assert_eq!(found.is_some(), first.is_some());
+            if let (Some(found), Some((offset, _))) = (found, first) {
+                let location = found.location.expect("it has a place");
+                proptest::prop_assert_eq!(
+                    (location.line, location.col),
+                    line_col(&text, offset)
+                );
+            }
+        }
     }
 }
