@@ -191,23 +191,29 @@ fn walk(
                 let shown = shown_path(path, root);
                 let dangling = fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink())
                     && fs::metadata(path).is_err();
-                let message = if err.loop_ancestor().is_some() {
-                    "this symbolic link points back to a folder that contains it; it is skipped"
-                        .to_owned()
+                let diagnostic = if err.loop_ancestor().is_some() {
+                    Diagnostic::warning(
+                        "this symbolic link points back to a folder that contains it; it is skipped",
+                    )
                 } else if dangling {
                     let target = fs::read_link(path).unwrap_or_default();
-                    format!(
+                    Diagnostic::warning(format!(
                         "this symbolic link points to `{}`, which does not exist; it is skipped",
                         target.display()
-                    )
+                    ))
                 } else {
+                    // An error, as for a file that cannot be read: as a warning, the build
+                    // would go on without what the folder holds and take its pages offline.
                     // walkdir's message repeats the path; the location already shows it.
                     let reason = err
                         .io_error()
                         .map_or_else(|| err.to_string(), ToString::to_string);
-                    format!("could not read this: {reason}")
+                    Diagnostic::error(format!("could not read this: {reason}")).with_hint(
+                        "let the user running knead read it (check its permissions), or move it \
+                         out of the site",
+                    )
                 };
-                diagnostics.push(Diagnostic::warning(message).in_file(shown));
+                diagnostics.push(diagnostic.in_file(shown));
                 continue;
             }
         };
@@ -241,13 +247,23 @@ fn walk(
         let target = fs::read_link(&link)
             .map(|t| t.display().to_string())
             .unwrap_or_default();
-        diagnostics.push(
+        let diagnostic = if link == base {
+            // The whole folder: skipped, the build would take every page of it offline.
+            Diagnostic::error(format!(
+                "`{folder}/` is a symbolic link to `{target}`, outside the site: knead reads \
+                 nothing outside the site's folder"
+            ))
+            .with_hint(
+                "move the folder into the site in place of the link, or build the site where \
+                 the folder is (`knead build --root`)",
+            )
+        } else {
             Diagnostic::warning(format!(
                 "this symbolic link points outside the site (to `{target}`); it is not followed"
             ))
-            .in_file(shown_path(&link, root))
-            .with_hint("copy the file into the site instead of linking to it"),
-        );
+            .with_hint("copy the file into the site instead of linking to it")
+        };
+        diagnostics.push(diagnostic.in_file(shown_path(&link, root)));
     }
     // In the order of a walk that takes each folder's entries by name: sorted once here, where
     // each name is at hand, rather than by walkdir, which finds the name in the path at each

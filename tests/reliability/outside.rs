@@ -1,8 +1,9 @@
 //! Promise 2: nothing outside the output folder. A build reads the site and writes the output
 //! folder, and touches nothing else; output folders that are, contain or lie inside the site's
 //! own folders are refused however they are spelled; symbolic links in `content/`, `static/`
-//! and `templates/` that leave the site are not followed (a warning names each), and a link
-//! loop ends.
+//! and `templates/` that leave the site are not followed (a warning names each; one that is the
+//! whole folder is an error, which keeps the published site), and a link loop ends. A folder
+//! that cannot be read is an error too (issue 18, defect 1).
 //!
 //! `tests/writer` already covers: the site root, `content/`, `templates/`, `static/`, a folder
 //! inside `content/`, the folder containing the site, `/`, the home folder, `..` and trailing
@@ -281,4 +282,88 @@ fn a_link_at_a_temporary_file_name_is_not_written_through() {
     let _ = knead::output::write(&outputs("new"), &out);
     assert_eq!(fs::read_to_string(&elsewhere).unwrap(), "precious");
     assert!(!out.join("index.html").is_symlink());
+}
+
+/// Issue 18, defect 1: `content/` (or `static/`, `templates/`) as a link leading outside the site
+/// was skipped with a warning, and the build took the whole blog offline. It is an error now,
+/// and the published site stays as it was.
+#[test]
+fn a_site_folder_that_links_outside_is_an_error_that_keeps_the_published_site() {
+    for folder in ["content", "static", "templates"] {
+        let site = site();
+        site.build().success();
+        let before = snapshot_dir(&site.out());
+        let moved = site.root().join(format!("../moved-{folder}"));
+        fs::rename(site.root().join(folder), &moved).unwrap();
+        symlink(&moved, site.root().join(folder)).unwrap();
+        let run = site.build().exit(1);
+        assert!(
+            run.stderr.contains(&format!(
+                "{folder}: error: `{folder}/` is a symbolic link to `"
+            )),
+            "{folder}:\n{}",
+            run.stderr
+        );
+        assert_eq!(
+            snapshot_dir(&site.out()),
+            before,
+            "{folder}: the output changed"
+        );
+    }
+}
+
+/// Issue 18, defect 1: a folder that cannot be read was a warning, and the build took its pages
+/// offline. It is an error, as an unreadable file is, and the published site stays. Root reads
+/// every folder, so the builds run as the unprivileged user `nobody` (`setpriv`).
+#[test]
+fn an_unreadable_folder_is_an_error_that_keeps_the_published_site() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+
+    let site = site();
+    let as_nobody = || {
+        let mut command = Command::new("setpriv");
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_knead"))
+            .arg("build")
+            .arg("--root")
+            .arg(site.root())
+            .arg("--output")
+            .arg(site.out());
+        site.run(command)
+    };
+    let open = |path: &Path, mode: u32| {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    };
+    open(&site.tmp(), 0o777);
+    for entry in walkdir::WalkDir::new(site.tmp()) {
+        let entry = entry.unwrap();
+        open(
+            entry.path(),
+            if entry.file_type().is_dir() {
+                0o777
+            } else {
+                0o666
+            },
+        );
+    }
+    let first = as_nobody();
+    if first.code != Some(0) && first.stderr.contains("setpriv") {
+        eprintln!("setpriv cannot switch users here; the unreadable-folder test did not run");
+        return;
+    }
+    first.success();
+    let before = snapshot_dir(&site.out());
+    open(&site.root().join("content/blog"), 0o000);
+    let run = as_nobody();
+    open(&site.root().join("content/blog"), 0o777);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("content/blog: error: could not read this: Permission denied"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(snapshot_dir(&site.out()), before, "the output changed");
 }
