@@ -52,7 +52,18 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
+        // A file name's control characters shown as U+FFFD: printed as they are, a newline
+        // would break the line and an escape could drive the terminal.
+        let path = self.path.display().to_string();
+        if path.contains(char::is_control) {
+            let shown: String = path
+                .chars()
+                .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                .collect();
+            write!(f, "{shown}")?;
+        } else {
+            write!(f, "{path}")?;
+        }
         if self.line > 0 {
             write!(f, ":{}", self.line)?;
             if self.col > 0 {

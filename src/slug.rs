@@ -57,6 +57,28 @@ pub fn is_reserved(slug: &str) -> bool {
     }
 }
 
+/// Why a file or folder name cannot be published as it is, if it cannot: every system the site
+/// may be built on, copied to or served from must be able to hold it (Windows forbids
+/// `:<>"|*?\`, control characters, a final dot or space, and device names such as `con.txt`).
+pub fn unportable_name(name: &str) -> Option<String> {
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "it contains a control character (U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| ":<>\"|*?\\".contains(*c)) {
+        return Some(format!("`{c}` is not allowed in file names on Windows"));
+    }
+    if name.ends_with(['.', ' ']) {
+        return Some("Windows does not allow a name ending in a dot or a space".to_owned());
+    }
+    if is_reserved(name.split('.').next().unwrap_or(name)) {
+        return Some("Windows reserves this name for a device".to_owned());
+    }
+    None
+}
+
 fn transliterate(c: char, slug: &mut String, pending_hyphen: &mut bool) {
     // Typographic apostrophes join words, like the ASCII one.
     if matches!(c, '\u{2019}' | '\u{2018}') {

@@ -105,6 +105,9 @@ pub fn read(root: &Path) -> Result<Sources> {
         walk(&canonical_root, root, "content", &mut sources.diagnostics)
             .into_iter()
             .partition(|file| file.rel.ends_with(".md"));
+    sources
+        .diagnostics
+        .extend(unportable_names(&assets, "content", false));
     sources.content_assets = assets;
     // In parallel: on a cold disk cache, thousands of small reads overlap.
     let read: Vec<Result<ContentFile, Diagnostic>> = markdown
@@ -144,7 +147,36 @@ pub fn read(root: &Path) -> Result<Sources> {
         }
     }
     sources.static_files = walk(&canonical_root, root, "static", &mut sources.diagnostics);
+    let unportable = unportable_names(&sources.static_files, "static", true);
+    sources.diagnostics.extend(unportable);
     Ok(sources)
+}
+
+/// Errors for the files copied into the output whose names another system could not hold
+/// (`a|b.jpg`, `con.txt`, a name ending in a dot): the site would build here and fail where it
+/// is copied or served. In `static/` every folder of the path is copied too; in `content/` only
+/// the file's own name is (folders become addresses, made of safe characters).
+fn unportable_names(files: &[FileRef], folder: &str, whole_path: bool) -> Vec<Diagnostic> {
+    files
+        .iter()
+        .filter_map(|file| {
+            let name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
+            let reason = if whole_path {
+                file.rel.split('/').find_map(crate::slug::unportable_name)
+            } else {
+                crate::slug::unportable_name(name)
+            }?;
+            Some(
+                Diagnostic::error(format!(
+                    "this file name cannot be published as it is: {reason}"
+                ))
+                .in_file(Path::new(folder).join(&file.rel))
+                .with_hint(
+                    "rename it using letters, digits, hyphens and a dot before the extension",
+                ),
+            )
+        })
+        .collect()
 }
 
 fn site_error(diagnostic: Diagnostic) -> Error {

@@ -155,10 +155,7 @@ pub fn alias_output(alias: &str) -> Result<String, String> {
         if segment.len() > 255 {
             return Err("has a part longer than 255 bytes".into());
         }
-        if segment.ends_with(['.', ' '])
-            || segment.contains([':', '<', '>', '"', '|', '*'])
-            || is_windows_device(segment)
-        {
+        if crate::slug::unportable_name(segment).is_some() {
             return Err(format!(
                 "has a part, `{segment}`, that is not a valid file name on every system"
             ));
@@ -173,19 +170,6 @@ pub fn alias_output(alias: &str) -> Result<String, String> {
         output.push_str("/index.html");
     }
     Ok(output)
-}
-
-/// Names Windows reserves for devices (`con`, `nul`, `com1`, ...), with or without extension.
-fn is_windows_device(segment: &str) -> bool {
-    let stem = segment
-        .split('.')
-        .next()
-        .unwrap_or(segment)
-        .to_ascii_lowercase();
-    matches!(stem.as_str(), "con" | "prn" | "aux" | "nul")
-        || ((stem.starts_with("com") || stem.starts_with("lpt"))
-            && stem.len() == 4
-            && stem.as_bytes()[3].is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -299,3 +299,64 @@ fn a_backslash_in_a_static_file_name_writes_nothing_anywhere() {
         "escaped"
     );
 }
+
+/// Issue 18: static and bundle file names that Windows (or a web server's disk) cannot hold were
+/// published as they are, against "every output path is portable". Each is an error naming the
+/// file and why, and nothing is written.
+#[cfg(unix)]
+#[test]
+fn file_names_other_systems_cannot_hold_are_errors_naming_them() {
+    let bad = [
+        (
+            "static/new\nline.txt",
+            "it contains a control character (U+000A)",
+        ),
+        (
+            "static/a:b.txt",
+            "`:` is not allowed in file names on Windows",
+        ),
+        (
+            "static/a|b.txt",
+            "`|` is not allowed in file names on Windows",
+        ),
+        ("static/con.txt", "Windows reserves this name for a device"),
+        (
+            "static/trailing.",
+            "Windows does not allow a name ending in a dot or a space",
+        ),
+        (
+            "static/space ",
+            "Windows does not allow a name ending in a dot or a space",
+        ),
+        (
+            "static/a?b/c.txt",
+            "`?` is not allowed in file names on Windows",
+        ),
+        (
+            "content/blog/post/photo*.jpg",
+            "`*` is not allowed in file names on Windows",
+        ),
+    ];
+    let mut site = Site::new().file("content/blog/post/index.md", page("Post", ""));
+    for (file, _) in bad {
+        site = site.file(file, "x");
+    }
+    let run = site.build().exit(1);
+    for (file, reason) in bad {
+        // Shown with its control characters as U+FFFD, so the message stays one line.
+        let shown = file.replace('\n', "\u{fffd}");
+        assert!(
+            run.stderr.contains(&format!(
+                "{shown}: error: this file name cannot be published as it is: {reason}"
+            )),
+            "{file:?}:\n{}",
+            run.stderr
+        );
+    }
+    assert!(!site.out().exists());
+    // A name every system can hold is published as it is.
+    let fine = Site::new()
+        .file("content/a.md", page("A", ""))
+        .file("static/Kestrel Logo (2025).v2.svg", "<svg/>");
+    fine.build().success().read("Kestrel Logo (2025).v2.svg");
+}
