@@ -29,8 +29,18 @@ pub fn check_output_dir(root: &Path, output: &Path, force: bool) -> Result<PathB
     for folder in ["content", "templates", "static"] {
         protected.push((root.join(folder), format!("the site's `{folder}/` folder")));
     }
-    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        protected.push((resolve(Path::new(&home))?, "your home folder".to_owned()));
+    // `$HOME`, and the home folder the system's user database gives (what `home_dir` returns
+    // when `$HOME` is unset or empty): with `$HOME` unset, only the first would protect nothing.
+    let homes = [
+        std::env::var_os("HOME").map(PathBuf::from),
+        std::env::home_dir(),
+    ];
+    for home in homes
+        .into_iter()
+        .flatten()
+        .filter(|h| !h.as_os_str().is_empty())
+    {
+        protected.push((resolve(&home)?, "your home folder".to_owned()));
     }
     for (path, what) in &protected {
         if out == *path {

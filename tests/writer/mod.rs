@@ -501,3 +501,51 @@ fn a_symlinked_output_folder_is_resolved_before_the_checks() {
     symlink(site.root().join("content"), site.tmp().join("link")).unwrap();
     assert_refused(&site, "link", &["--force"], "the site's `content/` folder");
 }
+
+/// Issue 18: with `HOME` unset, the home folder the user database gives is still refused (only
+/// `$HOME` was, and `--force` emptied the home folder). Run as `nobody`, whose home folder
+/// (`/nonexistent` on Debian) knead could not create anyway: without the rule the build fails
+/// differently, never touching a real home folder.
+#[cfg(unix)]
+#[test]
+fn refuses_the_users_home_folder_when_home_is_unset() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let site = full_site();
+    for entry in walkdir::WalkDir::new(site.tmp()) {
+        let entry = entry.unwrap();
+        let mode = if entry.file_type().is_dir() {
+            0o777
+        } else {
+            0o666
+        };
+        fs::set_permissions(entry.path(), fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let passwd = fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let Some(home) = passwd
+        .lines()
+        .find(|l| l.starts_with("nobody:"))
+        .and_then(|l| l.split(':').nth(5))
+    else {
+        eprintln!("no user `nobody` here; the unset-HOME test did not run");
+        return;
+    };
+    let mut command = std::process::Command::new("setpriv");
+    command
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_knead"))
+        .env_remove("HOME")
+        .arg("build")
+        .arg("--root")
+        .arg(site.root())
+        .arg("--output")
+        .arg(home)
+        .arg("--force");
+    let run = site.run(command);
+    if run.stderr.contains("setpriv") {
+        eprintln!("setpriv cannot switch users here; the unset-HOME test did not run");
+        return;
+    }
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("your home folder"), "{}", run.stderr);
+}
