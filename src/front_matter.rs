@@ -98,6 +98,9 @@ pub(crate) fn deserialize<T: DeserializeOwned + Default>(
     text: &str,
 ) -> Result<T, Diagnostic> {
     let base = split.front_matter_offset;
+    if let Some(diagnostic) = too_large_or_deep(split, path, text) {
+        return Err(diagnostic);
+    }
     let value = match split.format {
         None => Ok(T::default()),
         Some(Format::Toml) => toml::from_str(split.front_matter)
@@ -110,6 +113,67 @@ pub(crate) fn deserialize<T: DeserializeOwned + Default>(
         Some((key, c)) => Err(escaped_character(key, c, path, text, split)),
         None => Ok(value),
     }
+}
+
+/// The most a front matter block may hold: a real one is a few hundred bytes, and parsers take
+/// time that grows faster than the text on some malformed blocks.
+pub const MAX_FRONT_MATTER_BYTES: usize = 64 * 1024;
+
+/// How deep lists and tables may nest in front matter (`[[[...`): the YAML parser's time grows
+/// with the square of the depth, so a block of brackets would stall the build for seconds.
+pub const MAX_FRONT_MATTER_DEPTH: usize = 32;
+
+/// An error for a front matter block too large, or nesting too deep, to be worth parsing:
+/// checked in one pass over the text, before any parser sees it.
+fn too_large_or_deep(split: &Split<'_>, path: &Path, text: &str) -> Option<Diagnostic> {
+    let block = split.front_matter;
+    if block.len() > MAX_FRONT_MATTER_BYTES {
+        return Some(
+            Diagnostic::error(format!(
+                "the front matter is {} KB long, more than the {} KB a page's settings can take",
+                block.len() / 1024,
+                MAX_FRONT_MATTER_BYTES / 1024
+            ))
+            .at(path, text, split.front_matter_offset)
+            .with_hint("is the closing `+++` or `---` line missing? Long text goes after it"),
+        );
+    }
+    let offset = too_deep(block)?;
+    Some(
+        Diagnostic::error(format!(
+            "lists or tables nest more than {MAX_FRONT_MATTER_DEPTH} deep here"
+        ))
+        .at(path, text, split.front_matter_offset + offset)
+        .with_hint("close the `[` and `{` you opened; settings need a level or two at most"),
+    )
+}
+
+/// Where brackets in `block` first nest deeper than [`MAX_FRONT_MATTER_DEPTH`], outside quoted
+/// strings and comments. Quotes are followed loosely (a `'` or `"` starts or ends a string, a
+/// backslash escapes inside `"`): a real block never comes near the limit either way.
+fn too_deep(block: &str) -> Option<usize> {
+    let (mut depth, mut quote, mut escaped, mut comment) = (0usize, None, false, false);
+    for (i, b) in block.bytes().enumerate() {
+        match (quote, b) {
+            (_, b'\n') if comment => comment = false,
+            _ if comment => {}
+            (Some(b'"'), _) if escaped => escaped = false,
+            (Some(b'"'), b'\\') => escaped = true,
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'#') => comment = true,
+            (None, b'[' | b'{') => {
+                depth += 1;
+                if depth > MAX_FRONT_MATTER_DEPTH {
+                    return Some(i);
+                }
+            }
+            (None, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Keys whose values become paths, which keep only safe characters (a slug) or are refused
@@ -543,5 +607,29 @@ mod tests {
                 .unwrap()
                 .is_future(now)
         );
+    }
+
+    #[test]
+    fn brackets_nest_too_deep_only_outside_strings_and_comments() {
+        let deep = "[".repeat(MAX_FRONT_MATTER_DEPTH + 1);
+        assert_eq!(
+            too_deep(&format!("tags = {deep}")),
+            Some(7 + MAX_FRONT_MATTER_DEPTH)
+        );
+        let just = "[".repeat(MAX_FRONT_MATTER_DEPTH);
+        assert_eq!(too_deep(&format!("tags = {just}")), None);
+        // Closed brackets do not add up; quoted and commented ones do not count.
+        let closed = "[[]]".repeat(100);
+        assert_eq!(too_deep(&format!("a = {closed}")), None);
+        for quoted in [
+            format!("a = \"{deep}\""),
+            format!("a = '{deep}'"),
+            format!("a = \"\\\"{deep}\""),
+            format!("# {deep}\nb = 1"),
+        ] {
+            assert_eq!(too_deep(&quoted), None, "{quoted}");
+        }
+        // A comment ends at its line: brackets after it count again.
+        assert!(too_deep(&format!("# x\ntags = {deep}")).is_some());
     }
 }

@@ -423,3 +423,43 @@ fn characters_no_feed_can_hold_are_refused_where_they_are() {
         snapshot_run(name, &site, run, false);
     }
 }
+
+/// Issue 18, defect 5: front matter nesting brackets thousands deep took seconds (the YAML
+/// parser's time grows with the square of the depth), 22 s for 160 KB. Depth and size are
+/// checked in one pass before any parser runs: an error at the bracket, at once.
+#[test]
+fn front_matter_too_deep_or_too_large_is_refused_before_parsing() {
+    let deep = "[".repeat(20_000);
+    let cases: [(&str, String); 3] = [
+        (
+            "yaml_front_matter_nested_20_000_deep",
+            format!("---\ntitle: A\ntags: {deep}\n---\nText.\n"),
+        ),
+        (
+            "toml_front_matter_nested_20_000_deep",
+            format!("+++\ntitle = \"A\"\ntags = {deep}\n+++\nText.\n"),
+        ),
+        (
+            // The issue's 160 KB of brackets: too large before it is too deep.
+            "front_matter_of_160_kb",
+            format!(
+                "---\ntitle: A\ntags: {}\n---\nText.\n",
+                "[".repeat(160 * 1024)
+            ),
+        ),
+    ];
+    for (name, text) in cases {
+        let site = Site::new().file("content/a.md", text);
+        let mut run = site.build();
+        assert_eq!(run.code, Some(1), "{name}: {}", run.stderr);
+        // The source line of thousands of brackets is cut for the snapshot: the message and the
+        // caret's column are what matter.
+        let mut stderr = String::new();
+        for line in run.stderr.lines() {
+            stderr.push_str(&line.chars().take(160).collect::<String>());
+            stderr.push('\n');
+        }
+        run.stderr = stderr;
+        snapshot_run(name, &site, run, false);
+    }
+}
