@@ -242,14 +242,7 @@ fn root_path(base_url: &str) -> String {
 /// The error for a setting whose value holds, written as an escape, a character that no feed
 /// or sitemap can hold.
 fn unwritable_setting(key: &str, c: char, path: &Path, text: &str) -> Diagnostic {
-    let diagnostic = Diagnostic::error(format!(
-        "`{key}` holds {}, written as an escape, which feeds and sitemaps cannot hold",
-        crate::error::unwritable_name(c)
-    ))
-    .with_hint(format!(
-        "remove the escape (`\\u{:04X}` or the like) from the value",
-        u32::from(c)
-    ));
+    let diagnostic = crate::error::escaped_unwritable(key, c);
     match find_key_line(text, key, '=') {
         Some(offset) => diagnostic.at(path, text, offset),
         None => diagnostic.in_file(path),

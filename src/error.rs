@@ -131,6 +131,19 @@ pub fn unwritable_name(c: char) -> String {
     }
 }
 
+/// The error for a setting (`key`) whose value holds `c`, a character that [`is_unwritable`],
+/// written as an escape; the caller adds where.
+pub fn escaped_unwritable(key: &str, c: char) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{key}` holds {}, written as an escape, which feeds and sitemaps cannot hold",
+        unwritable_name(c)
+    ))
+    .with_hint(format!(
+        "remove the escape (`\\u{:04X}` or the like) from the value",
+        u32::from(c)
+    ))
+}
+
 /// An error at the first character of `text` (the text of `file`) that no feed or sitemap can
 /// hold ([`is_unwritable`]), if there is one: it is invisible in an editor, so the message
 /// names it and says how to remove it.

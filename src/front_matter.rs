@@ -234,15 +234,7 @@ fn escaped_character(
         '='
     };
     let offset = find_key_line(split.front_matter, &key, separator).unwrap_or(0);
-    Diagnostic::error(format!(
-        "`{key}` holds {}, written as an escape, which feeds and sitemaps cannot hold",
-        crate::error::unwritable_name(c)
-    ))
-    .at(path, text, split.front_matter_offset + offset)
-    .with_hint(format!(
-        "remove the escape (`\\u{:04X}` or the like) from the value",
-        u32::from(c)
-    ))
+    crate::error::escaped_unwritable(&key, c).at(path, text, split.front_matter_offset + offset)
 }
 
 /// The settings of a page, as written.
