@@ -33,6 +33,7 @@ mod values;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
@@ -326,18 +327,36 @@ pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodi
         .map(|p| &p.source)
         .chain(site.sections().iter().map(|s| &s.source))
         .collect();
-    let results: Vec<(Rendered, Vec<Diagnostic>)> = sources
+    // Each file's hash, for the cache: made once, used to look up and to store.
+    let hashes: Vec<u64> = match &cache {
+        Some(_) => sources
+            .par_iter()
+            .map(|source| markdown::text_hash(source))
+            .collect(),
+        None => Vec::new(),
+    };
+    let results: Vec<(Arc<Rendered>, Vec<Diagnostic>)> = sources
         .par_iter()
+        .enumerate()
         .with_max_len(32)
-        .map(|source| {
+        .map(|(i, source)| {
             cache
                 .as_deref()
-                .and_then(|cache| cache.get(source, &resolver))
-                .unwrap_or_else(|| markdown::render(source, &resolver))
+                .and_then(|cache| cache.get(source, hashes[i], &resolver))
+                .unwrap_or_else(|| {
+                    let (rendered, diagnostics) = markdown::render(source, &resolver);
+                    (Arc::new(rendered), diagnostics)
+                })
         })
         .collect();
     if let Some(cache) = cache {
-        cache.replace(sources.iter().copied().zip(&results));
+        cache.replace(
+            sources
+                .iter()
+                .zip(&hashes)
+                .zip(&results)
+                .map(|((source, hash), result)| (*source, *hash, result)),
+        );
     }
     let page_count = site.pages().len();
     let mut diagnostics = Diagnostics::default();

@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
@@ -67,10 +68,10 @@ pub struct Rendered {
 /// value beside the [`crate::site::Site`] it was made from, which it does not change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bodies {
-    /// By page id.
-    pub(crate) pages: Vec<Rendered>,
+    /// By page id, shared with the session's cache.
+    pub(crate) pages: Vec<Arc<Rendered>>,
     /// By section id.
-    pub(crate) sections: Vec<Rendered>,
+    pub(crate) sections: Vec<Arc<Rendered>>,
 }
 
 impl Bodies {
@@ -94,20 +95,21 @@ pub struct Cache {
 #[derive(Debug)]
 struct CacheEntry {
     hash: u64,
-    rendered: Rendered,
+    rendered: Arc<Rendered>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Cache {
-    /// The rendering of `source` from an earlier build, if its text is the same and its `@/`
-    /// links still resolve the same way.
+    /// The rendering of `source` from an earlier build, if its text is the same (`hash`, from
+    /// [`text_hash`]) and its `@/` links still resolve the same way.
     pub fn get(
         &self,
         source: &SourceText,
+        hash: u64,
         resolve: &dyn Resolve,
-    ) -> Option<(Rendered, Vec<Diagnostic>)> {
+    ) -> Option<(Arc<Rendered>, Vec<Diagnostic>)> {
         let entry = self.entries.get(&source.file)?;
-        let fresh = entry.hash == text_hash(source)
+        let fresh = entry.hash == hash
             && entry
                 .rendered
                 .lookups
@@ -116,17 +118,17 @@ impl Cache {
         fresh.then(|| (entry.rendered.clone(), entry.diagnostics.clone()))
     }
 
-    /// Replaces the cache with this build's renderings.
+    /// Replaces the cache with this build's renderings, each with its text's hash.
     pub fn replace<'a>(
         &mut self,
-        items: impl Iterator<Item = (&'a SourceText, &'a (Rendered, Vec<Diagnostic>))>,
+        items: impl Iterator<Item = (&'a SourceText, u64, &'a (Arc<Rendered>, Vec<Diagnostic>))>,
     ) {
         self.entries = items
-            .map(|(source, (rendered, diagnostics))| {
+            .map(|(source, hash, (rendered, diagnostics))| {
                 (
                     source.file.clone(),
                     CacheEntry {
-                        hash: text_hash(source),
+                        hash,
                         rendered: rendered.clone(),
                         diagnostics: diagnostics.clone(),
                     },
@@ -136,12 +138,12 @@ impl Cache {
     }
 }
 
-fn text_hash(source: &SourceText) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    source.text.hash(&mut hasher);
-    source.body_offset.hash(&mut hasher);
-    hasher.finish()
+/// A hash of a file's text and where its body starts, which [`Cache`] compares.
+pub fn text_hash(source: &SourceText) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(source.text.as_bytes());
+    hasher.update(&source.body_offset.to_le_bytes());
+    hasher.digest()
 }
 
 impl Rendered {

@@ -18,19 +18,18 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::markdown::Bodies;
 use crate::seo;
 pub(crate) use crate::site::Job;
-use crate::site::{Asset, AssetSource, LATEST_POSTS, Site, TAG_PAGE_SIZE};
+use crate::site::{Asset, AssetSource, Site};
 use crate::templates::{Cards, Templates, take_card_error, with_cards};
 use crate::values::Values;
 
 mod feeds;
-mod keys;
 mod meta;
 mod pages;
+pub(crate) mod trace;
 
-use feeds::{FEED_ENTRIES, search_entry};
-pub(crate) use keys::{KeyHasher, keyed_jobs, search_entry_json, search_index_of};
 use meta::{Meta, non_empty, site_image};
 use pages::redirect_page;
+use trace::Read;
 
 /// What the build writes: output path (relative to the output folder, `/` separators) → content.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,22 +78,14 @@ const JOBS_PER_TASK: usize = 16;
 
 /// Renders every output of the site.
 pub fn render(site: &Site, bodies: &Bodies, templates: &Templates) -> Result<Outputs, Diagnostics> {
-    render_keeping_values(site, bodies, templates).map(|(outputs, _)| outputs)
-}
-
-/// Renders every output, and returns the shared template values too, for a session that
-/// re-renders single pages later.
-pub(crate) fn render_keeping_values(
-    site: &Site,
-    bodies: &Bodies,
-    templates: &Templates,
-) -> Result<(Outputs, Values), Diagnostics> {
     let values = Values::new(site, bodies);
-    let rendered = render_jobs(site, bodies, templates, &values, &site.jobs())?;
+    let rendered = render_traced(site, bodies, templates, &values, &site.jobs())?;
     let mut outputs = Outputs::default();
     outputs.0.extend(asset_outputs(site));
-    outputs.0.extend(rendered);
-    Ok((outputs, values))
+    outputs
+        .0
+        .extend(rendered.into_iter().map(|(path, output, _)| (path, output)));
+    Ok(outputs)
 }
 
 /// Renders every output of the site and hands each to `sink` as soon as it is ready (the build
@@ -167,77 +158,25 @@ enum Failed {
     Sink(crate::Error),
 }
 
-/// The outputs that show a page's body, not just its summary: the page itself and the feeds
-/// that carry its full content.
-pub(crate) fn body_jobs(site: &Site, id: PageId) -> Vec<Job> {
-    let mut jobs = vec![Job::Page(id)];
-    if site.dated().iter().take(FEED_ENTRIES).any(|&d| d == id) {
-        jobs.push(Job::Atom);
-    }
-    for (t, tag) in site.tags().iter().enumerate() {
-        if tag.pages.iter().take(FEED_ENTRIES).any(|&d| d == id) {
-            jobs.push(Job::TagFeed(t));
-        }
-    }
-    jobs
-}
-
-/// The outputs that show a page's summary (its title, summary, reading time, tags) besides
-/// its own: the list pages it is on, the home page, its author's page, the pages that list it
-/// as related, the feeds and the search index.
-pub(crate) fn summary_jobs(site: &Site, id: PageId) -> Vec<Job> {
-    let mut jobs = body_jobs(site, id);
-    jobs.push(Job::SearchIndex);
-    if site.dated().iter().take(LATEST_POSTS).any(|&d| d == id) {
-        jobs.push(Job::Home);
-    }
-    let section = site.page_section()[id.0];
-    if section.0 != 0
-        && let Some(at) = site.section_pages()[section.0]
-            .iter()
-            .position(|&p| p == id)
-    {
-        let per_page = site.sections()[section.0].paginate_by;
-        let number = at.checked_div(per_page).map_or(1, |n| n + 1);
-        jobs.push(Job::Section(section, number));
-    }
-    for (t, tag) in site.tags().iter().enumerate() {
-        if let Some(at) = tag.pages.iter().position(|&p| p == id) {
-            jobs.push(Job::Tag(t, at / TAG_PAGE_SIZE + 1));
-        }
-    }
-    if let Some(author) = &site.page(id).author
-        && site.author_pages().contains_key(author)
-    {
-        jobs.push(Job::Author(author.clone()));
-    }
-    for (other, related) in site.related().iter().enumerate() {
-        if related.contains(&id) {
-            jobs.push(Job::Page(PageId(other)));
-        }
-    }
-    jobs
-}
-
-/// Renders some outputs, in parallel.
-pub(crate) fn render_jobs(
+/// Renders some outputs, in parallel, each with what it read ([`trace`]).
+pub(crate) fn render_traced(
     site: &Site,
     bodies: &Bodies,
     templates: &Templates,
     values: &Values,
     jobs: &[Job],
-) -> Result<Vec<(String, Output)>, Diagnostics> {
+) -> Result<Vec<(String, Output, Vec<Read>)>, Diagnostics> {
     let renderer = Renderer::new(site, bodies, templates, values);
-    let results: Vec<Result<(String, Vec<u8>), Diagnostic>> = jobs
+    let results: Vec<_> = jobs
         .par_iter()
         .with_max_len(JOBS_PER_TASK)
-        .map(|job| renderer.job(job))
+        .map(|job| trace::traced(|| renderer.job(job)))
         .collect();
     let mut rendered = Vec::with_capacity(results.len());
     let mut diagnostics = Diagnostics::default();
-    for result in results {
+    for (result, reads) in results {
         match result {
-            Ok((path, bytes)) => rendered.push((path, Output::Bytes(Arc::new(bytes)))),
+            Ok((path, bytes)) => rendered.push((path, Output::Bytes(Arc::new(bytes)), reads)),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
@@ -261,6 +200,8 @@ struct Renderer<'a> {
     places: Vec<Option<usize>>,
     /// The posts' cards rendered so far in this pass (the `card` template function).
     cards: Arc<Cards>,
+    /// The stable names of pages, sections and tags, for noting what each output reads.
+    keys: trace::Keys,
 }
 
 /// The room made for an output as it is rendered: a post's page is about 20 KB.
@@ -282,6 +223,7 @@ impl<'a> Renderer<'a> {
         Renderer {
             places,
             cards: Arc::default(),
+            keys: trace::Keys::new(site),
             site,
             bodies,
             templates,
@@ -318,6 +260,7 @@ impl<'a> Renderer<'a> {
             Job::Sitemap => self.sitemap_xml(),
             Job::Robots => self.simple(job, "robots.txt"),
             Job::Alias(id, _) => {
+                self.keys.note_pages(&[*id], Read::Link);
                 Ok(redirect_page(&self.permalink(&self.site.page(*id).path)).into_bytes())
             }
         }
@@ -337,6 +280,12 @@ impl<'a> Renderer<'a> {
         };
         context.insert("jsonld", &jsonld);
         context
+    }
+
+    /// The summaries of some pages, as one list value, noted as read.
+    fn summaries(&self, ids: &[PageId]) -> tera::Value {
+        self.keys.note_pages(ids, Read::Summary);
+        self.values.summaries(ids)
     }
 
     fn page_with_file(&self, file: &Path) -> Option<&crate::content::Page> {

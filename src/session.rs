@@ -1,29 +1,28 @@
 //! A build that stays in memory and is redone as files change: what `knead serve` runs on.
 //!
 //! A [`Session`] keeps the sources it read, the parse and Markdown results of every file
-//! (memoised by content hash), and the last good outputs. After a change it re-reads only the
-//! files that changed and reruns the pipeline from the memoised results, so an edit to one post
-//! of a large site reaches the browser quickly. A failed rebuild keeps the last good outputs.
+//! (memoised by content hash), the last good outputs and what each of them read while it
+//! rendered ([`trace`]). After a change it re-reads only the files that changed and runs every
+//! stage of the build again, from the memoised results, then renders again only the outputs
+//! one of whose reads gives something else now: an edit to one post of a large site reaches
+//! the browser quickly, and the outputs are those a build from scratch makes. A failed rebuild
+//! keeps the last good outputs.
 
-use std::collections::{BTreeSet, HashMap};
-use std::hash::{Hash, Hasher};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::content::{self, PageId, Parsed};
+use rayon::prelude::*;
+
+use crate::content::{self, Parsed};
 use crate::error::{Diagnostic, Diagnostics, Error};
-use crate::markdown::Bodies;
-use crate::render::{Output, Outputs};
+use crate::render::trace::{self, Keys, Read, Reads};
+use crate::render::{self, Job, Output, Outputs};
 use crate::site::Site;
 use crate::source::{self, Sources};
-use crate::templates::Templates;
 use crate::values::Values;
-use crate::{BuildOptions, markdown};
-
-mod pages;
-
-use pages::Dependencies;
+use crate::{BuildOptions, markdown, templates};
 
 /// What a successful rebuild produced.
 #[derive(Debug, Clone)]
@@ -41,16 +40,16 @@ pub struct Rebuilt {
     pub kind: RebuildKind,
 }
 
-/// Which way a rebuild went: the less changed, the less is done. Each gives the same outputs.
+/// How much a rebuild did. Each way gives the outputs a build from scratch gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RebuildKind {
-    /// Every stage again, from the memoised parse and Markdown results.
+    /// Every output was rendered: the first build, or the settings, the templates, `site` or a
+    /// section changed (what every output shows).
     Full,
-    /// Only the text of existing pages changed, not their front matter: those pages are rendered
-    /// again, with the outputs that show their text.
+    /// Only the text of pages changed, not their front matter: the outputs that read those
+    /// pages were rendered again.
     Bodies,
-    /// Pages changed, came or went: the site is updated in place and the outputs whose inputs
-    /// changed are rendered again.
+    /// Pages changed, came or went: the outputs that read what changed were rendered again.
     Pages,
 }
 
@@ -61,22 +60,27 @@ pub struct Session {
     parse_cache: ParseCache,
     markdown_cache: markdown::Cache,
     last_good: Option<Arc<Outputs>>,
-    /// The last good build's site, templates and template values, for re-rendering one page
-    /// when only its text changed.
-    last: Option<LastBuild>,
-    /// Markdown files changed since the last good build by rebuilds that failed: the next
-    /// rebuild compares them with the last good build too.
-    pending: BTreeSet<String>,
+    /// What the last good build's outputs read, to tell which a rebuild must render again.
+    memo: Option<Memo>,
 }
 
-struct LastBuild {
-    site: Site,
-    bodies: Bodies,
-    templates: Templates,
-    values: Values,
-    warnings: Diagnostics,
-    /// What each output shows, to tell which outputs an edit changes.
-    dependencies: Dependencies,
+/// What the last good build rendered: for each output, what it read ([`trace`]).
+struct Memo {
+    /// What every output saw ([`trace::global`]).
+    global: u64,
+    /// Each page's front matter, as a hash over the pages in order: whether an edit changed
+    /// only text.
+    front_matter: u64,
+    /// By output path.
+    outputs: HashMap<String, Traced>,
+}
+
+/// What one output was, and what it read, with what each read gave.
+#[derive(Clone)]
+struct Traced {
+    /// [`trace::job_key`].
+    job: u64,
+    reads: Arc<[(Read, u64)]>,
 }
 
 impl Session {
@@ -88,8 +92,7 @@ impl Session {
             parse_cache: ParseCache::new(),
             markdown_cache: markdown::Cache::default(),
             last_good: None,
-            last: None,
-            pending: BTreeSet::new(),
+            memo: None,
         }
     }
 
@@ -106,50 +109,13 @@ impl Session {
     /// Rebuilds the site. `changed` lists the files that changed since the last call (absolute
     /// or relative to the site root); `None` re-reads everything. On failure the last good
     /// outputs stay as they were.
+    ///
+    /// Every stage runs, as in `knead build`: parse and Markdown reuse their results for files
+    /// whose bytes did not change, and an output is rendered again only when something it read
+    /// the last time it rendered gives something else now.
     pub fn rebuild(&mut self, changed: Option<&[PathBuf]>) -> Result<Rebuilt, Error> {
         let start = Instant::now();
-        let edited = self.edited_files(changed);
-        let result = self.rebuild_from(changed, edited.as_ref(), start);
-        match (&result, edited) {
-            (Ok(_), _) => self.pending.clear(),
-            // The last good build stays a base for the next edit, with these files to redo.
-            (Err(_), Some(edited)) if self.last.is_some() => self.pending = edited,
-            (Err(_), _) => {
-                self.last = None;
-                self.pending.clear();
-            }
-        }
-        result
-    }
-
-    /// The Markdown files (paths under `content/`) that changed since the last good build,
-    /// when nothing else did.
-    fn edited_files(&self, changed: Option<&[PathBuf]>) -> Option<BTreeSet<String>> {
-        let root = self.options.root.canonicalize().ok()?;
-        let mut edited = self.pending.clone();
-        for path in changed? {
-            edited.insert(content_rel(&root, path)?);
-        }
-        Some(edited)
-    }
-
-    fn rebuild_from(
-        &mut self,
-        changed: Option<&[PathBuf]>,
-        edited: Option<&BTreeSet<String>>,
-        start: Instant,
-    ) -> Result<Rebuilt, Error> {
         self.refresh_sources(changed)?;
-        if let Some(edited) = edited {
-            if let Some(rebuilt) = self.rebuild_bodies(edited, start) {
-                return Ok(rebuilt);
-            }
-            if let Some(rebuilt) = self.rebuild_pages(edited, start) {
-                return Ok(rebuilt);
-            }
-        }
-        // Anything else: the whole pipeline, from memoised parse and Markdown. The last good
-        // build stays until this one succeeds.
         let Some(sources) = &self.sources else {
             return Err(Error::Site(Diagnostics(vec![Diagnostic::error(
                 "the site could not be read",
@@ -157,140 +123,82 @@ impl Session {
         };
         let parsed = parse_cached(&mut self.parse_cache, sources);
         let parsed = crate::with_settings_errors(parsed, sources, &self.options)?;
-        let scheduled = pages::scheduled(&parsed, &self.options);
         let (site, templates, warnings) = crate::assemble(sources, parsed, &self.options)?;
         let bodies = crate::markdown(&site, Some(&mut self.markdown_cache))
             .map_err(|errors| errors.merged(warnings.0.clone()))?;
-        let (outputs, values) = crate::render::render_keeping_values(&site, &bodies, &templates)?;
-        let dependencies = Dependencies::new(&site, &bodies, &values, sources, scheduled);
+        let values = Values::new(&site, &bodies);
+        let keys = Keys::new(&site);
+        let counts_shown = !templates::only_theme(&sources.templates);
+        let reads = Reads::new(&site, &bodies, &values, &keys, counts_shown);
+        let global = trace::global(sources, &values, self.options.drafts, self.options.future);
+        let front_matter = front_matter_hash(&site, &keys);
+        let memo = self.memo.as_ref().filter(|memo| memo.global == global);
+        let last = self.last_good.as_deref().filter(|_| memo.is_some());
+        let jobs = site.jobs();
+        let paths: Vec<String> = jobs.par_iter().map(|job| job.path(&site)).collect();
+        // For each output, the last one when nothing it read changed.
+        let kept: Vec<Option<(Output, Traced)>> = jobs
+            .par_iter()
+            .zip(&paths)
+            .with_max_len(64)
+            .map(|(job, path)| {
+                let traced = memo?.outputs.get(path)?;
+                let same = traced.job == trace::job_key(job, &keys)
+                    && traced
+                        .reads
+                        .iter()
+                        .all(|(read, was)| reads.give(read) == Some(*was));
+                let output = last?.0.get(path)?;
+                same.then(|| (output.clone(), traced.clone()))
+            })
+            .collect();
+        let todo: Vec<Job> = jobs
+            .iter()
+            .zip(&kept)
+            .filter(|(_, kept)| kept.is_none())
+            .map(|(job, _)| job.clone())
+            .collect();
+        let kept: Vec<(String, Output, Traced)> = paths
+            .into_iter()
+            .zip(kept)
+            .filter_map(|(path, kept)| kept.map(|(output, traced)| (path, output, traced)))
+            .collect();
+        let rendered = render::render_traced(&site, &bodies, &templates, &values, &todo)?;
+        let mut outputs = Outputs::default();
+        outputs.0.extend(render::asset_outputs(&site));
+        let mut traces = HashMap::with_capacity(jobs.len());
+        for (path, output, traced) in kept {
+            outputs.0.insert(path.clone(), output);
+            traces.insert(path, traced);
+        }
+        for ((path, output, read), job) in rendered.into_iter().zip(&todo) {
+            let reads: Arc<[(Read, u64)]> = read
+                .into_iter()
+                .filter_map(|read| Some((read, reads.give(&read)?)))
+                .collect();
+            let job = trace::job_key(job, &keys);
+            outputs.0.insert(path.clone(), output);
+            traces.insert(path, Traced { job, reads });
+        }
+        let kind = match memo {
+            None => RebuildKind::Full,
+            Some(memo) if memo.front_matter == front_matter => RebuildKind::Bodies,
+            Some(_) => RebuildKind::Pages,
+        };
         let changed = changed_outputs(self.last_good.as_deref(), &outputs, changed);
         let outputs = Arc::new(outputs);
         self.last_good = Some(outputs.clone());
-        self.last = Some(LastBuild {
-            site,
-            bodies,
-            templates,
-            values,
-            warnings: warnings.clone(),
-            dependencies,
+        self.memo = Some(Memo {
+            global,
+            front_matter,
+            outputs: traces,
         });
         Ok(Rebuilt {
             outputs,
             changed,
             warnings,
             elapsed: start.elapsed(),
-            kind: RebuildKind::Full,
-        })
-    }
-
-    /// The fast path for the commonest edit: the text of existing posts changed, but not their
-    /// front matter or headings. Then the site's shape (addresses, order, tags, menus) is the
-    /// same: only those pages, the feeds carrying their text and, when the summary or reading
-    /// time changed, the pages listing them are rendered again. `None` when the edit is
-    /// anything else (the caller rebuilds everything from memoised results).
-    fn rebuild_bodies(&mut self, edited: &BTreeSet<String>, start: Instant) -> Option<Rebuilt> {
-        let last = self.last.as_mut()?;
-        let sources = self.sources.as_ref()?;
-        let mut edits = Vec::new();
-        for rel in edited {
-            let file = sources.content.iter().find(|f| f.rel == *rel)?;
-            let id = last
-                .site
-                .pages()
-                .iter()
-                .position(|p| p.content_path == *rel)?;
-            let page = content::parse_one(file).ok()?.pages.into_iter().next()?;
-            let old = &last.site.pages()[id].source;
-            let new = page.source;
-            if new.file != old.file || new.text[..new.body_offset] != old.text[..old.body_offset] {
-                return None;
-            }
-            edits.push((id, new));
-        }
-        let resolver = crate::LinkIndex::new(&last.site);
-        let mut rendered = Vec::new();
-        for (id, source) in &edits {
-            let (new, diagnostics) = markdown::render(source, &resolver);
-            let old = &last.bodies.pages[*id];
-            let same_shape = diagnostics.is_empty()
-                && new.ids == old.ids
-                && new.internal_links.iter().all(|link| {
-                    // An anchor must still exist on the page it points at.
-                    link.anchor.as_ref().is_none_or(|anchor| {
-                        let ids = if link.target == last.site.pages()[*id].content_path {
-                            Some(&new.ids)
-                        } else {
-                            last.site
-                                .pages()
-                                .iter()
-                                .position(|p| p.content_path == link.target)
-                                .map(|t| &last.bodies.pages[t].ids)
-                        };
-                        ids.is_some_and(|ids| ids.contains(anchor))
-                    })
-                });
-            if !same_shape {
-                return None;
-            }
-            rendered.push(new);
-        }
-        let mut jobs = Vec::new();
-        let mut summaries_changed = Vec::new();
-        for ((id, source), new) in edits.into_iter().zip(rendered) {
-            let old = &last.bodies.pages[id];
-            let same_summary = new.summary == old.summary
-                && new.summary_text == old.summary_text
-                && new.reading_time() == old.reading_time();
-            last.site.replace_text(PageId(id), source);
-            last.bodies.pages[id] = new;
-            let id = PageId(id);
-            if same_summary {
-                jobs.extend(crate::render::body_jobs(&last.site, id));
-            } else {
-                last.values.refresh(&last.site, &last.bodies, id);
-                jobs.extend(crate::render::summary_jobs(&last.site, id));
-                summaries_changed.push(id);
-            }
-        }
-        // The search index is made of the pages' entries, far quicker than rendering it.
-        jobs.retain(|job| !matches!(job, crate::render::Job::SearchIndex));
-        let mut outputs = crate::render::render_jobs(
-            &last.site,
-            &last.bodies,
-            &last.templates,
-            &last.values,
-            &jobs,
-        )
-        .ok()?;
-        if !summaries_changed.is_empty() {
-            let dependencies = &mut last.dependencies;
-            outputs.push(dependencies.search_index(
-                &last.site,
-                &last.bodies,
-                &last.values,
-                &summaries_changed,
-            ));
-        }
-        let mut all = self.last_good.as_deref()?.clone();
-        // What these outputs show is no longer what their keys say.
-        last.dependencies
-            .forget(edited, outputs.iter().map(|(path, _)| path));
-        let mut changed_paths = Vec::new();
-        for (path, output) in outputs {
-            if all.0.get(&path) != Some(&output) {
-                changed_paths.push(path.clone());
-            }
-            all.0.insert(path, output);
-        }
-        changed_paths.sort();
-        let all = Arc::new(all);
-        self.last_good = Some(all.clone());
-        Some(Rebuilt {
-            outputs: all,
-            changed: changed_paths,
-            warnings: last.warnings.clone(),
-            elapsed: start.elapsed(),
-            kind: RebuildKind::Bodies,
+            kind,
         })
     }
 
@@ -380,18 +288,14 @@ fn parse_cached(cache: &mut ParseCache, sources: &Sources) -> Result<Parsed, Dia
     Ok(all)
 }
 
-/// The path of a Markdown file under `content/`, relative to it, or `None` for anything else.
-fn content_rel(canonical_root: &Path, path: &Path) -> Option<String> {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        canonical_root.join(path)
-    };
-    let parent = absolute.parent()?.canonicalize().ok()?;
-    let absolute = parent.join(absolute.file_name()?);
-    let rel = absolute.strip_prefix(canonical_root.join("content")).ok()?;
-    let rel = rel.to_str()?.replace('\\', "/");
-    (rel.ends_with(".md") && !is_hidden(&rel)).then_some(rel)
+/// A hash of every page's front matter, in order.
+fn front_matter_hash(site: &Site, keys: &Keys) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for (page, key) in site.pages().iter().zip(&keys.pages) {
+        hasher.update(&key.to_le_bytes());
+        hasher.update(&page.source.text.as_bytes()[..page.source.body_offset]);
+    }
+    hasher.digest()
 }
 
 fn is_hidden(rel: &str) -> bool {
@@ -421,9 +325,7 @@ fn update_content_file(sources: &mut Sources, rel: &str, path: &Path) {
 }
 
 fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    hasher.finish()
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// The output paths whose content differs between two builds (every path when there is no
@@ -451,7 +353,9 @@ fn changed_outputs(
     let mut changed: Vec<String> = after
         .0
         .iter()
-        .filter(|(path, output)| before.0.get(*path) != Some(*output) || source_changed(output))
+        .filter(|(path, output)| {
+            !before.0.get(*path).is_some_and(|old| same(old, output)) || source_changed(output)
+        })
         .map(|(path, _)| path.clone())
         .collect();
     changed.extend(
@@ -463,6 +367,14 @@ fn changed_outputs(
     );
     changed.sort();
     changed
+}
+
+/// Whether two outputs are the same; quick for bytes a rebuild kept.
+fn same(a: &Output, b: &Output) -> bool {
+    match (a, b) {
+        (Output::Bytes(a), Output::Bytes(b)) => Arc::ptr_eq(a, b) || a == b,
+        _ => a == b,
+    }
 }
 
 #[cfg(test)]
@@ -678,8 +590,10 @@ mod tests {
         assert_same_as_full_build(dir.path(), &rebuilt);
     }
 
+    /// A post coming due changes the site without an edit to it: the outputs that read the
+    /// lists it joins render again.
     #[test]
-    fn a_post_coming_due_rebuilds_everything() {
+    fn a_post_coming_due_appears() {
         let dir = site();
         let scheduled = "+++\ntitle = \"c\"\ndate = 2025-06-01T12:00:00Z\n+++\nSoon.\n";
         std::fs::write(dir.path().join("content/blog/c.md"), scheduled).unwrap();
@@ -694,7 +608,7 @@ mod tests {
         let text = std::fs::read_to_string(&post).unwrap();
         std::fs::write(&post, text.replace("title = \"a\"", "title = \"A\"")).unwrap();
         let rebuilt = session.rebuild(Some(&[post])).unwrap();
-        assert_eq!(rebuilt.kind, RebuildKind::Full);
+        assert_eq!(rebuilt.kind, RebuildKind::Pages);
         assert!(has(&rebuilt, "blog/c/index.html"));
         assert_same_as_full_build_with(at("2025-06-01T13:00:00Z"), &rebuilt);
     }

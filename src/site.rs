@@ -19,14 +19,11 @@ use crate::toml_errors::{find_key_line, suggest};
 
 mod jobs;
 mod related;
-mod update;
 
 pub(crate) use jobs::Job;
-use jobs::{TAG_INDEX, page_output, tag_feed_output, tag_pager_output, tag_pagers};
 pub use jobs::{TAG_PAGE_SIZE, alias_output, author_path, tag_pager_path};
 pub use related::RELATED_POSTS;
-use related::{RelatedIndex, RelatedScratch, related_posts};
-pub(crate) use update::{Claims, Declined, PageChanges, SiteFiles, Update};
+use related::related_posts;
 
 /// How many posts the home page lists.
 pub const LATEST_POSTS: usize = 5;
@@ -202,13 +199,6 @@ impl Site {
     /// A page by id.
     pub fn page(&self, id: PageId) -> &Page {
         &self.pages[id.0]
-    }
-
-    /// Gives a page new text whose front matter is the same, for `knead serve`'s quick path
-    /// for edits to a post's text (the one change to a site after assembly outside this
-    /// module; it goes with serve's second engine).
-    pub(crate) fn replace_text(&mut self, id: PageId, source: crate::content::SourceText) {
-        self.pages[id.0].source = source;
     }
 
     /// Assembles the site. `theme_static` are the built-in theme's static files, which a site's
@@ -454,11 +444,6 @@ impl Site {
             _ => None,
         }
     }
-
-    /// The output of list page `number` of a section.
-    fn pager_output(&self, id: SectionId, number: usize) -> String {
-        format!("{}index.html", self.pager_path(id, number))
-    }
 }
 
 /// The collisions among `claims` (output path, owner), each reported at the later claim.
@@ -585,15 +570,6 @@ fn sort_pages(ids: &mut [PageId], pages: &[Page], sort_by: SortBy) {
     // Each page's key is made once, not at each comparison (a title's lower case is a new
     // string, and a large blog has several posts a day).
     ids.sort_by_cached_key(|id| page_key(&pages[id.0], sort_by));
-}
-
-/// The order of a list of pages sorted by `sort_by` ([`page_key`]), for putting a page in its
-/// place in a sorted list by binary search.
-fn page_order(
-    pages: &[Page],
-    sort_by: SortBy,
-) -> impl Fn(&PageId, &PageId) -> std::cmp::Ordering + '_ {
-    move |a, b| page_key(&pages[a.0], sort_by).cmp(&page_key(&pages[b.0], sort_by))
 }
 
 /// A page's place in a sorted list ([`page_key`]): undated (or unweighted) last and the date

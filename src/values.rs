@@ -5,7 +5,6 @@
 //! site for every page.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -16,7 +15,7 @@ use crate::config::{Author, Clinic, Config, MenuItem};
 use crate::content::{Page, PageId, SectionId};
 use crate::front_matter::PageDate;
 use crate::markdown::{Bodies, Heading};
-use crate::site::{Site, Update, author_path};
+use crate::site::{Site, author_path};
 
 /// The values shared between outputs.
 pub(crate) struct Values {
@@ -58,112 +57,6 @@ impl Values {
         values
     }
 
-    /// Brings the values up to date after [`Site::update`] changed `site`; `remade` tells, for
-    /// each page, whether its Markdown was rendered again. Builds again only the summaries that
-    /// changed, and returns how each page's summary changed.
-    pub(crate) fn update(
-        &mut self,
-        site: &Site,
-        bodies: &Bodies,
-        update: &Update,
-        remade: &[bool],
-    ) -> Vec<SummaryChange> {
-        let refs = tag_refs(site);
-        let mut was: Vec<Option<usize>> = vec![None; refs.len()];
-        for (old, now) in update.tag_moves.iter().enumerate() {
-            if let Some(now) = now {
-                was[*now] = Some(old);
-            }
-        }
-        let tag_changes: Vec<SummaryChange> = refs
-            .iter()
-            .zip(&was)
-            .map(|(now, was)| match was.map(|i| &self.tag_refs[i]) {
-                Some(old) if old == now => SummaryChange::None,
-                Some(old) if old.name == now.name => SummaryChange::TagCounts,
-                _ => SummaryChange::Other,
-            })
-            .collect();
-        let index = tag_index(site);
-        let mut old_tags = std::mem::take(&mut self.page_tags);
-        let mut old_summaries: Vec<Option<Value>> = std::mem::take(&mut self.summaries)
-            .into_iter()
-            .map(Some)
-            .collect();
-        let mut changes = Vec::with_capacity(site.pages().len());
-        for (i, page) in site.pages().iter().enumerate() {
-            let kept = update.old_ids[i].filter(|_| !update.changed[i]);
-            let tags = match kept {
-                Some(old) => {
-                    let mut tags = std::mem::take(&mut old_tags[old.0]);
-                    // An unchanged page keeps its tags: only their places may move.
-                    tags.retain_mut(|t| update.tag_moves[*t].map(|now| *t = now).is_some());
-                    tags
-                }
-                None => page_tags(page, &index),
-            };
-            let change =
-                if kept.is_none() || remade[i] || (update.assets_changed && !page.image.is_empty())
-                {
-                    SummaryChange::Other
-                } else {
-                    tags.iter()
-                        .map(|&t| tag_changes[t])
-                        .max()
-                        .unwrap_or(SummaryChange::None)
-                };
-            let summary = match (change, kept) {
-                (SummaryChange::None | SummaryChange::TagCounts, Some(old)) => {
-                    old_summaries[old.0].take()
-                }
-                _ => None,
-            };
-            self.page_tags.push(tags);
-            self.summaries.push(summary.unwrap_or_else(Value::none));
-            changes.push(change);
-        }
-        self.tag_refs = refs;
-        self.tags = self.tag_refs.iter().map(Value::from_serializable).collect();
-        self.site = Value::from_serializable(&site_value(site));
-        self.sections = section_values(site, bodies);
-        // Taken out, so that they are changed where they are rather than copied.
-        let patched: Vec<(usize, Value)> = (0..site.pages().len())
-            .filter(|&i| changes[i] == SummaryChange::TagCounts)
-            .map(|i| (i, std::mem::replace(&mut self.summaries[i], Value::none())))
-            .collect();
-        let patched: Vec<(usize, Value)> = patched
-            .into_par_iter()
-            .map(|(i, old)| (i, self.with_new_tags(old, PageId(i))))
-            .collect();
-        let rebuilt: Vec<(usize, Value)> = (0..site.pages().len())
-            .into_par_iter()
-            .filter(|&i| changes[i] == SummaryChange::Other)
-            .map(|i| {
-                (
-                    i,
-                    Value::from_serializable(&self.summary(site, bodies, PageId(i))),
-                )
-            })
-            .collect();
-        for (i, value) in patched.into_iter().chain(rebuilt) {
-            self.summaries[i] = value;
-        }
-        changes
-    }
-
-    /// A page's summary `old` with its tags as they are now: what building it again gives when
-    /// only its tags' page counts changed, several times quicker for the thousands of pages of
-    /// a tag.
-    fn with_new_tags(&self, old: Value, id: PageId) -> Value {
-        let tags: Vec<Value> = self.page_tags[id.0]
-            .iter()
-            .map(|&t| self.tags[t].clone())
-            .collect();
-        let mut summary = old.into_map().unwrap_or_default();
-        summary.insert(tera::value::Key::Str("tags"), Value::from(tags));
-        Value::from(summary)
-    }
-
     /// The values of `site` with every tag page count in summaries 0, to show that templates
     /// do not show them.
     #[cfg(test)]
@@ -186,55 +79,6 @@ impl Values {
         values
     }
 
-    /// A fingerprint of what templates see of a page. Tags' page counts count only when
-    /// `counts_shown`: the built-in theme never shows them in a summary.
-    pub(crate) fn fingerprint(
-        &self,
-        site: &Site,
-        bodies: &Bodies,
-        id: PageId,
-        counts_shown: bool,
-    ) -> PageFingerprint {
-        let page = site.page(id);
-        let masked: Vec<TagRef> = self.page_tags[id.0]
-            .iter()
-            .map(|&i| TagRef {
-                count: if counts_shown {
-                    self.tag_refs[i].count
-                } else {
-                    0
-                },
-                ..self.tag_refs[i].clone()
-            })
-            .collect();
-        let mut hasher = Fingerprinter::default();
-        hasher.json(&summary(site, bodies, id, page, masked.iter().collect()));
-        let summary = hasher.finish();
-        let rendered = bodies.page(id);
-        let mut hasher = Fingerprinter::default();
-        let source = &page.source;
-        (summary, &source.file, &source.text, source.body_offset).hash(&mut hasher.0);
-        rendered.html.hash(&mut hasher.0);
-        let full = hasher.finish();
-        let mut hasher = Fingerprinter::default();
-        (&page.title, &page.path).hash(&mut hasher.0);
-        PageFingerprint {
-            link: hasher.finish(),
-            summary,
-            full,
-        }
-    }
-
-    /// A fingerprint of what every output sees: `site` and the sections.
-    pub(crate) fn site_fingerprint(site: &Site, bodies: &Bodies) -> u64 {
-        let mut hasher = Fingerprinter::default();
-        hasher.json(&site_value(site));
-        for i in 0..site.sections().len() {
-            hasher.json(&section_value(site, bodies, i));
-        }
-        hasher.finish()
-    }
-
     /// The summary of a page, as lists show it.
     pub(crate) fn summary<'a>(
         &'a self,
@@ -247,12 +91,6 @@ impl Values {
             .map(|&i| &self.tag_refs[i])
             .collect();
         summary(site, bodies, id, site.page(id), tags)
-    }
-
-    /// Builds a page's summary again, after its Markdown changed.
-    pub(crate) fn refresh(&mut self, site: &Site, bodies: &Bodies, id: PageId) {
-        let value = Value::from_serializable(&self.summary(site, bodies, id));
-        self.summaries[id.0] = value;
     }
 
     /// What templates see as `page` on a page's own page: its summary, as lists show it,
@@ -278,56 +116,6 @@ impl Values {
     pub(crate) fn summaries(&self, ids: &[PageId]) -> Value {
         let list: Vec<Value> = ids.iter().map(|id| self.summaries[id.0].clone()).collect();
         Value::from(list.as_slice())
-    }
-}
-
-/// How a page's summary changed in [`Values::update`], least first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum SummaryChange {
-    /// Not at all.
-    None,
-    /// Only in how many pages some of its tags have.
-    TagCounts,
-    /// In other ways, or the page is new.
-    Other,
-}
-
-/// What templates see of a page, as hashes: its title and address (links to it), its summary
-/// (lists) and everything (its own page, feeds).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub(crate) struct PageFingerprint {
-    /// Title and address.
-    pub(crate) link: u64,
-    /// The summary.
-    pub(crate) summary: u64,
-    /// The summary, the file and its Markdown rendered.
-    pub(crate) full: u64,
-}
-
-/// Hashes serialised values without keeping the bytes.
-#[derive(Default)]
-struct Fingerprinter(std::collections::hash_map::DefaultHasher);
-
-impl Fingerprinter {
-    fn json(&mut self, value: &impl Serialize) {
-        // Serialising into a hasher cannot fail but for a map with non-string keys, which
-        // these values do not have; such a value would only hash less.
-        let _ = serde_json::to_writer(&mut *self, value);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0.finish()
-    }
-}
-
-impl std::io::Write for Fingerprinter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.write(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -724,63 +512,6 @@ struct SectionValue<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::BuildOptions;
-    use crate::source::{ContentFile, Sources};
-
-    /// A site assembled from `files` (path under `content/`, text), Markdown rendered.
-    pub(crate) fn site_of(files: &[(&str, String)]) -> (Site, Bodies) {
-        let sources = Sources {
-            config_text: "title = \"T\"\nbase_url = \"https://x.example\"\n".to_owned(),
-            content: files
-                .iter()
-                .map(|(rel, text)| ContentFile {
-                    rel: (*rel).to_owned(),
-                    bytes: text.clone().into_bytes(),
-                })
-                .collect(),
-            ..Sources::default()
-        };
-        let options = BuildOptions {
-            now: Some("2026-01-01T00:00:00Z".parse().unwrap()),
-            ..BuildOptions::new("site")
-        };
-        let prepared = crate::prepare(&sources, &options).unwrap();
-        (prepared.site, prepared.bodies)
-    }
-
-    fn post(title: &str, tags: &str) -> String {
-        format!("+++\ntitle = \"{title}\"\ndate = 2025-01-01\ntags = [{tags}]\n+++\nText.\n")
-    }
-
-    #[test]
-    fn a_summary_given_new_tag_counts_is_the_summary_built_again() {
-        let before = site_of(&[
-            ("blog/a.md", post("A", "\"Neck\", \"Back\"")),
-            ("blog/b.md", post("B", "\"Neck\"")),
-        ]);
-        let after = site_of(&[
-            ("blog/a.md", post("A", "\"Neck\", \"Back\"")),
-            ("blog/b.md", post("B", "\"Neck\"")),
-            ("blog/c.md", post("C", "\"Back\", \"Neck\"")),
-        ]);
-        let (old, new) = (
-            Values::new(&before.0, &before.1),
-            Values::new(&after.0, &after.1),
-        );
-        let (before, after) = (before.0, after.0);
-        for id in [PageId(0), PageId(1)] {
-            assert_eq!(
-                before.pages()[id.0].content_path,
-                after.pages()[id.0].content_path
-            );
-            assert_ne!(
-                old.summaries[id.0], new.summaries[id.0],
-                "the counts differ"
-            );
-            let patched = new.with_new_tags(old.summaries[id.0].clone(), id);
-            assert_eq!(patched, new.summaries[id.0]);
-        }
-    }
 
     #[test]
     fn site_urls_are_root_relative() {

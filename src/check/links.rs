@@ -435,12 +435,12 @@ fn rendered_of<'c>(ctx: &'c Ctx<'_>, output: &str) -> Option<&'c Rendered> {
         .iter()
         .position(|p| format!("{}index.html", p.path) == output)
     {
-        return ctx.bodies.pages.get(i);
+        return ctx.bodies.pages.get(i).map(|r| &**r);
     }
     site.sections()
         .iter()
         .position(|s| format!("{}index.html", s.path) == output)
-        .and_then(|i| ctx.bodies.sections.get(i))
+        .and_then(|i| ctx.bodies.sections.get(i).map(|r| &**r))
 }
 
 /// `image` in a page's front matter, and the clinic's and authors' images in site.toml.

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use tera::Value;
 
+use super::trace::{Read, note};
 use super::{Job, Renderer};
 use crate::content::PageId;
 use crate::error::Diagnostic;
@@ -16,7 +17,7 @@ use crate::values::Values;
 pub(super) const FEED_ENTRIES: usize = 20;
 
 /// A page's entry in the search index.
-pub(super) fn search_entry<'a>(
+fn search_entry<'a>(
     site: &'a Site,
     bodies: &'a Bodies,
     values: &'a Values,
@@ -69,6 +70,7 @@ impl Renderer<'_> {
         let config = self.site.config();
         let path = Job::Atom.path(self.site);
         let mut context = self.context(&path, self.no_meta());
+        note(Read::Dated);
         let feed = self.feed(config.title.clone(), &path, self.site.dated(), true);
         context.insert("feed", &feed);
         self.render("atom.xml", &context, None)
@@ -77,6 +79,7 @@ impl Renderer<'_> {
     /// The feed of tag `i`.
     pub(super) fn tag_feed(&self, i: usize) -> Result<Vec<u8>, Diagnostic> {
         let tag = &self.site.tags()[i];
+        note(Read::Tag(self.keys.tags[i]));
         let path = Job::TagFeed(i).path(self.site);
         let mut context = self.context(&path, self.no_meta());
         let title = format!("{} – {}", self.site.config().title, tag.name);
@@ -85,6 +88,7 @@ impl Renderer<'_> {
     }
 
     pub(super) fn sitemap_xml(&self) -> Result<Vec<u8>, Diagnostic> {
+        note(Read::Shape);
         let mut context = self.context(&Job::Sitemap.path(self.site), self.no_meta());
         context.insert("entries", &self.sitemap());
         self.render("sitemap.xml", &context, None)
@@ -99,6 +103,7 @@ impl Renderer<'_> {
             .iter()
             .take(FEED_ENTRIES)
             .map(|id| {
+                note(Read::Full(self.keys.pages[id.0]));
                 let rendered = self.bodies.page(*id);
                 self.values.with_fields(
                     *id,
@@ -134,6 +139,7 @@ impl Renderer<'_> {
     /// page, as JSON.
     pub(super) fn search_index(&self) -> Vec<u8> {
         let site = self.site;
+        note(Read::Summaries);
         let entries: Vec<SearchEntry<'_>> = (0..site.pages().len())
             .map(|i| search_entry(site, self.bodies, self.values, PageId(i)))
             .collect();

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use tera::Value;
 
+use super::trace::{self, Read, note};
 use super::{Job, Renderer};
 use crate::content::{PageId, SectionId};
 use crate::error::Diagnostic;
@@ -25,7 +26,8 @@ impl Renderer<'_> {
         let mut context = self.context("", meta);
         context.insert_value("section", self.values.sections[0].clone());
         let latest: Vec<PageId> = site.dated().iter().take(LATEST_POSTS).copied().collect();
-        context.insert_value("posts", self.values.summaries(&latest));
+        note(Read::Dated);
+        context.insert_value("posts", self.summaries(&latest));
         let template = section.template.as_deref().unwrap_or("index.html");
         self.render(template, &context, section_file(site, SectionId(0)))
     }
@@ -41,6 +43,7 @@ impl Renderer<'_> {
         let site = self.site;
         let section = &site.sections()[id.0];
         let (chunk, total) = site.pager(id, number);
+        note(Read::Pager(self.keys.sections[id.0], number));
         let path = site.pager_path(id, number);
         let url = |n: usize| format!("{}{}", site.config().root, site.pager_path(id, n));
         let paginator = self.paginator(chunk, number, total, url);
@@ -75,9 +78,16 @@ impl Renderer<'_> {
             Some(i) => site.neighbours_at(section_id, i),
             None => (None, None),
         };
-        let link = |id: PageId| LinkRef {
-            title: &site.page(id).title,
-            url: format!("{}{}", config.root, site.page(id).path),
+        let key = self.keys.pages[id.0];
+        for read in [Read::Full, Read::Neighbours, Read::Related, Read::Services] {
+            note(read(key));
+        }
+        let link = |id: PageId| {
+            note(Read::Link(self.keys.pages[id.0]));
+            LinkRef {
+                title: &site.page(id).title,
+                url: format!("{}{}", config.root, site.page(id).path),
+            }
         };
         let reviewer = page
             .reviewed_by
@@ -96,7 +106,7 @@ impl Renderer<'_> {
             }),
             prev: prev.map(link),
             next: next.map(link),
-            related: self.values.summaries(&site.related()[id.0]),
+            related: self.summaries(&site.related()[id.0]),
             services: site.page_services()[id.0]
                 .iter()
                 .map(|&s| link(s))
@@ -146,6 +156,7 @@ impl Renderer<'_> {
             &[("Topics", address.clone())],
         );
         let mut context = self.context(&address, meta);
+        note(Read::Tags);
         context.insert_value("tags", Value::from(self.values.tags.as_slice()));
         self.render("taxonomy.html", &context, None)
     }
@@ -154,6 +165,7 @@ impl Renderer<'_> {
     pub(super) fn tag(&self, i: usize, number: usize) -> Result<Vec<u8>, Diagnostic> {
         let config = self.site.config();
         let tag = &self.site.tags()[i];
+        note(Read::Tag(self.keys.tags[i]));
         let first = tag_pager_path(&tag.slug, 1);
         let path = tag_pager_path(&tag.slug, number);
         let meta = self.meta(
@@ -220,7 +232,8 @@ impl Renderer<'_> {
         }
         let mut context = self.context(&path, meta);
         context.insert("author", &author);
-        context.insert_value("pages", self.values.summaries(&site.author_pages()[id]));
+        note(Read::Author(trace::key(id)));
+        context.insert_value("pages", self.summaries(&site.author_pages()[id]));
         self.render("author.html", &context, None)
     }
 
@@ -233,7 +246,7 @@ impl Renderer<'_> {
         url: impl Fn(usize) -> String,
     ) -> Paginator {
         Paginator {
-            pages: self.values.summaries(ids),
+            pages: self.summaries(ids),
             current: number,
             total,
             previous_url: (number > 1).then(|| url(number - 1)),

@@ -150,7 +150,7 @@ mod tests {
                     &without_pairs.related(page, &tags, &mut scratch),
                     wanted
                 );
-                if !index.is_dated(page) {
+                if dates[page.0].is_none() {
                     continue;
                 }
                 let by_tags = index.related_by_tags(page, &tags, &mut scratch);

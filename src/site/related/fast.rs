@@ -129,26 +129,6 @@ impl RelatedIndex {
         &self.tags_of[self.starts[page.0]..self.starts[page.0 + 1]]
     }
 
-    /// Whether a page has a date (only dated pages have, and are, related posts).
-    pub(crate) fn is_dated(&self, page: PageId) -> bool {
-        self.dates[page.0] != 0
-    }
-
-    /// How `candidate` ranks as a related post of `page`: tags shared, then date. Among equal
-    /// ranks the first met (in tag order, then each tag's order) wins.
-    pub(crate) fn rank(&self, page: PageId, candidate: PageId) -> u64 {
-        let mine = self.page_tags(page);
-        let shared = self
-            .page_tags(candidate)
-            .iter()
-            .filter(|t| mine.contains(t))
-            .count();
-        score(
-            u32::try_from(shared).unwrap_or(u32::MAX),
-            self.dates[candidate.0],
-        )
-    }
-
     /// The related posts of one page.
     pub(crate) fn related(
         &self,
