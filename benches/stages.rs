@@ -50,7 +50,7 @@ fn markdown(bencher: divan::Bencher) {
     let body_offset = text.find("\n+++\n").map_or(0, |i| i + 5);
     let source = SourceText {
         file: "content/blog/post.md".into(),
-        text,
+        text: text.into(),
         body_offset,
     };
     bencher.bench(|| render(divan::black_box(&source), &AllLinks));

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -26,8 +27,9 @@ pub struct SectionId(pub usize);
 pub struct SourceText {
     /// The file as shown in messages, e.g. `content/blog/post.md`.
     pub file: PathBuf,
-    /// The whole file, without a byte order mark and with LF line endings.
-    pub text: String,
+    /// The whole file, without a byte order mark and with LF line endings; shared, so that a
+    /// page parsed once can be handed to every rebuild of `knead serve` without a copy.
+    pub text: Arc<str>,
     /// The byte offset at which the Markdown body starts.
     pub body_offset: usize,
 }
@@ -280,7 +282,7 @@ fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, 
     let source = SourceText {
         body_offset: split.body_offset,
         file: shown,
-        text,
+        text: text.into(),
     };
     Ok(page(fm, title, dates, address, source))
 }
@@ -498,7 +500,7 @@ fn parse_section(file: &ContentFile, shown: PathBuf, text: String) -> Result<Sec
         fm,
         SourceText {
             file: shown,
-            text,
+            text: text.into(),
             body_offset,
         },
     ))

@@ -538,7 +538,7 @@ mod tests {
     fn md(body: &str) -> (Rendered, Vec<Diagnostic>) {
         let source = SourceText {
             file: "content/x.md".into(),
-            text: format!("+++\ntitle = \"x\"\n+++\n{body}"),
+            text: format!("+++\ntitle = \"x\"\n+++\n{body}").into(),
             body_offset: 20,
         };
         render(&source, &Urls)

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::content::{self, Parsed};
+use crate::content::{self, PageId, Parsed};
 use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::render::trace::{self, Keys, Read, Reads};
 use crate::render::{self, Job, Output, Outputs};
@@ -62,6 +62,8 @@ pub struct Session {
     last_good: Option<Arc<Outputs>>,
     /// What the last good build's outputs read, to tell which a rebuild must render again.
     memo: Option<Memo>,
+    /// The last good build's page summaries.
+    pages: Option<PageMemo>,
 }
 
 /// What the last good build rendered: for each output, what it read ([`trace`]).
@@ -73,6 +75,26 @@ struct Memo {
     front_matter: u64,
     /// By output path.
     outputs: HashMap<String, Traced>,
+}
+
+/// Each page's summary and hashes from the last good build, to make them again only for the
+/// pages that changed ([`Values::reusing`]).
+struct PageMemo {
+    /// [`trace::settings`]: with other settings, nothing is reused.
+    settings: u64,
+    /// By page key.
+    entries: HashMap<trace::Key, PageEntry>,
+}
+
+struct PageEntry {
+    /// The page's text and rendering, held so that the addresses `inputs` hashes are not
+    /// reused for other values while the entry lives.
+    _alive: (Arc<str>, Arc<markdown::Rendered>),
+    /// What the summary was made of, as [`Values::reusing`] hashes it.
+    inputs: u64,
+    summary: tera::Value,
+    /// The summary's and the page's hashes ([`Reads::page_hashes`]).
+    hashes: (u64, u64),
 }
 
 /// What one output was, and what it read, with what each read gave.
@@ -93,6 +115,7 @@ impl Session {
             markdown_cache: markdown::Cache::default(),
             last_good: None,
             memo: None,
+            pages: None,
         }
     }
 
@@ -126,11 +149,26 @@ impl Session {
         let (site, templates, warnings) = crate::assemble(sources, parsed, &self.options)?;
         let bodies = crate::markdown(&site, Some(&mut self.markdown_cache))
             .map_err(|errors| errors.merged(warnings.0.clone()))?;
-        let values = Values::new(&site, &bodies);
         let keys = Keys::new(&site);
+        let settings = trace::settings(sources, self.options.drafts, self.options.future);
+        let earlier = self
+            .pages
+            .as_ref()
+            .filter(|pages| pages.settings == settings);
+        let earlier_entry = |id: PageId, inputs: u64| {
+            earlier?
+                .entries
+                .get(&keys.pages[id.0])
+                .filter(|entry| entry.inputs == inputs)
+        };
+        let (values, inputs) = Values::reusing(&site, &bodies, &|id, inputs| {
+            earlier_entry(id, inputs).map(|entry| entry.summary.clone())
+        });
         let counts_shown = !templates::only_theme(&sources.templates);
-        let reads = Reads::new(&site, &bodies, &values, &keys, counts_shown);
-        let global = trace::global(sources, &values, self.options.drafts, self.options.future);
+        let reads = Reads::new(&site, &bodies, &values, &keys, counts_shown, &|id| {
+            earlier_entry(id, inputs[id.0]).map(|entry| entry.hashes)
+        });
+        let global = trace::global(settings, &values);
         let front_matter = front_matter_hash(&site, &keys);
         let memo = self.memo.as_ref().filter(|memo| memo.global == global);
         let last = self.last_good.as_deref().filter(|_| memo.is_some());
@@ -188,6 +226,20 @@ impl Session {
         let changed = changed_outputs(self.last_good.as_deref(), &outputs, changed);
         let outputs = Arc::new(outputs);
         self.last_good = Some(outputs.clone());
+        self.pages = Some(PageMemo {
+            settings,
+            entries: (0..site.pages().len())
+                .map(|i| {
+                    let entry = PageEntry {
+                        _alive: (site.pages()[i].source.text.clone(), bodies.pages[i].clone()),
+                        inputs: inputs[i],
+                        summary: values.summaries[i].clone(),
+                        hashes: reads.page_hashes(PageId(i)),
+                    };
+                    (keys.pages[i], entry)
+                })
+                .collect(),
+        });
         self.memo = Some(Memo {
             global,
             front_matter,
@@ -611,6 +663,30 @@ mod tests {
         assert_eq!(rebuilt.kind, RebuildKind::Pages);
         assert!(has(&rebuilt, "blog/c/index.html"));
         assert_same_as_full_build_with(at("2025-06-01T13:00:00Z"), &rebuilt);
+    }
+
+    /// With `--future`, a post still to come is marked so; coming due, it loses the mark,
+    /// though its file did not change.
+    #[test]
+    fn a_post_coming_due_with_future_on_loses_its_mark() {
+        let dir = site();
+        let scheduled = "+++\ntitle = \"c\"\ndate = 2025-06-01T12:00:00Z\n+++\nSoon.\n";
+        std::fs::write(dir.path().join("content/blog/c.md"), scheduled).unwrap();
+        let at = |moment: &str| BuildOptions {
+            now: Some(moment.parse().unwrap()),
+            future: true,
+            ..BuildOptions::new(dir.path())
+        };
+        let mut session = Session::new(at("2025-06-01T11:00:00Z"));
+        let before = session.rebuild(None).unwrap();
+        session.options.now = Some("2025-06-01T13:00:00Z".parse().unwrap());
+        let post = dir.path().join("content/blog/a.md");
+        let rebuilt = session.rebuild(Some(&[post])).unwrap();
+        assert_same_as_full_build_with(at("2025-06-01T13:00:00Z"), &rebuilt);
+        assert_ne!(
+            page(&before, "blog/c/index.html"),
+            page(&rebuilt, "blog/c/index.html")
+        );
     }
 
     #[test]

@@ -327,8 +327,7 @@ impl Site {
             .map(|p| &mut p.source)
             .chain(self.sections.iter_mut().map(|s| &mut s.source));
         for source in sources {
-            source.text.truncate(source.body_offset);
-            source.text.shrink_to_fit();
+            source.text = source.text[..source.body_offset].into();
         }
     }
 

@@ -34,6 +34,23 @@ pub(crate) struct Values {
 
 impl Values {
     pub(crate) fn new(site: &Site, bodies: &Bodies) -> Values {
+        Values::reusing(site, bodies, &|_, _| None).0
+    }
+
+    /// The values, with each page's summary taken from `earlier` when it gives one for the
+    /// page's id and the hash of what its summary is made of (`knead serve` keeps them between
+    /// rebuilds). Returns those hashes too, by page id.
+    ///
+    /// Besides the settings, which the caller must check are the same, a summary is made of
+    /// the page (the same parse result while its text is the same shared string), its Markdown
+    /// (the same shared rendering), its tags' values, its image's size and whether it is still
+    /// to come: the hash covers the two shared values by address, so `earlier` must keep them
+    /// alive for an address to keep meaning the same value.
+    pub(crate) fn reusing(
+        site: &Site,
+        bodies: &Bodies,
+        earlier: &(dyn Fn(PageId, u64) -> Option<Value> + Sync),
+    ) -> (Values, Vec<u64>) {
         let tag_refs = tag_refs(site);
         let tag_index = tag_index(site);
         let page_tags = site
@@ -49,12 +66,49 @@ impl Values {
             tag_refs,
             page_tags,
         };
-        values.summaries = (0..site.pages().len())
+        let (summaries, inputs) = (0..site.pages().len())
             .into_par_iter()
             .with_max_len(64)
-            .map(|i| Value::from_serializable(&values.summary(site, bodies, PageId(i))))
-            .collect();
-        values
+            .map(|i| {
+                let id = PageId(i);
+                let inputs = values.summary_inputs(site, bodies, id);
+                let summary = earlier(id, inputs)
+                    .unwrap_or_else(|| Value::from_serializable(&values.summary(site, bodies, id)));
+                (summary, inputs)
+            })
+            .unzip();
+        values.summaries = summaries;
+        (values, inputs)
+    }
+
+    /// A hash of what a page's summary is made of, but for the settings ([`Values::reusing`]).
+    fn summary_inputs(&self, site: &Site, bodies: &Bodies, id: PageId) -> u64 {
+        let page = site.page(id);
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let addresses = [
+            page.source.text.as_ptr() as usize,
+            page.source.text.len(),
+            std::sync::Arc::as_ptr(&bodies.pages[id.0]) as usize,
+        ];
+        for word in addresses {
+            hasher.update(&word.to_le_bytes());
+        }
+        for &t in &self.page_tags[id.0] {
+            let tag = &self.tag_refs[t];
+            for part in [&tag.name, &tag.slug, &tag.url, &tag.feed_url] {
+                hasher.update(part.as_bytes());
+                hasher.update(&[0]);
+            }
+            hasher.update(&tag.count.to_le_bytes());
+        }
+        let image = site_url(&site.config().root, &page.path, &page.image);
+        let size = site.image_size(&image);
+        let size = size.map_or([u32::MAX; 2], |(w, h)| [w, h]);
+        hasher.update(&size[0].to_le_bytes());
+        hasher.update(&size[1].to_le_bytes());
+        let scheduled = page.date.is_some_and(|d| d.is_future(site.now()));
+        hasher.update(&[u8::from(scheduled)]);
+        hasher.digest()
     }
 
     /// The values of `site` with every tag page count in summaries 0, to show that templates

@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let source = SourceText {
         file: "content/fuzz.md".into(),
-        text: text.to_owned(),
+        text: text.into(),
         body_offset: 0,
     };
     let (rendered, diagnostics) = render(&source, &Links);

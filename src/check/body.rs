@@ -219,7 +219,7 @@ mod tests {
         SourceText {
             file: "content/a.md".into(),
             body_offset: 20,
-            text,
+            text: text.into(),
         }
     }
 

@@ -487,7 +487,7 @@ fn check_front_matter(
     let text = &ctx.sources.config_text;
     let site_toml = SourceText {
         file: crate::config::CONFIG_FILE.into(),
-        text: text.clone(),
+        text: text.as_str().into(),
         body_offset: text.len(),
     };
     let mut images: Vec<(usize, &str)> = vec![(
@@ -654,7 +654,7 @@ fn report_html(
     }) {
         let source = SourceText {
             file: crate::config::CONFIG_FILE.into(),
-            text: config_text.clone(),
+            text: config_text.as_str().into(),
             body_offset: 0,
         };
         findings.at(rule, &source, offset, format!("{message} ({on})"), hint);
@@ -665,7 +665,7 @@ fn report_html(
         if let Some(offset) = attribute_offset(text, url) {
             let source = SourceText {
                 file: Path::new("templates").join(name),
-                text: text.clone(),
+                text: text.as_str().into(),
                 body_offset: 0,
             };
             findings.at(rule, &source, offset, format!("{message} ({on})"), hint);

@@ -268,7 +268,7 @@ mod tests {
         let prose = |text: &str| {
             let source = crate::content::SourceText {
                 file: "a.md".into(),
-                text: text.to_owned(),
+                text: text.into(),
                 body_offset: 0,
             };
             super::super::body::walk(&source).blocks

@@ -1,6 +1,7 @@
 //! The outputs made for machines rather than readers: the site's feed and each topic's, the
 //! sitemap, and the search index.
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::Value;
 
@@ -141,6 +142,8 @@ impl Renderer<'_> {
         let site = self.site;
         note(Read::Summaries);
         let entries: Vec<SearchEntry<'_>> = (0..site.pages().len())
+            .into_par_iter()
+            .with_max_len(256)
             .map(|i| search_entry(site, self.bodies, self.values, PageId(i)))
             .collect();
         let mut json = serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec());

@@ -18,8 +18,8 @@ use rayon::prelude::*;
 use tera::Value;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
-use crate::content::{PageId, SectionId};
-use crate::markdown::Bodies;
+use crate::content::{Page, PageId, SectionId};
+use crate::markdown::{Bodies, Rendered};
 use crate::site::{Job, Site};
 use crate::source::Sources;
 use crate::values::Values;
@@ -148,9 +148,8 @@ pub(crate) fn job_key(job: &Job, keys: &Keys) -> u64 {
     hasher.digest()
 }
 
-/// What every output sees: the settings, the templates, `site` and the sections. When it
-/// changes, every output renders again.
-pub(crate) fn global(sources: &Sources, values: &Values, drafts: bool, future: bool) -> u64 {
+/// The settings and the templates, as a hash: what every value templates see is made with.
+pub(crate) fn settings(sources: &Sources, drafts: bool, future: bool) -> u64 {
     let mut hasher = Xxh3::new();
     hasher.update(sources.config_text.as_bytes());
     for (name, text) in &sources.templates {
@@ -160,6 +159,14 @@ pub(crate) fn global(sources: &Sources, values: &Values, drafts: bool, future: b
         hasher.update(&[0]);
     }
     hasher.update(&[u8::from(drafts), u8::from(future)]);
+    hasher.digest()
+}
+
+/// What every output sees: the [`settings`], `site` and the sections. When it changes, every
+/// output renders again.
+pub(crate) fn global(settings: u64, values: &Values) -> u64 {
+    let mut hasher = Xxh3::new();
+    hasher.update(&settings.to_le_bytes());
     hasher.update(&value_hash(&values.site, true).to_le_bytes());
     for section in &values.sections {
         hasher.update(&value_hash(section, true).to_le_bytes());
@@ -198,12 +205,15 @@ struct PageHashes {
 impl<'a> Reads<'a> {
     /// `counts_shown`: whether the templates may show a tag's page count in a page's summary
     /// (the built-in theme does not: see `templates::only_theme`).
+    /// `earlier` gives a page's summary and full hashes when they are known to be the same as
+    /// before (`knead serve` keeps them with the summaries [`Values::reusing`] reuses).
     pub(crate) fn new(
         site: &'a Site,
         bodies: &Bodies,
         values: &Values,
         keys: &'a Keys,
         counts_shown: bool,
+        earlier: &(dyn Fn(PageId) -> Option<(u64, u64)> + Sync),
     ) -> Reads<'a> {
         let mut places = vec![None; site.pages().len()];
         for (s, ids) in site.section_pages().iter().enumerate() {
@@ -226,18 +236,10 @@ impl<'a> Reads<'a> {
                 hasher.update(&[0]);
                 hasher.update(page.path.as_bytes());
                 let link = hasher.digest();
-                let summary = value_hash(&values.summaries[i], counts_shown);
-                let rendered = bodies.page(PageId(i));
-                let mut hasher = Xxh3::new();
-                hasher.update(&summary.to_le_bytes());
-                hasher.update(page.source.file.to_string_lossy().as_bytes());
-                hasher.update(&[0]);
-                hasher.update(page.source.text.as_bytes());
-                hasher.update(&page.source.body_offset.to_le_bytes());
-                hasher.update(rendered.html.as_bytes());
-                hasher.update(&[0]);
-                hasher.update(page.path.as_bytes());
-                let full = hasher.digest();
+                let (summary, full) = earlier(PageId(i)).unwrap_or_else(|| {
+                    let summary = value_hash(&values.summaries[i], counts_shown);
+                    (summary, full_hash(page, bodies.page(PageId(i)), summary))
+                });
                 let (before, after) = match places[i] {
                     Some((section, at)) => site.neighbours_at(section, at),
                     None => (None, None),
@@ -326,6 +328,12 @@ impl<'a> Reads<'a> {
         }
     }
 
+    /// A page's summary and full hashes, as [`Reads::new`]'s `earlier` takes them.
+    pub(crate) fn page_hashes(&self, id: PageId) -> (u64, u64) {
+        let page = &self.pages[id.0];
+        (page.summary, page.full)
+    }
+
     /// What `read` gives on this site; `None` when what it read is gone.
     pub(crate) fn give(&self, read: &Read) -> Option<u64> {
         let page = |k: &Key| Some(&self.pages[self.page_ids.get(k)?.0]);
@@ -356,6 +364,20 @@ impl<'a> Reads<'a> {
             Read::Summaries => self.summaries,
         })
     }
+}
+
+/// A hash of everything of a page: its summary's hash, its file and its Markdown rendered.
+fn full_hash(page: &Page, rendered: &Rendered, summary: u64) -> u64 {
+    let mut hasher = Xxh3::new();
+    hasher.update(&summary.to_le_bytes());
+    hasher.update(page.source.file.to_string_lossy().as_bytes());
+    hasher.update(&[0]);
+    hasher.update(page.source.text.as_bytes());
+    hasher.update(&page.source.body_offset.to_le_bytes());
+    hasher.update(rendered.html.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(page.path.as_bytes());
+    hasher.digest()
 }
 
 /// Adds a list of pages (which, in order; with their dates when `dates`) to `hasher`. An id

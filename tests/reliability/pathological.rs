@@ -56,7 +56,7 @@ fn cpu_time() -> Duration {
 fn time_to_render(body: &str) -> Duration {
     let source = SourceText {
         file: "content/a.md".into(),
-        text: body.to_owned(),
+        text: body.into(),
         body_offset: 0,
     };
     (0..5)
