@@ -289,6 +289,17 @@ pub fn assemble(
     parsed: content::Parsed,
     options: &BuildOptions,
 ) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
+    assemble_cached(sources, parsed, options, None)
+}
+
+/// [`assemble`], reusing the related posts of an earlier assembly from `related` when they
+/// cannot have changed (`knead serve`).
+pub(crate) fn assemble_cached(
+    sources: &Sources,
+    parsed: content::Parsed,
+    options: &BuildOptions,
+    related: Option<&mut site::RelatedCache>,
+) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
     let diagnostics = sources.diagnostics.clone();
     let config = read_config(sources, options);
     let templates = Templates::load(&sources.templates);
@@ -311,6 +322,7 @@ pub fn assemble(
         &sources.static_files,
         templates::theme_static(),
         filter,
+        related,
     )
     .map_err(|errors| errors.merged(diagnostics.0.clone()))?;
     Ok((site, templates, diagnostics.merged([])))
@@ -329,9 +341,9 @@ pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodi
         .collect();
     // Each file's hash, for the cache: made once, used to look up and to store.
     let hashes: Vec<u64> = match &cache {
-        Some(_) => sources
+        Some(cache) => sources
             .par_iter()
-            .map(|source| markdown::text_hash(source))
+            .map(|source| cache.hash_of(source))
             .collect(),
         None => Vec::new(),
     };

@@ -94,12 +94,24 @@ pub struct Cache {
 
 #[derive(Debug)]
 struct CacheEntry {
+    /// The text it was rendered from, held: while it is the same shared string, its hash
+    /// need not be made again.
+    text: Arc<str>,
     hash: u64,
     rendered: Arc<Rendered>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Cache {
+    /// The [`text_hash`] of `source`, taken from the cache when its text is the very string
+    /// rendered last time.
+    pub fn hash_of(&self, source: &SourceText) -> u64 {
+        match self.entries.get(&source.file) {
+            Some(entry) if Arc::ptr_eq(&entry.text, &source.text) => entry.hash,
+            _ => text_hash(source),
+        }
+    }
+
     /// The rendering of `source` from an earlier build, if its text is the same (`hash`, from
     /// [`text_hash`]) and its `@/` links still resolve the same way.
     pub fn get(
@@ -128,6 +140,7 @@ impl Cache {
                 (
                     source.file.clone(),
                     CacheEntry {
+                        text: source.text.clone(),
                         hash,
                         rendered: rendered.clone(),
                         diagnostics: diagnostics.clone(),

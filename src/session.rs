@@ -8,7 +8,7 @@
 //! the browser quickly, and the outputs are those a build from scratch makes. A failed rebuild
 //! keeps the last good outputs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,6 +64,8 @@ pub struct Session {
     memo: Option<Memo>,
     /// The last good build's page summaries.
     pages: Option<PageMemo>,
+    /// The related posts of the last assembly.
+    related: crate::site::RelatedCache,
 }
 
 /// What the last good build rendered: for each output, what it read ([`trace`]).
@@ -116,6 +118,7 @@ impl Session {
             last_good: None,
             memo: None,
             pages: None,
+            related: crate::site::RelatedCache::default(),
         }
     }
 
@@ -138,15 +141,19 @@ impl Session {
     /// the last time it rendered gives something else now.
     pub fn rebuild(&mut self, changed: Option<&[PathBuf]>) -> Result<Rebuilt, Error> {
         let start = Instant::now();
-        self.refresh_sources(changed)?;
+        let reread = self.refresh_sources(changed).inspect_err(|_| {
+            // Some files may have been read again: the next parse hashes every file.
+            self.parse_cache.clear();
+        })?;
         let Some(sources) = &self.sources else {
             return Err(Error::Site(Diagnostics(vec![Diagnostic::error(
                 "the site could not be read",
             )])));
         };
-        let parsed = parse_cached(&mut self.parse_cache, sources);
+        let parsed = parse_cached(&mut self.parse_cache, sources, reread.as_ref());
         let parsed = crate::with_settings_errors(parsed, sources, &self.options)?;
-        let (site, templates, warnings) = crate::assemble(sources, parsed, &self.options)?;
+        let (site, templates, warnings) =
+            crate::assemble_cached(sources, parsed, &self.options, Some(&mut self.related))?;
         let bodies = crate::markdown(&site, Some(&mut self.markdown_cache))
             .map_err(|errors| errors.merged(warnings.0.clone()))?;
         let keys = Keys::new(&site);
@@ -255,12 +262,18 @@ impl Session {
     }
 
     /// Re-reads what changed: single content files when only those changed, else everything.
-    fn refresh_sources(&mut self, changed: Option<&[PathBuf]>) -> Result<(), Error> {
+    /// Returns the Markdown files read again (paths under `content/`), or `None` when every
+    /// file was.
+    fn refresh_sources(
+        &mut self,
+        changed: Option<&[PathBuf]>,
+    ) -> Result<Option<BTreeSet<String>>, Error> {
         let root = self.options.root.clone();
         let (Some(sources), Some(changed)) = (&mut self.sources, changed) else {
             self.sources = Some(source::read(&root)?);
-            return Ok(());
+            return Ok(None);
         };
+        let mut reread = BTreeSet::new();
         let canonical_root = root.canonicalize().unwrap_or_else(|_| root.clone());
         let content_dir = canonical_root.join("content");
         let mut everything = false;
@@ -282,15 +295,17 @@ impl Session {
                 .map(|r| r.replace('\\', "/"));
             match rel {
                 Some(rel) if rel.ends_with(".md") && !is_hidden(&rel) => {
-                    update_content_file(sources, &rel, &absolute)
+                    update_content_file(sources, &rel, &absolute);
+                    reread.insert(rel);
                 }
                 _ => everything = true,
             }
         }
         if everything {
             self.sources = Some(source::read(&root)?);
+            return Ok(None);
         }
-        Ok(())
+        Ok(Some(reread))
     }
 }
 
@@ -298,30 +313,37 @@ impl Session {
 type ParseCache = HashMap<String, (u64, Result<Parsed, Diagnostic>)>;
 
 /// Parses the content files, reusing the result for every file whose bytes did not change.
-fn parse_cached(cache: &mut ParseCache, sources: &Sources) -> Result<Parsed, Diagnostics> {
-    let mut fresh: HashMap<String, (u64, Result<Parsed, Diagnostic>)> =
-        HashMap::with_capacity(sources.content.len());
-    let mut to_parse = Vec::new();
-    for file in &sources.content {
-        let hash = hash_bytes(&file.bytes);
-        match cache.remove(&file.rel) {
-            Some((old, result)) if old == hash => {
-                fresh.insert(file.rel.clone(), (hash, result));
+/// `reread` lists the files read again since the last call (`None`: every file); the others'
+/// bytes are known to be the same and are not hashed again.
+fn parse_cached(
+    cache: &mut ParseCache,
+    sources: &Sources,
+    reread: Option<&BTreeSet<String>>,
+) -> Result<Parsed, Diagnostics> {
+    let present: HashSet<&str> = sources.content.iter().map(|f| f.rel.as_str()).collect();
+    cache.retain(|rel, _| present.contains(rel.as_str()));
+    let to_parse: Vec<(&source::ContentFile, u64)> = sources
+        .content
+        .par_iter()
+        .filter_map(|file| {
+            let cached = cache.get(&file.rel);
+            if cached.is_some() && reread.is_some_and(|r| !r.contains(&file.rel)) {
+                return None;
             }
-            _ => to_parse.push((file, hash)),
-        }
-    }
-    let parsed: Vec<(String, u64, Result<Parsed, Diagnostic>)> = {
-        use rayon::prelude::*;
-        to_parse
-            .par_iter()
-            .map(|(file, hash)| (file.rel.clone(), *hash, content::parse_one(file)))
-            .collect()
-    };
+            let hash = hash_bytes(&file.bytes);
+            match cached {
+                Some((old, _)) if *old == hash => None,
+                _ => Some((file, hash)),
+            }
+        })
+        .collect();
+    let parsed: Vec<(String, u64, Result<Parsed, Diagnostic>)> = to_parse
+        .par_iter()
+        .map(|(file, hash)| (file.rel.clone(), *hash, content::parse_one(file)))
+        .collect();
     for (rel, hash, result) in parsed {
-        fresh.insert(rel, (hash, result));
+        cache.insert(rel, (hash, result));
     }
-    *cache = fresh;
     let mut all = Parsed::default();
     let mut diagnostics = Diagnostics::default();
     for file in &sources.content {

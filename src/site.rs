@@ -23,7 +23,8 @@ mod related;
 pub(crate) use jobs::Job;
 pub use jobs::{TAG_PAGE_SIZE, alias_output, author_path, tag_pager_path};
 pub use related::RELATED_POSTS;
-use related::related_posts;
+pub use related::RelatedCache;
+use related::related_posts_cached;
 
 /// How many posts the home page lists.
 pub const LATEST_POSTS: usize = 5;
@@ -210,6 +211,7 @@ impl Site {
         static_files: &[FileRef],
         theme_static: &[(&str, &'static [u8])],
         filter: Filter,
+        related: Option<&mut RelatedCache>,
     ) -> Result<Site, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
         let pages: Vec<Page> = parsed
@@ -275,7 +277,7 @@ impl Site {
             theme_static,
         );
         let menu = site_menu(&config, &pages, &sections, &page_section);
-        let related = related_posts(&pages, &tags);
+        let related = related_posts_cached(&pages, &tags, related);
         let author_pages = author_pages(&config, &pages, &dated);
         let site = Site {
             now: filter.now,

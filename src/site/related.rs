@@ -6,6 +6,8 @@
 //! and the test oracle. The build uses [`fast`], which gives the same lists far quicker on a
 //! large site; the property test below holds the two together.
 
+use std::hash::Hash;
+
 use rayon::prelude::*;
 
 use crate::content::{Page, PageId};
@@ -17,9 +19,44 @@ pub(crate) use fast::{RelatedIndex, RelatedScratch};
 /// How many related posts a post lists.
 pub const RELATED_POSTS: usize = 3;
 
+/// The related posts of the last assembly, kept by `knead serve` between rebuilds: they are
+/// made again only when a page's date or a tag's list of pages changed, which is all they
+/// depend on.
+#[derive(Debug, Default)]
+pub struct RelatedCache {
+    key: u64,
+    lists: Vec<Vec<PageId>>,
+}
+
+/// [`related_posts`], from `cache` when the pages' dates and the tags' lists are those it
+/// was made from.
+pub(super) fn related_posts_cached(
+    pages: &[Page],
+    tags: &[Tag],
+    cache: Option<&mut RelatedCache>,
+) -> Vec<Vec<PageId>> {
+    let Some(cache) = cache else {
+        return related_posts(pages, tags);
+    };
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    pages.len().hash(&mut hasher);
+    for page in pages {
+        page.date.map(|d| d.sort_key()).hash(&mut hasher);
+    }
+    for tag in tags {
+        tag.pages.hash(&mut hasher);
+    }
+    let key = hasher.digest();
+    if cache.key != key || cache.lists.len() != pages.len() {
+        cache.lists = related_posts(pages, tags);
+        cache.key = key;
+    }
+    cache.lists.clone()
+}
+
 /// For each dated page, the dated pages that share the most tags with it (newest first among
 /// equals), at most [`RELATED_POSTS`].
-pub(super) fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
+fn related_posts(pages: &[Page], tags: &[Tag]) -> Vec<Vec<PageId>> {
     let index = RelatedIndex::new(pages, tags).with_pairs();
     (0..pages.len())
         .into_par_iter()
