@@ -166,6 +166,13 @@ impl Values {
         Value::from(map)
     }
 
+    /// The names of a page's tags, as its summary shows them.
+    pub(crate) fn tag_names(&self, id: PageId) -> impl Iterator<Item = &str> {
+        self.page_tags[id.0]
+            .iter()
+            .map(|&t| self.tag_refs[t].name.as_str())
+    }
+
     /// The summaries of some pages, as one list value.
     pub(crate) fn summaries(&self, ids: &[PageId]) -> Value {
         let list: Vec<Value> = ids.iter().map(|id| self.summaries[id.0].clone()).collect();

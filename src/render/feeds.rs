@@ -17,7 +17,8 @@ use crate::values::Values;
 /// How many posts a feed holds.
 pub(super) const FEED_ENTRIES: usize = 20;
 
-/// A page's entry in the search index.
+/// A page's entry in the search index: what it needs of the page's summary, made without
+/// the rest of it (the index has an entry for every page).
 fn search_entry<'a>(
     site: &'a Site,
     bodies: &'a Bodies,
@@ -25,13 +26,12 @@ fn search_entry<'a>(
     id: PageId,
 ) -> SearchEntry<'a> {
     let page = site.page(id);
-    let summary = values.summary(site, bodies, id);
     SearchEntry {
         title: &page.title,
-        url: summary.url.clone(),
-        summary: seo::meta_description(&page.description, summary.summary_text),
-        tags: summary.tag_names().into_iter().map(str::to_owned).collect(),
-        date: summary.date_display.clone(),
+        url: format!("{}{}", site.config().root, page.path),
+        summary: seo::meta_description(&page.description, &bodies.page(id).summary_text),
+        tags: values.tag_names(id).map(str::to_owned).collect(),
+        date: page.date.map(|d| d.display()).unwrap_or_default(),
     }
 }
 
