@@ -360,6 +360,20 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A file to copy into the output could not be read.
+    #[error(
+        "failed to read `{}`, to copy it to `{}`: {source}",
+        .from.display(),
+        .to.display()
+    )]
+    Copy {
+        /// The file to copy.
+        from: PathBuf,
+        /// The output file it was to become.
+        to: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// Another build is writing to the same output folder.
     #[error(
         "another knead build is writing to `{}` right now; wait for it to finish, then build again",

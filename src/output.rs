@@ -216,8 +216,15 @@ impl Writer {
                 ),
             ));
         }
-        let hash =
-            manifest::output_hash(output).map_err(|e| Error::io("failed to write", &target, e))?;
+        // Only a file to copy can fail here: its metadata is part of the hash.
+        let hash = manifest::output_hash(output).map_err(|e| match output {
+            Output::File(source) => Error::Copy {
+                from: source.clone(),
+                to: target.clone(),
+                source: e,
+            },
+            Output::Bytes(_) | Output::Embedded(_) => Error::io("failed to write", &target, e),
+        })?;
         let in_real_folder = !self.fresh && parents_are_folders(&self.dir, rel);
         if in_real_folder {
             let known = self.previous.as_ref().and_then(|m| m.files.get(rel));
@@ -239,7 +246,7 @@ impl Writer {
             // the 255-byte limit), created new so that nothing already there is followed.
             let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
             let temp = target.with_file_name(format!("{TEMP_PREFIX}{}-{n}", std::process::id()));
-            create_new(&temp, output).map_err(|e| Error::io("failed to write", &target, e))?;
+            create_new(&temp, output, &target)?;
             lock_ignoring_poison(&self.temps).push(temp.clone());
             return Ok(Entry {
                 rel: rel.to_owned(),
@@ -253,8 +260,7 @@ impl Writer {
             self.make_stage_folder(parent)
                 .map_err(|e| Error::io("failed to write", &target, e))?;
         }
-        let file =
-            create_new(&staged, output).map_err(|e| Error::io("failed to write", &target, e))?;
+        let file = create_new(&staged, output, &target)?;
         // Into a new folder, the commit moves each top-level folder of the shadow tree whole:
         // a file below one is never moved itself, so what it is now is what the manifest
         // records (one look at the open file instead of a path lookup after the commit).
@@ -482,19 +488,29 @@ impl Moves<'_> {
     }
 }
 
-/// Writes `output` to a file that must not exist yet.
-fn create_new(path: &Path, output: &Output) -> io::Result<fs::File> {
+/// Writes `output` to a file that must not exist yet, for the output file `target` (named in
+/// messages). A file to copy that cannot be read is reported as such, naming both files.
+fn create_new(path: &Path, output: &Output, target: &Path) -> Result<fs::File> {
+    let mut from = match output {
+        Output::File(source) => Some(fs::File::open(source).map_err(|e| Error::Copy {
+            from: source.clone(),
+            to: target.to_path_buf(),
+            source: e,
+        })?),
+        Output::Bytes(_) | Output::Embedded(_) => None,
+    };
     let result = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
         .and_then(|mut file| {
-            match output {
-                Output::Bytes(bytes) => io::Write::write_all(&mut file, bytes)?,
-                Output::Embedded(bytes) => io::Write::write_all(&mut file, bytes)?,
-                Output::File(source) => {
-                    io::copy(&mut fs::File::open(source)?, &mut file)?;
+            match (output, &mut from) {
+                (Output::Bytes(bytes), _) => io::Write::write_all(&mut file, bytes)?,
+                (Output::Embedded(bytes), _) => io::Write::write_all(&mut file, bytes)?,
+                (Output::File(_), Some(from)) => {
+                    io::copy(from, &mut file)?;
                 }
+                (Output::File(_), None) => {}
             }
             Ok(file)
         });
@@ -503,7 +519,7 @@ fn create_new(path: &Path, output: &Output) -> io::Result<fs::File> {
     {
         let _ = fs::remove_file(path);
     }
-    result
+    result.map_err(|e| Error::io("failed to write", target, e))
 }
 
 /// Removes a file, a link (as a link) or a folder with everything in it.
@@ -740,6 +756,9 @@ mod tests {
         ]);
         let err = write(&second, &out).unwrap_err();
         assert!(err.to_string().contains("logo.png"), "{err}");
+        // The file that could not be read is named, as read, not as written.
+        assert!(err.to_string().contains("failed to read"), "{err}");
+        assert!(err.to_string().contains("missing.png"), "{err}");
         assert_eq!(listing(&out), before);
     }
 

@@ -312,56 +312,99 @@ fn a_site_folder_that_links_outside_is_an_error_that_keeps_the_published_site() 
     }
 }
 
+/// Runs `knead build` on `site` as the unprivileged user `nobody` (root reads every file), with
+/// every file and folder of the test opened to it first. `None` when `setpriv` cannot switch
+/// users here.
+fn build_as_nobody(site: &Site) -> Option<crate::support::Run> {
+    for entry in walkdir::WalkDir::new(site.tmp()) {
+        let entry = entry.unwrap();
+        let mode = if entry.file_type().is_dir() {
+            0o777
+        } else {
+            0o666
+        };
+        set_mode(entry.path(), mode);
+    }
+    let run = build_as_nobody_again(site);
+    if run.code != Some(0) && run.stderr.contains("setpriv") {
+        eprintln!("setpriv cannot switch users here; this test did not run");
+        return None;
+    }
+    Some(run)
+}
+
+/// [`build_as_nobody`] without opening the files first.
+fn build_as_nobody_again(site: &Site) -> crate::support::Run {
+    use std::process::Command;
+
+    let mut command = Command::new("setpriv");
+    command
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_knead"))
+        .arg("build")
+        .arg("--root")
+        .arg(site.root())
+        .arg("--output")
+        .arg(site.out());
+    site.run(command)
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
 /// Issue 18, defect 1: a folder that cannot be read was a warning, and the build took its pages
 /// offline. It is an error, as an unreadable file is, and the published site stays. Root reads
 /// every folder, so the builds run as the unprivileged user `nobody` (`setpriv`).
 #[test]
 fn an_unreadable_folder_is_an_error_that_keeps_the_published_site() {
-    use std::os::unix::fs::PermissionsExt;
-    use std::process::Command;
-
     let site = site();
-    let as_nobody = || {
-        let mut command = Command::new("setpriv");
-        command
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(env!("CARGO_BIN_EXE_knead"))
-            .arg("build")
-            .arg("--root")
-            .arg(site.root())
-            .arg("--output")
-            .arg(site.out());
-        site.run(command)
-    };
-    let open = |path: &Path, mode: u32| {
-        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
-    };
-    open(&site.tmp(), 0o777);
-    for entry in walkdir::WalkDir::new(site.tmp()) {
-        let entry = entry.unwrap();
-        open(
-            entry.path(),
-            if entry.file_type().is_dir() {
-                0o777
-            } else {
-                0o666
-            },
-        );
-    }
-    let first = as_nobody();
-    if first.code != Some(0) && first.stderr.contains("setpriv") {
-        eprintln!("setpriv cannot switch users here; the unreadable-folder test did not run");
+    let Some(first) = build_as_nobody(&site) else {
         return;
-    }
+    };
     first.success();
     let before = snapshot_dir(&site.out());
-    open(&site.root().join("content/blog"), 0o000);
-    let run = as_nobody();
-    open(&site.root().join("content/blog"), 0o777);
+    set_mode(&site.root().join("content/blog"), 0o000);
+    let run = build_as_nobody_again(&site);
+    set_mode(&site.root().join("content/blog"), 0o777);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(
         run.stderr
             .contains("content/blog: error: could not read this: Permission denied"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(snapshot_dir(&site.out()), before, "the output changed");
+}
+
+/// Issue 18: a file of `static/` that cannot be read was reported as a failure to write the
+/// output file. The message says it could not be read, naming it and the output it was for;
+/// the published site stays.
+#[test]
+fn an_unreadable_static_file_is_named_as_read_and_keeps_the_published_site() {
+    let site = site().file("static/price-list.pdf", "%PDF-1.4 prices");
+    let Some(first) = build_as_nobody(&site) else {
+        return;
+    };
+    first.success();
+    fs::write(
+        site.root().join("static/price-list.pdf"),
+        "%PDF-1.4 new prices",
+    )
+    .unwrap();
+    let before = snapshot_dir(&site.out());
+    set_mode(&site.root().join("static/price-list.pdf"), 0o000);
+    let run = build_as_nobody_again(&site);
+    set_mode(&site.root().join("static/price-list.pdf"), 0o666);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let read = format!(
+        "failed to read `{}`, to copy it to `",
+        site.root().join("static/price-list.pdf").display()
+    );
+    assert!(run.stderr.contains(&read), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("price-list.pdf`: Permission denied"),
         "{}",
         run.stderr
     );
