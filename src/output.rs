@@ -8,7 +8,7 @@
 //! Which folders and paths are safe to write is decided in `paths`, Ctrl-C and SIGTERM are
 //! handled in `interrupts`, and what the last build wrote is recorded by [`manifest`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -89,6 +89,9 @@ pub struct Writer {
     created_marker: bool,
     /// Temporary files staged beside their targets, to remove if the build fails.
     temps: Mutex<Vec<PathBuf>>,
+    /// The output's folders this build made or moved something in, with their times before:
+    /// put back if the build fails.
+    folders: FolderTimes,
     committed: bool,
     _lock: fs::File,
 }
@@ -170,6 +173,7 @@ impl Writer {
             created_dir,
             created_marker,
             temps: Mutex::new(Vec::new()),
+            folders: FolderTimes::default(),
             committed: false,
             _lock: lock,
         })
@@ -246,6 +250,9 @@ impl Writer {
             // the 255-byte limit), created new so that nothing already there is followed.
             let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
             let temp = target.with_file_name(format!("{TEMP_PREFIX}{}-{n}", std::process::id()));
+            if let Some(folder) = temp.parent() {
+                self.folders.keep(folder);
+            }
             create_new(&temp, output, &target)?;
             lock_ignoring_poison(&self.temps).push(temp.clone());
             return Ok(Entry {
@@ -256,6 +263,7 @@ impl Writer {
             });
         }
         let staged = self.stage.join(rel);
+        self.folders.keep(&self.dir);
         if let Some(parent) = staged.parent() {
             self.make_stage_folder(parent)
                 .map_err(|e| Error::io("failed to write", &target, e))?;
@@ -310,7 +318,9 @@ impl Writer {
             }
         }
         let undo = Mutex::new(Vec::new());
+        self.folders.keep(&self.dir);
         let moves = Moves {
+            folders: &self.folders,
             backup: &self.backup,
             made: OnceLock::new(),
             count: AtomicUsize::new(0),
@@ -370,14 +380,50 @@ impl Drop for Writer {
             }
             if self.created_dir {
                 let _ = fs::remove_dir(&self.dir);
+            } else {
+                self.folders.put_back();
             }
         }
         INTERRUPTS.leave();
     }
 }
 
+/// Folders of the output with their modification times before the build made, moved or
+/// removed anything in them, so that a failed build leaves them as they were (a folder's time
+/// changes with what is in it; sync tools and people compare it).
+#[derive(Default)]
+struct FolderTimes(Mutex<HashMap<PathBuf, std::time::SystemTime>>);
+
+impl FolderTimes {
+    /// Notes `folder`'s time, unless it was noted already.
+    fn keep(&self, folder: &Path) {
+        let mut times = lock_ignoring_poison(&self.0);
+        if !times.contains_key(folder)
+            && let Ok(time) = fs::symlink_metadata(folder).and_then(|meta| {
+                if meta.is_dir() {
+                    meta.modified()
+                } else {
+                    Err(io::Error::other("not a folder"))
+                }
+            })
+        {
+            times.insert(folder.to_path_buf(), time);
+        }
+    }
+
+    /// Gives each noted folder that is still there its time back.
+    fn put_back(&self) {
+        for (folder, time) in lock_ignoring_poison(&self.0).drain() {
+            if fs::symlink_metadata(&folder).is_ok_and(|meta| meta.is_dir()) {
+                let _ = fs::File::open(&folder).and_then(|dir| dir.set_modified(time));
+            }
+        }
+    }
+}
+
 /// The moves of one commit, each logged so that it can be undone.
 struct Moves<'a> {
+    folders: &'a FolderTimes,
     backup: &'a Path,
     made: OnceLock<std::result::Result<(), io::ErrorKind>>,
     count: AtomicUsize,
@@ -424,6 +470,9 @@ impl Moves<'_> {
             return Err(Error::Interrupted);
         }
         let fail = |err| Error::io("failed to write", target, err);
+        if let Some(folder) = target.parent() {
+            self.folders.keep(folder);
+        }
         #[cfg(test)]
         if target
             .file_name()

@@ -16,7 +16,7 @@ use std::time::SystemTime;
 use crate::support::{Run, Site, md, page, post};
 
 /// Everything about a folder that a build could change: each file's bytes and modification
-/// time, each folder, each link.
+/// time, each folder and its modification time, each link.
 fn state(dir: &Path) -> BTreeMap<String, String> {
     let mut entries = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir).min_depth(1).follow_links(false) {
@@ -29,7 +29,13 @@ fn state(dir: &Path) -> BTreeMap<String, String> {
             .replace('\\', "/");
         let meta = entry.path().symlink_metadata().unwrap();
         let what = if meta.is_dir() {
-            "folder".to_owned()
+            // A folder's time changes when anything is made or removed in it.
+            let modified = meta
+                .modified()
+                .unwrap()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap();
+            format!("folder, modified {modified:?}")
         } else if meta.file_type().is_symlink() {
             format!("link to {}", fs::read_link(entry.path()).unwrap().display())
         } else {
