@@ -65,6 +65,12 @@ fn render_example_site(bencher: divan::Bencher) {
     let prepared = knead::prepare(&sources, &options).expect("it builds");
     let (site, bodies) = (&prepared.site, &prepared.bodies);
     bencher.bench(|| {
-        knead::render::render(divan::black_box(site), bodies, &prepared.templates).is_ok()
+        knead::render::render(
+            divan::black_box(site),
+            bodies,
+            &prepared.assets,
+            &prepared.templates,
+        )
+        .is_ok()
     });
 }

@@ -10,6 +10,7 @@
 //! Every stage reports all the problems it finds, and the next runs only if there were none, so
 //! nothing is written unless the whole site is right.
 
+pub mod assets;
 pub mod check;
 pub mod clinic;
 pub mod config;
@@ -137,15 +138,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // assemble
     let (site, templates, warnings) =
         parsed.and_then(|parsed| assemble(&sources, parsed, &options))?;
+    // assets
+    let assets = assets(&site, &sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
     // markdown
     let bodies = markdown(&site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
     let mut site = site;
     site.release_markdown();
     writer.check_interrupted()?;
-    clock.lap("parse, assemble, markdown");
+    clock.lap("parse, assemble, assets, markdown");
     // render, each output handed to the writer as soon as it is ready
     let pages = std::sync::atomic::AtomicUsize::new(0);
-    let entries = render::render_into(&site, &bodies, &templates, &|rel, output| {
+    let entries = render::render_into(&site, &bodies, &assets, &templates, &|rel, output| {
         if rel.ends_with(".html") && matches!(output, render::Output::Bytes(_)) {
             pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
@@ -215,16 +218,23 @@ pub fn build_outputs(
     options: &BuildOptions,
 ) -> Result<(Outputs, Diagnostics), Diagnostics> {
     let prepared = prepare(sources, options)?;
-    let outputs = render::render(&prepared.site, &prepared.bodies, &prepared.templates)?;
+    let outputs = render::render(
+        &prepared.site,
+        &prepared.bodies,
+        &prepared.assets,
+        &prepared.templates,
+    )?;
     Ok((outputs, prepared.warnings))
 }
 
-/// What the stages from `parse` to `markdown` make: the site ready to render.
+/// What the stages from `parse` to `markdown` make (with `assets`): the site ready to render.
 pub struct Prepared {
     /// The assembled site.
     pub site: Site,
     /// Its pages' and sections' bodies, rendered.
     pub bodies: Bodies,
+    /// The files it copies.
+    pub assets: assets::Assets,
     /// The templates it renders with.
     pub templates: Templates,
     /// The warnings found so far.
@@ -236,10 +246,12 @@ pub struct Prepared {
 pub fn prepare(sources: &Sources, options: &BuildOptions) -> Result<Prepared, Diagnostics> {
     let parsed = parse(sources, options)?;
     let (site, templates, warnings) = assemble(sources, parsed, options)?;
+    let assets = assets(&site, sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
     let bodies = markdown(&site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
     Ok(Prepared {
         site,
         bodies,
+        assets,
         templates,
         warnings,
     })
@@ -315,17 +327,16 @@ pub(crate) fn assemble_cached(
         future: options.future,
         now: options.now.unwrap_or_else(Timestamp::now),
     };
-    let site = Site::assemble(
-        config,
-        parsed,
-        &sources.content_assets,
-        &sources.static_files,
-        templates::theme_static(),
-        filter,
-        related,
-    )
-    .map_err(|errors| errors.merged(diagnostics.0.clone()))?;
+    let site = Site::assemble(config, parsed, filter, related)
+        .map_err(|errors| errors.merged(diagnostics.0.clone()))?;
     Ok((site, templates, diagnostics.merged([])))
+}
+
+/// The assets stage: the files the site copies (`static/`, the built-in theme's static files,
+/// the files of page bundles and sections), each with its output path, and the check that no
+/// two sources (pages or files) write one output.
+pub fn assets(site: &Site, sources: &Sources) -> Result<assets::Assets, Diagnostics> {
+    assets::plan(site, sources, templates::theme_static())
 }
 
 /// The markdown stage: renders every page and section body in parallel, reusing renderings

@@ -13,12 +13,13 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tera::Context;
 
+use crate::assets::{Asset, AssetSource, Assets};
 use crate::content::PageId;
 use crate::error::{Diagnostic, Diagnostics};
 use crate::markdown::Bodies;
 use crate::seo;
 pub(crate) use crate::site::Job;
-use crate::site::{Asset, AssetSource, Site};
+use crate::site::Site;
 use crate::templates::{Cards, Templates, take_card_error, with_cards};
 use crate::values::Values;
 
@@ -66,8 +67,9 @@ pub(crate) fn asset_output(asset: &Asset) -> Output {
 }
 
 /// The files the site copies, as outputs.
-pub(crate) fn asset_outputs(site: &Site) -> impl Iterator<Item = (String, Output)> + '_ {
-    site.assets()
+pub(crate) fn asset_outputs(assets: &Assets) -> impl Iterator<Item = (String, Output)> + '_ {
+    assets
+        .files()
         .iter()
         .map(|asset| (asset.output.clone(), asset_output(asset)))
 }
@@ -76,12 +78,17 @@ pub(crate) fn asset_outputs(site: &Site) -> impl Iterator<Item = (String, Output
 /// take a share of.
 const JOBS_PER_TASK: usize = 16;
 
-/// Renders every output of the site.
-pub fn render(site: &Site, bodies: &Bodies, templates: &Templates) -> Result<Outputs, Diagnostics> {
-    let values = Values::new(site, bodies);
+/// Renders every output of the site, and lists the files it copies (`assets`).
+pub fn render(
+    site: &Site,
+    bodies: &Bodies,
+    assets: &Assets,
+    templates: &Templates,
+) -> Result<Outputs, Diagnostics> {
+    let values = Values::new(site, bodies, assets);
     let rendered = render_traced(site, bodies, templates, &values, &site.jobs())?;
     let mut outputs = Outputs::default();
-    outputs.0.extend(asset_outputs(site));
+    outputs.0.extend(asset_outputs(assets));
     outputs
         .0
         .extend(rendered.into_iter().map(|(path, output, _)| (path, output)));
@@ -95,10 +102,11 @@ pub fn render(site: &Site, bodies: &Bodies, templates: &Templates) -> Result<Out
 pub(crate) fn render_into<T: Send>(
     site: &Site,
     bodies: &Bodies,
+    assets: &Assets,
     templates: &Templates,
     sink: &(dyn Fn(&str, &Output) -> crate::Result<T> + Sync),
 ) -> crate::Result<Vec<T>> {
-    let values = Values::new(site, bodies);
+    let values = Values::new(site, bodies, assets);
     let renderer = Renderer::new(site, bodies, templates, &values);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
@@ -111,8 +119,8 @@ pub(crate) fn render_into<T: Send>(
             Failed::Sink(err)
         })
     };
-    let assets = site
-        .assets()
+    let assets = assets
+        .files()
         .par_iter()
         .map(|asset| give(&asset.output, &asset_output(asset)));
     let jobs = site.jobs();

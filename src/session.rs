@@ -154,6 +154,8 @@ impl Session {
         let parsed = crate::with_settings_errors(parsed, sources, &self.options)?;
         let (site, templates, warnings) =
             crate::assemble_cached(sources, parsed, &self.options, Some(&mut self.related))?;
+        let assets =
+            crate::assets(&site, sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
         let bodies = crate::markdown(&site, Some(&mut self.markdown_cache))
             .map_err(|errors| errors.merged(warnings.0.clone()))?;
         let keys = Keys::new(&site);
@@ -168,7 +170,7 @@ impl Session {
                 .get(&keys.pages[id.0])
                 .filter(|entry| entry.inputs == inputs)
         };
-        let (values, inputs) = Values::reusing(&site, &bodies, &|id, inputs| {
+        let (values, inputs) = Values::reusing(&site, &bodies, &assets, &|id, inputs| {
             earlier_entry(id, inputs).map(|entry| entry.summary.clone())
         });
         let counts_shown = !templates::only_theme(&sources.templates);
@@ -210,7 +212,7 @@ impl Session {
             .collect();
         let rendered = render::render_traced(&site, &bodies, &templates, &values, &todo)?;
         let mut outputs = Outputs::default();
-        outputs.0.extend(render::asset_outputs(&site));
+        outputs.0.extend(render::asset_outputs(&assets));
         let mut traces = HashMap::with_capacity(jobs.len());
         for (path, output, traced) in kept {
             outputs.0.insert(path.clone(), output);

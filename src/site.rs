@@ -14,12 +14,12 @@ use crate::content::{Page, PageId, Parsed, Section, SectionId};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::front_matter::SortBy;
 use crate::slug::slugify;
-use crate::source::FileRef;
 use crate::toml_errors::{find_key_line, suggest};
 
 mod jobs;
 mod related;
 
+use crate::assets::{Asset, AssetSource};
 pub(crate) use jobs::Job;
 pub use jobs::{TAG_PAGE_SIZE, alias_output, author_path, tag_pager_path};
 pub use related::RELATED_POSTS;
@@ -65,8 +65,6 @@ pub struct Site {
     page_section: Vec<SectionId>,
     /// Tags, sorted by slug.
     tags: Vec<Tag>,
-    /// Files copied as they are: `static/` and the files of page bundles and sections.
-    assets: Vec<Asset>,
     /// Dated pages, newest first.
     dated: Vec<PageId>,
     /// The main navigation.
@@ -94,31 +92,6 @@ pub struct Tag {
     pub slug: String,
     /// Its pages, newest first.
     pub pages: Vec<PageId>,
-}
-
-/// A file copied into the output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Asset {
-    /// Where it goes, relative to the output folder.
-    pub output: String,
-    /// Where it comes from.
-    pub source: AssetSource,
-    /// Width and height, for images.
-    pub size: Option<(u32, u32)>,
-}
-
-/// Where an asset's bytes are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AssetSource {
-    /// A file of the built-in theme.
-    Embedded(&'static [u8]),
-    /// A file on disk; `shown` is how messages name it.
-    File {
-        /// Its path on disk.
-        path: PathBuf,
-        /// Its path as shown to the user, e.g. `static/logo.png`.
-        shown: PathBuf,
-    },
 }
 
 /// The owner of outputs that knead generates itself, in collision messages.
@@ -155,11 +128,6 @@ impl Site {
     /// Tags, sorted by slug.
     pub fn tags(&self) -> &[Tag] {
         &self.tags
-    }
-
-    /// Files copied as they are: `static/` and the files of page bundles and sections, sorted by output path.
-    pub fn assets(&self) -> &[Asset] {
-        &self.assets
     }
 
     /// Dated pages, newest first.
@@ -202,14 +170,11 @@ impl Site {
         &self.pages[id.0]
     }
 
-    /// Assembles the site. `theme_static` are the built-in theme's static files, which a site's
-    /// own `static/` files replace by name.
+    /// Assembles the site. Its outputs are checked for collisions with the files it copies by
+    /// the assets stage ([`crate::assets::plan`]), which knows both.
     pub fn assemble(
         config: Config,
         parsed: Parsed,
-        content_assets: &[FileRef],
-        static_files: &[FileRef],
-        theme_static: &[(&str, &'static [u8])],
         filter: Filter,
         related: Option<&mut RelatedCache>,
     ) -> Result<Site, Diagnostics> {
@@ -269,13 +234,6 @@ impl Site {
             .filter(|id| pages[id.0].date.is_some())
             .collect();
 
-        let assets = collect_assets(
-            &pages,
-            &sections,
-            content_assets,
-            static_files,
-            theme_static,
-        );
         let menu = site_menu(&config, &pages, &sections, &page_section);
         let related = related_posts_cached(&pages, &tags, related);
         let author_pages = author_pages(&config, &pages, &dated);
@@ -291,27 +249,14 @@ impl Site {
             section_pages,
             page_section,
             tags,
-            assets,
             dated,
             menu,
         };
-        site.claim_outputs(&mut diagnostics);
         if diagnostics.has_errors() {
             diagnostics.sort();
             return Err(diagnostics);
         }
         Ok(site)
-    }
-
-    /// The pixel size of the image at root-relative address `url`, when it is one of the site's
-    /// files and its size is known.
-    pub fn image_size(&self, url: &str) -> Option<(u32, u32)> {
-        let rel = url.strip_prefix(&self.config.root)?;
-        let i = self
-            .assets
-            .binary_search_by(|asset| asset.output.as_str().cmp(rel))
-            .ok()?;
-        self.assets[i].size
     }
 
     /// The section a page belongs to.
@@ -394,17 +339,20 @@ impl Site {
         }
     }
 
-    /// Every output path each source will write, checked for collisions: two sources writing
-    /// one file (also names that differ only in case, which collide on macOS and Windows), and
-    /// a file where another output needs a folder.
-    fn claim_outputs(&self, diagnostics: &mut Diagnostics) {
-        let claims = self.claims(diagnostics);
+    /// Every output path each source will write, the site's and the files `assets` copies,
+    /// checked for collisions: two sources writing one file (also names that differ only in
+    /// case, which collide on macOS and Windows), and a file where another output needs a
+    /// folder. Also aliases that cannot be paths.
+    pub(crate) fn check_outputs(&self, assets: &[Asset]) -> Diagnostics {
+        let mut diagnostics = Diagnostics::default();
+        let claims = self.claims(assets, &mut diagnostics);
         diagnostics.extend(collisions(&claims));
+        diagnostics
     }
 
     /// Every output path with the source that writes it. Outputs knead generates come first, so
     /// a collision is reported in the user's file. Aliases that cannot be paths are reported.
-    fn claims(&self, diagnostics: &mut Diagnostics) -> Vec<(String, PathBuf)> {
+    fn claims(&self, assets: &[Asset], diagnostics: &mut Diagnostics) -> Vec<(String, PathBuf)> {
         let jobs = self.jobs();
         let mut claims: Vec<(String, PathBuf)> = Vec::new();
         let mut owned = Vec::new();
@@ -414,7 +362,7 @@ impl Site {
                 Some(owner) => owned.push((job.path(self), owner)),
             }
         }
-        for asset in &self.assets {
+        for asset in assets {
             if let AssetSource::Embedded(_) = asset.source {
                 let owner = format!("(built-in theme) static/{}", asset.output);
                 claims.push((asset.output.clone(), owner.into()));
@@ -428,7 +376,7 @@ impl Site {
                 }
             }
         }
-        for asset in &self.assets {
+        for asset in assets {
             if let AssetSource::File { shown, .. } = &asset.source {
                 claims.push((asset.output.clone(), shown.clone()));
             }
@@ -757,61 +705,6 @@ fn tag_name(spellings: &BTreeMap<&str, usize>, slug: &str) -> String {
         .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
         .map(|(name, _)| (*name).to_owned())
         .unwrap_or_else(|| slug.to_owned())
-}
-
-fn collect_assets(
-    pages: &[Page],
-    sections: &[Section],
-    content_assets: &[FileRef],
-    static_files: &[FileRef],
-    theme_static: &[(&str, &'static [u8])],
-) -> Vec<Asset> {
-    let mut assets = Vec::new();
-    for (name, bytes) in theme_static {
-        if !static_files.iter().any(|f| f.rel == *name) {
-            assets.push(Asset {
-                output: (*name).to_owned(),
-                source: AssetSource::Embedded(bytes),
-                size: None,
-            });
-        }
-    }
-    for file in static_files {
-        assets.push(Asset {
-            output: file.rel.clone(),
-            source: AssetSource::File {
-                path: file.path.clone(),
-                shown: Path::new("static").join(&file.rel),
-            },
-            size: file.size,
-        });
-    }
-    let bundles: HashMap<&str, &str> = pages
-        .iter()
-        .filter_map(|p| Some((p.bundle_dir.as_deref()?, p.path.as_str())))
-        .collect();
-    let section_paths: HashMap<&str, &str> = sections
-        .iter()
-        .map(|s| (s.dir.as_str(), s.path.as_str()))
-        .collect();
-    for file in content_assets {
-        let (dir, name) = file.rel.rsplit_once('/').unwrap_or(("", &file.rel));
-        let base = bundles
-            .get(dir)
-            .or_else(|| section_paths.get(dir))
-            .map(|s| (*s).to_owned())
-            .unwrap_or_else(|| crate::content::dir_path(dir));
-        assets.push(Asset {
-            output: format!("{base}{name}"),
-            source: AssetSource::File {
-                path: file.path.clone(),
-                shown: Path::new("content").join(&file.rel),
-            },
-            size: file.size,
-        });
-    }
-    assets.sort_by(|a, b| a.output.cmp(&b.output));
-    assets
 }
 
 /// The main navigation: `[[menu]]` from site.toml, or else one derived from the content.

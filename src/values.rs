@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Value;
 
+use crate::assets::Assets;
 use crate::clinic::{days_display, time_display, uses_twelve_hour_clock};
 use crate::config::{Author, Clinic, Config, MenuItem};
 use crate::content::{Page, PageId, SectionId};
@@ -30,11 +31,13 @@ pub(crate) struct Values {
     tag_refs: Vec<TagRef>,
     /// Each page's tags, as indices in `tag_refs`.
     page_tags: Vec<Vec<usize>>,
+    /// The pixel size of each page's image, when it is a file of the site with a known size.
+    image_sizes: Vec<Option<(u32, u32)>>,
 }
 
 impl Values {
-    pub(crate) fn new(site: &Site, bodies: &Bodies) -> Values {
-        Values::reusing(site, bodies, &|_, _| None).0
+    pub(crate) fn new(site: &Site, bodies: &Bodies, assets: &Assets) -> Values {
+        Values::reusing(site, bodies, assets, &|_, _| None).0
     }
 
     /// The values, with each page's summary taken from `earlier` when it gives one for the
@@ -49,6 +52,7 @@ impl Values {
     pub(crate) fn reusing(
         site: &Site,
         bodies: &Bodies,
+        assets: &Assets,
         earlier: &(dyn Fn(PageId, u64) -> Option<Value> + Sync),
     ) -> (Values, Vec<u64>) {
         let tag_refs = tag_refs(site);
@@ -65,6 +69,14 @@ impl Values {
             tags: tag_refs.iter().map(Value::from_serializable).collect(),
             tag_refs,
             page_tags,
+            image_sizes: site
+                .pages()
+                .iter()
+                .map(|page| {
+                    let root = &site.config().root;
+                    assets.image_size(root, &site_url(root, &page.path, &page.image))
+                })
+                .collect(),
         };
         let (summaries, inputs) = (0..site.pages().len())
             .into_par_iter()
@@ -101,9 +113,7 @@ impl Values {
             }
             hasher.update(&tag.count.to_le_bytes());
         }
-        let image = site_url(&site.config().root, &page.path, &page.image);
-        let size = site.image_size(&image);
-        let size = size.map_or([u32::MAX; 2], |(w, h)| [w, h]);
+        let size = self.image_sizes[id.0].map_or([u32::MAX; 2], |(w, h)| [w, h]);
         hasher.update(&size[0].to_le_bytes());
         hasher.update(&size[1].to_le_bytes());
         let scheduled = page.date.is_some_and(|d| d.is_future(site.now()));
@@ -114,8 +124,12 @@ impl Values {
     /// The values of `site` with every tag page count in summaries 0, to show that templates
     /// do not show them.
     #[cfg(test)]
-    pub(crate) fn without_summary_tag_counts(site: &Site, bodies: &Bodies) -> Values {
-        let mut values = Values::new(site, bodies);
+    pub(crate) fn without_summary_tag_counts(
+        site: &Site,
+        bodies: &Bodies,
+        assets: &Assets,
+    ) -> Values {
+        let mut values = Values::new(site, bodies, assets);
         let hidden: Vec<TagRef> = values
             .tag_refs
             .iter()
@@ -127,7 +141,8 @@ impl Values {
         values.summaries = (0..site.pages().len())
             .map(|i| {
                 let tags = values.page_tags[i].iter().map(|&t| &hidden[t]).collect();
-                Value::from_serializable(&summary(site, bodies, PageId(i), &site.pages()[i], tags))
+                let (id, size) = (PageId(i), values.image_sizes[i]);
+                Value::from_serializable(&summary(site, bodies, id, &site.pages()[i], tags, size))
             })
             .collect();
         values
@@ -144,7 +159,14 @@ impl Values {
             .iter()
             .map(|&i| &self.tag_refs[i])
             .collect();
-        summary(site, bodies, id, site.page(id), tags)
+        summary(
+            site,
+            bodies,
+            id,
+            site.page(id),
+            tags,
+            self.image_sizes[id.0],
+        )
     }
 
     /// What templates see as `page` on a page's own page: its summary, as lists show it,
@@ -262,19 +284,20 @@ fn site_value(site: &Site) -> SiteValue<'_> {
     }
 }
 
+/// A page's summary; `size` is its image's ([`Values::image_sizes`]).
 fn summary<'a>(
     site: &'a Site,
     bodies: &'a Bodies,
     id: PageId,
     page: &'a Page,
     tags: Vec<&'a TagRef>,
+    size: Option<(u32, u32)>,
 ) -> Summary<'a> {
     let config = site.config();
     let rendered = bodies.page(id);
     let date = DateValues::new(page.date);
     let updated = DateValues::new(page.updated);
     let image = site_url(&config.root, &page.path, &page.image);
-    let size = site.image_size(&image);
     Summary {
         title: &page.title,
         description: &page.description,

@@ -87,10 +87,11 @@ pub fn check(options: &CheckOptions) -> Result<Report> {
     let crate::Prepared {
         site,
         bodies,
+        assets,
         templates,
         warnings,
     } = crate::prepare(&sources, &options.build)?;
-    let outputs = crate::render::render(&site, &bodies, &templates)?;
+    let outputs = crate::render::render(&site, &bodies, &assets, &templates)?;
     let now = options.build.now.unwrap_or_else(Timestamp::now);
     let ctx = Ctx::new(&site, &bodies, &outputs, &sources, now);
     let mut findings = Findings::default();

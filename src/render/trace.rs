@@ -457,6 +457,7 @@ mod tests {
 
     use super::*;
     use crate::BuildOptions;
+    use crate::assets::Assets;
     use crate::source::{ContentFile, Sources};
 
     /// A site assembled from `files` (path under `content/`, text), Markdown rendered.
@@ -540,8 +541,8 @@ mod tests {
             ("blog/b.md", post("B", "\"Neck\"")),
             ("blog/c.md", post("C", "\"Back\", \"Neck\"")),
         ]);
-        let old = Values::new(&before.0, &before.1);
-        let new = Values::new(&after.0, &after.1);
+        let old = Values::new(&before.0, &before.1, &Assets::default());
+        let new = Values::new(&after.0, &after.1, &Assets::default());
         let a = |values: &Values, counts| value_hash(&values.summaries[0], counts);
         assert_eq!(before.0.pages()[0].content_path, "blog/a.md");
         assert_eq!(after.0.pages()[0].content_path, "blog/a.md");
@@ -551,7 +552,7 @@ mod tests {
             ("blog/a.md", post("A", "\"Neck\", \"Backs\"")),
             ("blog/b.md", post("B", "\"Neck\"")),
         ]);
-        let renamed = Values::new(&renamed.0, &renamed.1);
+        let renamed = Values::new(&renamed.0, &renamed.1, &Assets::default());
         assert_ne!(a(&old, false), a(&renamed, false), "a tag's name counts");
     }
 
@@ -572,6 +573,7 @@ mod tests {
         let crate::Prepared {
             site,
             bodies,
+            assets,
             templates,
             ..
         } = crate::prepare(&sources, &options).unwrap();
@@ -580,8 +582,8 @@ mod tests {
         let render = |values: &Values| {
             crate::render::render_traced(&site, &bodies, &templates, values, &jobs).unwrap()
         };
-        let shown = render(&Values::new(&site, &bodies));
-        let hidden = render(&Values::without_summary_tag_counts(&site, &bodies));
+        let shown = render(&Values::new(&site, &bodies, &assets));
+        let hidden = render(&Values::without_summary_tag_counts(&site, &bodies, &assets));
         assert_eq!(shown.len(), hidden.len());
         for ((path, with, _), (_, without, _)) in shown.iter().zip(&hidden) {
             assert!(with == without, "{path} shows how many pages a tag has");

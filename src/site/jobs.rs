@@ -199,7 +199,7 @@ mod tests {
             future: false,
             now: "2026-01-01T00:00:00Z".parse().unwrap(),
         };
-        Site::assemble(config, parsed, &[], &[], &[], filter, None).unwrap()
+        Site::assemble(config, parsed, filter, None).unwrap()
     }
 
     #[test]
