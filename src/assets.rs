@@ -75,7 +75,17 @@ pub fn plan(
         &sources.static_files,
         theme_static,
     );
-    let mut diagnostics = site.check_outputs(&files);
+    let copied: Vec<(&str, Option<&Path>)> = files
+        .iter()
+        .map(|asset| {
+            let from = match &asset.source {
+                AssetSource::Embedded(_) => None,
+                AssetSource::File { shown, .. } => Some(shown.as_path()),
+            };
+            (asset.output.as_str(), from)
+        })
+        .collect();
+    let mut diagnostics = site.check_outputs(&copied);
     if diagnostics.has_errors() {
         diagnostics.sort();
         return Err(diagnostics);

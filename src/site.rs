@@ -19,7 +19,6 @@ use crate::toml_errors::{find_key_line, suggest};
 mod jobs;
 mod related;
 
-use crate::assets::{Asset, AssetSource};
 pub(crate) use jobs::Job;
 pub use jobs::{TAG_PAGE_SIZE, alias_output, author_path, tag_pager_path};
 pub use related::RELATED_POSTS;
@@ -339,20 +338,25 @@ impl Site {
         }
     }
 
-    /// Every output path each source will write, the site's and the files `assets` copies,
-    /// checked for collisions: two sources writing one file (also names that differ only in
-    /// case, which collide on macOS and Windows), and a file where another output needs a
-    /// folder. Also aliases that cannot be paths.
-    pub(crate) fn check_outputs(&self, assets: &[Asset]) -> Diagnostics {
+    /// Every output path each source will write, the site's and the files copied (`copied`:
+    /// each output path with the file it is copied from as shown to the user, or `None` for a
+    /// file of the built-in theme), checked for collisions: two sources writing one file (also
+    /// names that differ only in case, which collide on macOS and Windows), and a file where
+    /// another output needs a folder. Also aliases that cannot be paths.
+    pub(crate) fn check_outputs(&self, copied: &[(&str, Option<&Path>)]) -> Diagnostics {
         let mut diagnostics = Diagnostics::default();
-        let claims = self.claims(assets, &mut diagnostics);
+        let claims = self.claims(copied, &mut diagnostics);
         diagnostics.extend(collisions(&claims));
         diagnostics
     }
 
     /// Every output path with the source that writes it. Outputs knead generates come first, so
     /// a collision is reported in the user's file. Aliases that cannot be paths are reported.
-    fn claims(&self, assets: &[Asset], diagnostics: &mut Diagnostics) -> Vec<(String, PathBuf)> {
+    fn claims(
+        &self,
+        copied: &[(&str, Option<&Path>)],
+        diagnostics: &mut Diagnostics,
+    ) -> Vec<(String, PathBuf)> {
         let jobs = self.jobs();
         let mut claims: Vec<(String, PathBuf)> = Vec::new();
         let mut owned = Vec::new();
@@ -362,10 +366,10 @@ impl Site {
                 Some(owner) => owned.push((job.path(self), owner)),
             }
         }
-        for asset in assets {
-            if let AssetSource::Embedded(_) = asset.source {
-                let owner = format!("(built-in theme) static/{}", asset.output);
-                claims.push((asset.output.clone(), owner.into()));
+        for (output, from) in copied {
+            if from.is_none() {
+                let owner = format!("(built-in theme) static/{output}");
+                claims.push(((*output).to_owned(), owner.into()));
             }
         }
         claims.extend(owned);
@@ -376,9 +380,9 @@ impl Site {
                 }
             }
         }
-        for asset in assets {
-            if let AssetSource::File { shown, .. } = &asset.source {
-                claims.push((asset.output.clone(), shown.clone()));
+        for (output, from) in copied {
+            if let Some(shown) = from {
+                claims.push(((*output).to_owned(), shown.to_path_buf()));
             }
         }
         claims
