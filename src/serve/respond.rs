@@ -4,7 +4,9 @@
 //! segment: `..`, `.`, empty segments (`//etc/passwd`), encoded slashes, backslashes, NUL and
 //! other control characters never match, and a path that matches no key gets the site's
 //! `404.html`. Files copied from disk are read only when they are inside the site root once
-//! links are followed.
+//! links are followed; they are streamed a piece at a time (a client that does not read holds
+//! one piece, not the file), answer `Range` with the part asked for, and `HEAD` without being
+//! read at all.
 
 use std::convert::Infallible;
 use std::hash::{Hash, Hasher};
@@ -50,9 +52,18 @@ pub(super) async fn respond<B>(server: &Arc<Server>, request: Request<B>) -> Res
         Reply::NotFound
     } else if let Some(outputs) = &snapshot.outputs {
         match resolve(path, outputs) {
-            Resolved::Output(key) => match body_of(server, &outputs.0[&key]).await {
-                Some(body) => Reply::ok(&key, body),
-                None => Reply::NotFound,
+            Resolved::Output(key) => match &outputs.0[&key] {
+                // Copied files are streamed, but for HTML, which gets the reload script.
+                Output::File(file) if !content_type(&key).starts_with("text/html") => {
+                    match open(server, file).await {
+                        Some((file, meta)) => Reply::File { key, file, meta },
+                        None => Reply::NotFound,
+                    }
+                }
+                output => match body_of(server, output).await {
+                    Some(body) => Reply::ok(&key, body),
+                    None => Reply::NotFound,
+                },
             },
             Resolved::Redirect => {
                 let query = request.uri().query().map(|q| format!("?{q}"));
@@ -73,6 +84,9 @@ pub(super) async fn respond<B>(server: &Arc<Server>, request: Request<B>) -> Res
         other => other,
     };
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    if let Reply::File { key, file, meta } = reply {
+        return stream_file(&key, file, &meta, request.headers(), head);
+    }
     finish(reply, &build_id, if_none_match.as_ref(), head)
 }
 
@@ -83,6 +97,12 @@ enum Reply {
         /// The output key, whose extension gives the content type.
         key: String,
         body: Bytes,
+    },
+    /// A file copied from disk, open, to stream.
+    File {
+        key: String,
+        file: std::fs::File,
+        meta: std::fs::Metadata,
     },
     Redirect(String),
     NotFound,
@@ -122,7 +142,7 @@ fn finish(
     let (status, key, body) = match reply {
         Reply::Page { status, key, body } => (status, key, body),
         Reply::Redirect(location) => return redirect(&location),
-        Reply::NotFound => {
+        Reply::NotFound | Reply::File { .. } => {
             return plain(StatusCode::NOT_FOUND, "Not found.\n");
         }
     };
@@ -204,6 +224,210 @@ fn full(bytes: Bytes) -> Body {
 
 fn empty() -> Body {
     Empty::new().boxed()
+}
+
+/// A file copied from disk, opened, with its metadata; `None` when it is gone or lies outside
+/// the site once links are followed.
+async fn open(
+    server: &Server,
+    path: &std::path::Path,
+) -> Option<(std::fs::File, std::fs::Metadata)> {
+    let root = server.root.clone();
+    let path = path.to_path_buf();
+    let opened = tokio::task::spawn_blocking(move || {
+        let canonical = path.canonicalize().ok()?;
+        if !canonical.starts_with(&root) {
+            note!(
+                "warning: not serving `{}`: it leads outside the site",
+                path.display()
+            );
+            return None;
+        }
+        let file = std::fs::File::open(canonical).ok()?;
+        let meta = file.metadata().ok().filter(std::fs::Metadata::is_file)?;
+        Some((file, meta))
+    });
+    opened.await.ok().flatten()
+}
+
+/// The answer for a file copied from disk: its part asked for by `Range` (206), all of it
+/// (200), or 304 / 416; for `HEAD`, the same headers and no body, the file unread.
+fn stream_file(
+    key: &str,
+    file: std::fs::File,
+    meta: &std::fs::Metadata,
+    headers: &hyper::HeaderMap,
+    head: bool,
+) -> Response<Body> {
+    let len = meta.len();
+    let etag = file_etag(meta);
+    let builder = Response::builder()
+        .header(header::CACHE_CONTROL, "no-store")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(header::ETAG, &etag)
+        .header(header::ACCEPT_RANGES, "bytes");
+    let bad = |_| plain(StatusCode::INTERNAL_SERVER_ERROR, "Bad response.\n");
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|value| etag_matches(value, &etag))
+    {
+        return builder
+            .status(StatusCode::NOT_MODIFIED)
+            .body(empty())
+            .unwrap_or_else(bad);
+    }
+    // `If-Range` with another tag: the file changed, so all of it.
+    let range_applies = headers
+        .get(header::IF_RANGE)
+        .is_none_or(|value| value.to_str().is_ok_and(|value| value == etag));
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|value| value.to_str().ok())
+        .filter(|_| range_applies)
+        .and_then(|value| byte_range(value, len));
+    let builder = builder.header(header::CONTENT_TYPE, content_type(key));
+    let (status, start, count, builder) = match range {
+        None => (StatusCode::OK, 0, len, builder),
+        Some(Ok((first, last))) => (
+            StatusCode::PARTIAL_CONTENT,
+            first,
+            last - first + 1,
+            builder.header(header::CONTENT_RANGE, format!("bytes {first}-{last}/{len}")),
+        ),
+        Some(Err(())) => {
+            return builder
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_RANGE, format!("bytes */{len}"))
+                .body(empty())
+                .unwrap_or_else(bad);
+        }
+    };
+    let builder = builder.status(status).header(header::CONTENT_LENGTH, count);
+    if head {
+        return builder.body(empty()).unwrap_or_else(bad);
+    }
+    let mut file = file;
+    if std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(start)).is_err() {
+        return plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The file could not be read.\n",
+        );
+    }
+    let body = FileBody {
+        file: tokio::fs::File::from_std(file),
+        left: count,
+    };
+    builder.body(BodyExt::boxed(body)).unwrap_or_else(bad)
+}
+
+/// The one range of bytes `value` (a `Range` header) asks for in a file of `len` bytes, first
+/// and last included: `None` when the header is to be ignored (another unit, several ranges,
+/// or not well formed), `Err` when no byte of the file is in it.
+fn byte_range(value: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
+    let spec = value.trim().strip_prefix("bytes=")?.trim();
+    if spec.contains(',') {
+        return None;
+    }
+    let (first, last) = spec.split_once('-')?;
+    let number = |text: &str| -> Option<u64> {
+        let text = text.trim();
+        (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse().ok())
+            .flatten()
+    };
+    let range = match (first.trim().is_empty(), last.trim().is_empty()) {
+        // `-n`: the last n bytes.
+        (true, false) => {
+            let n = number(last)?;
+            if n == 0 || len == 0 {
+                return Some(Err(()));
+            }
+            (len.saturating_sub(n), len - 1)
+        }
+        // `a-`: from a to the end.
+        (false, true) => {
+            let a = number(first)?;
+            if a >= len {
+                return Some(Err(()));
+            }
+            (a, len - 1)
+        }
+        (false, false) => {
+            let (a, b) = (number(first)?, number(last)?);
+            if a > b {
+                return None;
+            }
+            if a >= len {
+                return Some(Err(()));
+            }
+            (a, b.min(len - 1))
+        }
+        (true, true) => return None,
+    };
+    Some(Ok(range))
+}
+
+/// How much of a file is read at a time while it is streamed: what a client that stops reading
+/// keeps the server holding.
+const FILE_CHUNK: u64 = 16 * 1024;
+
+/// A file streamed a piece at a time, as the client reads.
+struct FileBody {
+    file: tokio::fs::File,
+    /// Bytes still to send.
+    left: u64,
+}
+
+impl hyper::body::Body for FileBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        use std::task::Poll;
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        let want = usize::try_from(self.left.min(FILE_CHUNK)).unwrap_or(16 * 1024);
+        let mut buffer = vec![0; want];
+        let mut read = tokio::io::ReadBuf::new(&mut buffer);
+        match tokio::io::AsyncRead::poll_read(std::pin::Pin::new(&mut self.file), cx, &mut read) {
+            Poll::Pending => Poll::Pending,
+            // The file shrank or could not be read: the answer ends short, and the client,
+            // told its length, sees it is incomplete.
+            Poll::Ready(Err(_)) => Poll::Ready(None),
+            Poll::Ready(Ok(())) => {
+                let n = read.filled().len();
+                if n == 0 {
+                    return Poll::Ready(None);
+                }
+                self.left -= n as u64;
+                buffer.truncate(n);
+                Poll::Ready(Some(Ok(hyper::body::Frame::data(Bytes::from(buffer)))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.left == 0
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.left)
+    }
+}
+
+/// A strong entity tag for a file copied from disk, from what changes when it does (size,
+/// modification time, inode), so that it is not read to make one.
+fn file_etag(meta: &std::fs::Metadata) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    meta.len().hash(&mut hasher);
+    meta.modified().ok().hash(&mut hasher);
+    #[cfg(unix)]
+    std::os::unix::fs::MetadataExt::ino(meta).hash(&mut hasher);
+    format!("\"f{:016x}-{:x}\"", hasher.finish(), meta.len())
 }
 
 /// The bytes of an output; `None` for a file that is gone or lies outside the site.
@@ -416,6 +640,29 @@ mod tests {
             "",
         ] {
             assert_eq!(resolve(path, &outputs), Resolved::NotFound, "{path}");
+        }
+    }
+
+    #[test]
+    fn byte_ranges_are_read_as_rfc_9110_says() {
+        assert_eq!(byte_range("bytes=0-0", 10), Some(Ok((0, 0))));
+        assert_eq!(byte_range("bytes=2-5", 10), Some(Ok((2, 5))));
+        assert_eq!(byte_range("bytes=5-", 10), Some(Ok((5, 9))));
+        assert_eq!(byte_range("bytes=-4", 10), Some(Ok((6, 9))));
+        assert_eq!(byte_range("bytes=-40", 10), Some(Ok((0, 9))));
+        assert_eq!(byte_range("bytes=8-99", 10), Some(Ok((8, 9))));
+        assert_eq!(byte_range("bytes=10-", 10), Some(Err(())));
+        assert_eq!(byte_range("bytes=-0", 10), Some(Err(())));
+        assert_eq!(byte_range("bytes=0-", 0), Some(Err(())));
+        for ignored in [
+            "bytes=5-2",
+            "bytes=1-2,4-5",
+            "items=0-1",
+            "bytes=-",
+            "bytes=a-b",
+            "bytes=+1-2",
+        ] {
+            assert_eq!(byte_range(ignored, 10), None, "{ignored}");
         }
     }
 
