@@ -106,7 +106,7 @@ pub(crate) fn deserialize<T: DeserializeOwned + Default>(
         Some(Format::Toml) => toml::from_str(split.front_matter)
             .map_err(|err| toml_diagnostic(&err, path, text, base, known_keys::<T>())),
         Some(Format::Yaml) if split.front_matter.trim().is_empty() => Ok(T::default()),
-        Some(Format::Yaml) => serde_yaml_ng::from_str(split.front_matter)
+        Some(Format::Yaml) => serde_saphyr::from_str(split.front_matter)
             .map_err(|err| yaml_diagnostic(&err, path, text, base, known_keys::<T>())),
     }?;
     match escaped_unwritable(split) {
@@ -191,31 +191,28 @@ fn escaped_unwritable(split: &Split<'_>) -> Option<(String, char)> {
     match split.format? {
         Format::Toml => toml_unwritable(split.front_matter, MADE_INTO_PATHS),
         Format::Yaml => {
-            let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(split.front_matter).ok()?;
-            value.as_mapping()?.iter().find_map(|(key, value)| {
-                let name = key.as_str().unwrap_or_default();
-                if MADE_INTO_PATHS.contains(&name) {
+            let value: serde_json::Value = serde_saphyr::from_str(split.front_matter).ok()?;
+            value.as_object()?.iter().find_map(|(name, value)| {
+                if MADE_INTO_PATHS.contains(&name.as_str()) {
                     return None;
                 }
-                let mut strings = Vec::new();
-                yaml_strings(key, &mut strings);
+                let mut strings = vec![name.as_str()];
                 yaml_strings(value, &mut strings);
-                Some((name.to_owned(), strings.into_iter().find_map(bad)?))
+                Some((name.clone(), strings.into_iter().find_map(bad)?))
             })
         }
     }
 }
 
-/// Every string in a YAML value, mapping keys included.
-fn yaml_strings<'v>(value: &'v serde_yaml_ng::Value, out: &mut Vec<&'v str>) {
+/// Every string in a YAML value (read as JSON's values), mapping keys included.
+fn yaml_strings<'v>(value: &'v serde_json::Value, out: &mut Vec<&'v str>) {
     match value {
-        serde_yaml_ng::Value::String(text) => out.push(text),
-        serde_yaml_ng::Value::Sequence(items) => items.iter().for_each(|v| yaml_strings(v, out)),
-        serde_yaml_ng::Value::Mapping(map) => map.iter().for_each(|(k, v)| {
-            yaml_strings(k, out);
+        serde_json::Value::String(text) => out.push(text),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| yaml_strings(v, out)),
+        serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| {
+            out.push(k);
             yaml_strings(v, out);
         }),
-        serde_yaml_ng::Value::Tagged(tagged) => yaml_strings(&tagged.value, out),
         _ => {}
     }
 }

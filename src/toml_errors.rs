@@ -41,27 +41,45 @@ fn key_at(text: &str, offset: usize) -> Option<&str> {
 /// Converts a YAML error into a diagnostic. `text` is the whole file and `base` the byte offset at
 /// which the YAML document starts in it.
 pub(crate) fn yaml_diagnostic(
-    err: &serde_yaml_ng::Error,
+    err: &serde_saphyr::Error,
     path: &Path,
     text: &str,
     base: usize,
     known: &[&str],
 ) -> Diagnostic {
-    let message = err.to_string();
-    // serde_yaml_ng appends " at line L column C"; the location is shown separately.
+    // Without the snippet of the file serde_saphyr can draw: knead shows the line itself.
+    let message = err.without_snippet().to_string();
+    // It ends with " at line L, column C"; the location is shown separately.
     let message = match message.find(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message,
     };
     let yaml = &text[base.min(text.len())..];
     let offset = match err.location() {
-        Some(location) => base + crate::error::offset_of(yaml, location.line(), location.column()),
+        Some(location) => {
+            let line = usize::try_from(location.line()).unwrap_or(usize::MAX);
+            let column = usize::try_from(location.column()).unwrap_or(usize::MAX);
+            base + crate::error::offset_of(yaml, line, column)
+        }
         None => base,
     };
-    let mut diagnostic = friendly(&message, known);
     let line_start = text[..offset.min(text.len())]
         .rfind('\n')
         .map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    let message = scalar_message(&message, line).unwrap_or(message);
+    let (message, offset, hint) = if message.starts_with("tabs disallowed") {
+        ("this line is indented with a tab".to_owned(), line_start, None)
+    } else if message == "unclosed bracket '['" {
+        let hint = "end the list with `]`, as in `tags: [neck, back]`";
+        ("this list is not closed".to_owned(), offset, Some(hint))
+    } else {
+        (message, offset, None)
+    };
+    let mut diagnostic = friendly(&message, known);
+    if let Some(hint) = hint {
+        diagnostic = diagnostic.with_hint(hint);
+    }
     if text[line_start..].starts_with('\t') {
         diagnostic = diagnostic.with_hint("YAML does not allow tabs to indent a line; use spaces");
     }
@@ -72,6 +90,22 @@ pub(crate) fn yaml_diagnostic(
         return diagnostic.at(path, text, base + i);
     }
     diagnostic.at(path, text, offset)
+}
+
+/// serde_saphyr's message for a value of the wrong type ("invalid boolean", "invalid i64"),
+/// said with the key and the value of `line` (`draft: maybe`) and in words staff know.
+fn scalar_message(message: &str, line: &str) -> Option<String> {
+    let kind = message.strip_prefix("invalid ")?;
+    let expected = match kind {
+        "boolean" => "true or false",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number, 0 or more",
+        "f32" | "f64" => "a number",
+        _ => return None,
+    };
+    let (key, value) = line.trim_start().trim_start_matches("- ").split_once(':')?;
+    let value = value.trim();
+    Some(format!("{}: expected {expected}, not `{value}`", key.trim()))
 }
 
 /// Rewrites serde's unknown-field message into one that suggests the nearest known key.
@@ -91,7 +125,8 @@ fn friendly(message: &str, known: &[&str]) -> Diagnostic {
         return Diagnostic::error(format!("missing key `{key}`"))
             .with_hint(format!("add a line `{key} = ...` to this table"));
     }
-    if message.contains("expected struct ") {
+    // serde_saphyr says "expected mapping start" for a list or a lone value.
+    if message.contains("expected struct ") || message == "expected mapping start" {
         return Diagnostic::error("the front matter must be settings, one per line")
             .with_hint("write it like `title: My post` (YAML) or `title = \"My post\"` (TOML)");
     }
