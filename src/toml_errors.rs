@@ -69,7 +69,11 @@ pub(crate) fn yaml_diagnostic(
     let line = text[line_start..].lines().next().unwrap_or_default();
     let message = scalar_message(&message, line).unwrap_or(message);
     let (message, offset, hint) = if message.starts_with("tabs disallowed") {
-        ("this line is indented with a tab".to_owned(), line_start, None)
+        (
+            "this line is indented with a tab".to_owned(),
+            line_start,
+            None,
+        )
     } else if message == "unclosed bracket '['" {
         let hint = "end the list with `]`, as in `tags: [neck, back]`";
         ("this list is not closed".to_owned(), offset, Some(hint))
@@ -105,7 +109,10 @@ fn scalar_message(message: &str, line: &str) -> Option<String> {
     };
     let (key, value) = line.trim_start().trim_start_matches("- ").split_once(':')?;
     let value = value.trim();
-    Some(format!("{}: expected {expected}, not `{value}`", key.trim()))
+    Some(format!(
+        "{}: expected {expected}, not `{value}`",
+        key.trim()
+    ))
 }
 
 /// Rewrites serde's unknown-field message into one that suggests the nearest known key.
