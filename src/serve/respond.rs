@@ -226,8 +226,8 @@ fn empty() -> Body {
     Empty::new().boxed()
 }
 
-/// A file copied from disk, opened, with its metadata; `None` when it is gone or lies outside
-/// the site once links are followed.
+/// A file copied from disk, opened, with its metadata; `None` when it is gone (removed since the
+/// build) or lies outside the site once links are followed.
 async fn open(
     server: &Server,
     path: &std::path::Path,
@@ -436,19 +436,11 @@ async fn body_of(server: &Server, output: &Output) -> Option<Bytes> {
         Output::Bytes(bytes) => Some(Bytes::copy_from_slice(bytes)),
         Output::Embedded(bytes) => Some(Bytes::from_static(bytes)),
         Output::File(path) => {
-            let root = server.root.clone();
-            let path = path.clone();
+            let (mut file, _) = open(server, path).await?;
             let read = tokio::task::spawn_blocking(move || {
-                // A file removed since the build is simply not found.
-                let canonical = path.canonicalize().ok()?;
-                if !canonical.starts_with(&root) {
-                    note!(
-                        "warning: not serving `{}`: it leads outside the site",
-                        path.display()
-                    );
-                    return None;
-                }
-                std::fs::read(canonical).ok()
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
+                Some(bytes)
             });
             read.await.ok().flatten().map(Bytes::from)
         }
