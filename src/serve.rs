@@ -59,6 +59,8 @@ const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// The most connections served at once; more wait until one closes. Each open tab holds one for
 /// its event stream, so this is far above what a person's browser opens.
 const MAX_CONNECTIONS: usize = 512;
+/// Threads that read files for the clients, at most.
+const MAX_FILE_THREADS: usize = 16;
 
 /// What `knead serve` was asked to do.
 #[derive(Debug, Clone)]
@@ -178,6 +180,9 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        // Reading files to send: a few threads, shared by every client (each thread has its
+        // own memory; hundreds of clients must not make hundreds of them).
+        .max_blocking_threads(MAX_FILE_THREADS)
         .enable_all()
         .build()
         .map_err(ServeError::Failed)?;
