@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use tera::Value;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
+use super::feeds::last_modified;
 use crate::content::{Page, PageId, SectionId};
 use crate::markdown::{Bodies, Rendered};
 use crate::site::{Job, Site};
@@ -53,7 +54,8 @@ pub(crate) enum Read {
     Dated,
     /// Every tag's value.
     Tags,
-    /// Every page's address and dates, and every list in order.
+    /// Every page's address and dates, and when each list (the dated posts, each section's,
+    /// tag's and author's) last changed: what the sitemap shows.
     Shape,
     /// Every page's summary, in order.
     Summaries,
@@ -284,16 +286,18 @@ impl<'a> Reads<'a> {
             hasher.update(&[0]);
             (page.date, page.updated).hash(&mut hasher);
         }
+        // Of each list, the sitemap shows when it last changed, not what is on it.
+        last_modified(site, site.dated()).hash(&mut hasher);
         for ids in site.section_pages() {
-            add_list(&mut hasher, site, keys, ids, false);
+            last_modified(site, ids).hash(&mut hasher);
         }
         for tag in site.tags() {
             hasher.update(tag.slug.as_bytes());
-            add_list(&mut hasher, site, keys, &tag.pages, false);
+            last_modified(site, &tag.pages).hash(&mut hasher);
         }
         for (id, ids) in site.author_pages() {
             hasher.update(id.as_bytes());
-            add_list(&mut hasher, site, keys, ids, false);
+            last_modified(site, ids).hash(&mut hasher);
         }
         let shape = hasher.digest();
         let mut hasher = Xxh3::new();
