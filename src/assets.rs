@@ -3,7 +3,7 @@
 //! check that no two sources, pages or files, write one output. Today it only plans the
 //! copying; the writer copies. Pure.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::content::{Page, Section};
@@ -68,9 +68,11 @@ pub fn plan(
     sources: &Sources,
     theme_static: &[(&str, &'static [u8])],
 ) -> Result<Assets, Diagnostics> {
+    let hidden: HashSet<&str> = site.hidden_bundles().iter().map(String::as_str).collect();
     let files = collect(
         site.pages(),
         site.sections(),
+        &hidden,
         &sources.content_assets,
         &sources.static_files,
         theme_static,
@@ -95,9 +97,13 @@ pub fn plan(
 
 /// The files to copy: the theme's (unless `static/` has one of the same name), `static/`'s, and
 /// those beside pages and sections, each with its output path, sorted by it.
+///
+/// The files of a page bundle whose page the site leaves out (a draft, a post still to come:
+/// `hidden`, their folders) are left out with it.
 fn collect(
     pages: &[Page],
     sections: &[Section],
+    hidden: &HashSet<&str>,
     content_assets: &[FileRef],
     static_files: &[FileRef],
     theme_static: &[(&str, &'static [u8])],
@@ -130,8 +136,22 @@ fn collect(
         .iter()
         .map(|s| (s.dir.as_str(), s.path.as_str()))
         .collect();
+    // A file in a hidden bundle's folder, or in a folder below it.
+    let left_out = |dir: &str| {
+        let mut folder = Some(dir);
+        while let Some(at) = folder {
+            if hidden.contains(at) {
+                return true;
+            }
+            folder = at.rsplit_once('/').map(|(parent, _)| parent);
+        }
+        false
+    };
     for file in content_assets {
         let (dir, name) = file.rel.rsplit_once('/').unwrap_or(("", &file.rel));
+        if left_out(dir) {
+            continue;
+        }
         let base = bundles
             .get(dir)
             .or_else(|| section_paths.get(dir))

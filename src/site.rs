@@ -68,6 +68,8 @@ pub struct Site {
     dated: Vec<PageId>,
     /// The main navigation.
     menu: Vec<MenuItem>,
+    /// The folders of the page bundles whose page is left out (a draft, a post still to come).
+    hidden_bundles: Vec<String>,
     /// Each page's service pages (from `services` in its front matter).
     page_services: Vec<Vec<PageId>>,
     /// Each dated page's related posts: those sharing the most tags, newest first.
@@ -129,6 +131,12 @@ impl Site {
         &self.tags
     }
 
+    /// The folders (under `content/`) of the page bundles whose page is left out: a draft, or
+    /// a post still to come. Their files are not published either.
+    pub fn hidden_bundles(&self) -> &[String] {
+        &self.hidden_bundles
+    }
+
     /// Dated pages, newest first.
     pub fn dated(&self) -> &[PageId] {
         &self.dated
@@ -178,6 +186,13 @@ impl Site {
         related: Option<&mut RelatedCache>,
     ) -> Result<Site, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
+        // The folders of the bundles left out: their files are left out too.
+        let hidden_bundles: Vec<String> = parsed
+            .pages
+            .iter()
+            .filter(|page| !((filter.drafts || !page.draft) && filter.includes(page)))
+            .filter_map(|page| page.bundle_dir.clone())
+            .collect();
         let pages: Vec<Page> = parsed
             .pages
             .into_iter()
@@ -250,6 +265,7 @@ impl Site {
             tags,
             dated,
             menu,
+            hidden_bundles,
         };
         if diagnostics.has_errors() {
             diagnostics.sort();

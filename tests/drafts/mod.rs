@@ -95,3 +95,39 @@ fn a_draft_dropped_from_the_build_is_removed_from_the_output() {
     assert!(!run.exists("blog/wip/index.html"));
     assert!(!run.exists("tags/secret/index.html"));
 }
+
+/// Found while moving the asset plan into its own stage: the files of a page bundle that is a
+/// draft (or still to come) were copied all the same, at the bundle's address, so the photos
+/// of a post not yet published went online. They go with their page now.
+#[test]
+fn the_files_of_a_bundle_left_out_are_left_out_too() {
+    let site = site()
+        .file(
+            "content/blog/new-room/index.md",
+            md(
+                "title = \"Our new room\"\ndate = 2025-03-01\ndraft = true",
+                "![The room](room.jpg)",
+            ),
+        )
+        .file("content/blog/new-room/room.jpg", "not really a photo")
+        .file(
+            "content/blog/summer/index.md",
+            md("title = \"Summer hours\"\ndate = 2999-06-01", "Soon."),
+        )
+        .file("content/blog/summer/hours.pdf", "%PDF-1.4")
+        .file(
+            "content/blog/live-bundle/index.md",
+            post("Here", "2025-01-02", "Hi."),
+        )
+        .file("content/blog/live-bundle/photo.jpg", "a photo");
+    let run = site.build().success();
+    assert!(!run.exists("blog/new-room/room.jpg"));
+    assert!(!run.exists("blog/summer/hours.pdf"));
+    assert!(run.exists("blog/live-bundle/photo.jpg"));
+    let run = site.build_with(&["--drafts"]).success();
+    assert!(run.exists("blog/new-room/room.jpg"));
+    assert!(!run.exists("blog/summer/hours.pdf"));
+    let run = site.build_with(&["--future"]).success();
+    assert!(run.exists("blog/summer/hours.pdf"));
+    assert!(!run.exists("blog/new-room/room.jpg"));
+}
