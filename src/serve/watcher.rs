@@ -5,7 +5,8 @@
 //! Editors save in many ways: writing in place, writing a temporary file and renaming it over
 //! the original, keeping swap and backup files beside it. All the events of one save arrive
 //! within a few milliseconds, so they are gathered until the folder has been quiet for
-//! [`QUIET`], and the names of editors' own files are ignored.
+//! [`QUIET`], and the names of editors' own files are ignored. A save ends when the file is
+//! closed after writing or renamed into place; once one has ended, [`SETTLE`] of quiet is enough.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::watch;
 
@@ -26,6 +28,10 @@ use crate::session::{Rebuilt, Session};
 const WATCHED_DIRS: [&str; 3] = ["content", "templates", "static"];
 /// How long the files must stay still before a rebuild starts.
 const QUIET: Duration = Duration::from_millis(30);
+/// How long they must stay still once a save has ended (a file of the site closed after writing,
+/// or renamed into place): the rest of an editor's burst (a backup removed, a swap file) follows
+/// within a millisecond, and a later write only starts another rebuild.
+const SETTLE: Duration = Duration::from_millis(4);
 /// The longest a rebuild waits for the files to stay still, so a file written continuously
 /// still shows up.
 const MAX_WAIT: Duration = Duration::from_millis(500);
@@ -168,23 +174,30 @@ impl Batch {
         (!self.everything).then(|| self.files.iter().cloned().collect())
     }
 
-    fn add(&mut self, root: &Path, event: notify::Result<notify::Event>) {
+    /// Adds the paths of one event; true when the event ends a save of a file of the site.
+    fn add(&mut self, root: &Path, event: notify::Result<notify::Event>) -> bool {
         let event = match event {
             Ok(event) => event,
             Err(_) => {
                 self.everything = true;
-                return;
+                return false;
             }
         };
         if event.need_rescan() {
             self.everything = true;
         }
-        if matches!(
-            event.kind,
-            EventKind::Access(_) | EventKind::Modify(notify::event::ModifyKind::Metadata(_))
-        ) {
-            return;
+        let of_site = |path: &PathBuf| classify(root, path) == Watched::File;
+        match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+                return event.paths.iter().any(of_site);
+            }
+            EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)) => return false,
+            _ => {}
         }
+        let saved = matches!(
+            event.kind,
+            EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+        ) && event.paths.last().is_some_and(of_site);
         for path in event.paths {
             match classify(root, &path) {
                 Watched::Ignored => {}
@@ -199,6 +212,7 @@ impl Batch {
                 }
             }
         }
+        saved
     }
 }
 
@@ -207,12 +221,13 @@ impl Batch {
 fn next_batch(root: &Path, received: &Receiver<notify::Result<notify::Event>>) -> Option<Batch> {
     loop {
         let mut batch = Batch::default();
-        batch.add(root, received.recv().ok()?);
+        let mut saved = batch.add(root, received.recv().ok()?);
         let deadline = Instant::now() + MAX_WAIT;
         loop {
-            let wait = QUIET.min(deadline.saturating_duration_since(Instant::now()));
+            let quiet = if saved { SETTLE } else { QUIET };
+            let wait = quiet.min(deadline.saturating_duration_since(Instant::now()));
             match received.recv_timeout(wait) {
-                Ok(event) => batch.add(root, event),
+                Ok(event) => saved |= batch.add(root, event),
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -388,6 +403,43 @@ mod tests {
         assert_eq!(
             classify(root, Path::new("/elsewhere/site.toml")),
             Watched::Ignored
+        );
+    }
+
+    #[test]
+    fn a_save_ends_when_a_file_of_the_site_is_closed_or_renamed_into_place() {
+        let root = Path::new("/site");
+        let event = |kind: EventKind, rels: &[&str]| {
+            let mut event = notify::Event::new(kind);
+            for rel in rels {
+                event = event.add_path(root.join(rel));
+            }
+            Ok(event)
+        };
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        let written = EventKind::Modify(ModifyKind::Data(notify::event::DataChange::Content));
+        let mut batch = Batch::default();
+        assert!(!batch.add(root, event(written, &["content/blog/a.md"])));
+        assert!(batch.add(root, event(closed, &["content/blog/a.md"])));
+        assert!(!batch.add(root, event(closed, &["content/blog/.a.md.swp"])));
+        assert!(!batch.add(root, event(closed, &["public/index.html"])));
+        assert!(batch.add(
+            root,
+            event(renamed, &["content/a.md___jb_tmp___", "content/a.md"])
+        ));
+        assert!(!batch.add(root, event(renamed, &["content/a.md", "content/a.md~"])));
+        let to = EventKind::Modify(ModifyKind::Name(RenameMode::To));
+        assert!(batch.add(root, event(to, &["site.toml"])));
+        // Closing is not a change: only the written and renamed files are rebuilt.
+        let files: Vec<&Path> = batch.files.iter().map(PathBuf::as_path).collect();
+        assert_eq!(
+            files,
+            [
+                root.join("content/a.md"),
+                root.join("content/blog/a.md"),
+                root.join("site.toml"),
+            ]
         );
     }
 
