@@ -11,6 +11,8 @@ use proptest::prelude::*;
 
 use crate::support::{NOW, Site};
 
+mod edits;
+
 /// How many posts the generated site starts with; the last is a page bundle with an image.
 const POSTS: usize = 7;
 

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use crate::support::{Site, md, page, post};
 
+mod slugs;
+
 #[test]
 fn slugs_come_from_file_names_with_accents_transliterated() {
     let run = Site::new()
