@@ -246,6 +246,26 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The source line with its number, and a caret under the column when there is one, each
+    /// line ending with a newline; with the width of the line number.
+    pub fn excerpt(&self) -> Option<(usize, String)> {
+        let (Some(line), Some(location)) = (&self.source_line, &self.location) else {
+            return None;
+        };
+        let number = location.line.to_string();
+        let line = line.trim_end_matches('\r');
+        let mut excerpt = format!("{number} | {line}\n");
+        if location.col > 0 {
+            let indent: String = line
+                .chars()
+                .take(location.col - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            excerpt.push_str(&format!("{} | {indent}^\n", " ".repeat(number.len())));
+        }
+        Some((number.len(), excerpt))
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -258,27 +278,12 @@ impl fmt::Display for Diagnostic {
             Some(location) => writeln!(f, "{location}: {label}: {}", self.message)?,
             None => writeln!(f, "{label}: {}", self.message)?,
         }
-        if let (Some(line), Some(location)) = (&self.source_line, &self.location) {
-            let number = location.line.to_string();
-            let pad = " ".repeat(number.len());
-            let line = line.trim_end_matches('\r');
-            writeln!(f, "{pad} |")?;
-            writeln!(f, "{number} | {line}")?;
-            if location.col > 0 {
-                let indent: String = line
-                    .chars()
-                    .take(location.col - 1)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                writeln!(f, "{pad} | {indent}^")?;
-            }
+        if let Some((width, excerpt)) = self.excerpt() {
+            write!(f, "{} |\n{excerpt}", " ".repeat(width))?;
         }
         if let Some(hint) = &self.hint {
             // Line the `=` up with the `|` above, however wide the line number is.
-            let width = match (&self.source_line, &self.location) {
-                (Some(_), Some(location)) => location.line.to_string().len(),
-                _ => 1,
-            };
+            let width = self.excerpt().map_or(1, |(width, _)| width);
             // A hint of several lines (an example to copy) keeps its lines under the first.
             let indent = " ".repeat(width + " = help: ".len());
             let mut lines = hint.lines();

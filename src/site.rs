@@ -274,11 +274,6 @@ impl Site {
         Ok(site)
     }
 
-    /// The section a page belongs to.
-    pub fn section_of(&self, page: PageId) -> &Section {
-        &self.sections[self.page_section[page.0].0]
-    }
-
     /// Frees the Markdown bodies once the markdown stage has rendered them: rendering reads
     /// only the front matter (to locate its errors), and a large site's text is tens of
     /// megabytes. The session, which renders pages again, keeps them.

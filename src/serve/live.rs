@@ -190,19 +190,11 @@ fn diagnostic_html(diagnostic: &Diagnostic) -> String {
     }
     html.push_str(&escape(&diagnostic.message));
     html.push_str("</h2>\n");
-    if let (Some(line), Some(location)) = (&diagnostic.source_line, &diagnostic.location) {
-        let line = line.trim_end_matches('\r');
-        let number = location.line.to_string();
-        let mut block = format!("{number} | {line}");
-        if location.col > 0 {
-            let indent: String = line
-                .chars()
-                .take(location.col - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            block.push_str(&format!("\n{} | {indent}^", " ".repeat(number.len())));
-        }
-        html.push_str(&format!("<pre>{}</pre>\n", escape(&block)));
+    if let Some((_, excerpt)) = diagnostic.excerpt() {
+        html.push_str(&format!(
+            "<pre>{}</pre>\n",
+            escape(excerpt.strip_suffix('\n').unwrap_or(&excerpt))
+        ));
     }
     if let Some(hint) = &diagnostic.hint {
         html.push_str(&format!(
