@@ -321,7 +321,9 @@ mod tests {
 
     #[test]
     fn gitignore_ignores_the_output() {
-        assert!(starter(".gitignore").lines().any(|l| l == "public/"));
+        let gitignore = starter(".gitignore");
+        assert!(gitignore.lines().any(|l| l == "public/"));
+        assert!(gitignore.lines().any(|l| l == ".public.knead-*"));
     }
 
     #[test]

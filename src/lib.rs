@@ -202,8 +202,8 @@ impl Clock {
     ) -> BuildReport {
         BuildReport {
             pages,
+            warnings: warnings.merged(write.warnings.0.iter().cloned()),
             write,
-            warnings,
             elapsed: self.start.elapsed(),
             output: options.output_dir(),
             timings: self.timings,

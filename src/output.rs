@@ -1,9 +1,16 @@
-//! The safe writer: the only code that changes files, and only inside the output folder.
+//! The safe writer: the only code that changes files, and only inside the output folder (and
+//! one hidden folder beside it, during a build).
 //!
-//! It runs only after every other stage succeeded. Each file is written atomically (a temporary
-//! file, then a rename), files whose bytes did not change are left alone (their modification
-//! times stay, so deploys by rsync are fast), and files the build no longer produces are removed.
-//! It refuses output folders where removing stale files would destroy someone's work.
+//! It runs only after every other stage succeeded. The new site is built beside the old one and
+//! the two are switched in one step (`switch`): at every moment, also after a crash, the output
+//! folder holds the whole old site or the whole new one. Files whose bytes did not change are
+//! hard links to the old ones (their modification times stay, so deploys by rsync are fast), and
+//! files the build no longer produces go with the old site. It refuses output folders where
+//! removing stale files would destroy someone's work.
+//!
+//! Where the switch cannot work, the writer works inside the output folder: each file is written
+//! atomically (a temporary file, then a rename) and a failed commit is undone, but a crash in
+//! the middle leaves a mix of whole old and new files, which the next build completes.
 //!
 //! Which folders and paths are safe to write is decided in `paths`, Ctrl-C and SIGTERM are
 //! handled in `interrupts`, and what the last build wrote is recorded by [`manifest`].
@@ -17,12 +24,13 @@ use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::render::{Output, Outputs};
 
 mod interrupts;
 pub mod manifest;
 mod paths;
+mod switch;
 
 pub use interrupts::install_interrupt_handler;
 use interrupts::{INTERRUPTS, Leave, interrupted};
@@ -40,7 +48,7 @@ const MARKER_TEXT: &str = "This folder is written by knead. Every build replaces
 do not keep other files here.\n";
 
 /// What a write did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteReport {
     /// Files created or changed.
     pub written: usize,
@@ -48,6 +56,8 @@ pub struct WriteReport {
     pub unchanged: usize,
     /// Files removed because the build no longer produces them.
     pub removed: usize,
+    /// What the writer could not clean up (the old site, left beside the new one).
+    pub warnings: Diagnostics,
 }
 
 /// Writes `outputs` into `dir` (already checked by [`check_output_dir`]): a [`Writer`] given
@@ -77,6 +87,12 @@ const TEMP_PREFIX: &str = ".knead-tmp-";
 /// everything it staged, and the output folder too if it made it.
 pub struct Writer {
     dir: PathBuf,
+    /// The hidden folder beside `dir` where the new site is built, when it is built beside.
+    beside: Option<PathBuf>,
+    /// The lock on the new site's marker, so that the lock goes over with it.
+    _beside_lock: Option<fs::File>,
+    /// Leftovers of builds that were killed, which could not be removed.
+    warnings: Vec<Diagnostic>,
     stage: PathBuf,
     backup: PathBuf,
     /// What the last build wrote, from its manifest.
@@ -131,13 +147,19 @@ impl Writer {
     /// Opens `dir` (already checked by [`check_output_dir`]) for writing: makes it if needed,
     /// takes its lock, and reads the last build's manifest.
     pub fn open(dir: &Path) -> Result<Writer> {
+        Writer::open_in(dir, true)
+    }
+
+    /// [`Writer::open`], building the new site beside the output folder when `beside` and the
+    /// folder allow it, else inside it.
+    fn open_in(dir: &Path, beside: bool) -> Result<Writer> {
         INTERRUPTS.enter()?;
         // From here on, `Leave` undoes the `enter` whatever happens.
         let leave = Leave;
         // Everything is decided under the lock: another build may be making, filling or
         // leaving this folder until then.
         let created_dir = make_folder(dir).map_err(|e| Error::io("failed to create", dir, e))?;
-        let (lock, created_marker) = match lock(dir) {
+        let (locked, created_marker) = match lock(dir) {
             Ok(locked) => locked,
             Err(err) => {
                 // A busy folder is another build's: leave everything as it is.
@@ -160,12 +182,34 @@ impl Writer {
                 }
             }
         }
+        let warnings = switch::remove_leftovers(dir)
+            .into_iter()
+            .map(|(path, err)| not_removed(&path, &err))
+            .collect();
+        // The new site's marker is the old one (a second link to the file this writer locked),
+        // or else a new one locked too: the lock holds when the folders switch.
+        let (beside, beside_lock) = match beside.then(|| switch::make_beside(dir)).flatten() {
+            Some(beside) if fs::hard_link(dir.join(MARKER), beside.join(MARKER)).is_ok() => {
+                (Some(beside), None)
+            }
+            Some(beside) => match lock(&beside) {
+                Ok((file, _)) => (Some(beside), Some(file)),
+                Err(_) => {
+                    let _ = remove_any(&beside);
+                    (None, None)
+                }
+            },
+            None => (None, None),
+        };
         let pid = std::process::id();
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let previous = if fresh { None } else { Manifest::read(dir) };
         std::mem::forget(leave);
         Ok(Writer {
             dir: dir.to_path_buf(),
+            beside,
+            _beside_lock: beside_lock,
+            warnings,
             stage: dir.join(format!("{TEMP_PREFIX}stage-{pid}-{n}")),
             backup: dir.join(format!("{TEMP_PREFIX}old-{pid}-{n}")),
             previous,
@@ -175,7 +219,7 @@ impl Writer {
             temps: Mutex::new(Vec::new()),
             folders: FolderTimes::default(),
             committed: false,
-            _lock: lock,
+            _lock: locked,
         })
     }
 
@@ -229,16 +273,12 @@ impl Writer {
             },
             Output::Bytes(_) | Output::Embedded(_) => Error::io("failed to write", &target, e),
         })?;
+        if let Some(beside) = &self.beside {
+            return self.put_beside(beside, rel, output, hash, &target);
+        }
         let in_real_folder = !self.fresh && parents_are_folders(&self.dir, rel);
         if in_real_folder {
-            let known = self.previous.as_ref().and_then(|m| m.files.get(rel));
-            let unchanged = match known {
-                Some(file) if manifest::fingerprint_of(&target) == Some(file.meta) => {
-                    file.hash == hash
-                }
-                _ => same_content(&target, output),
-            };
-            if unchanged {
+            if self.unchanged(rel, output, hash, &target) {
                 return Ok(Entry {
                     rel: rel.to_owned(),
                     hash,
@@ -265,7 +305,7 @@ impl Writer {
         let staged = self.stage.join(rel);
         self.folders.keep(&self.dir);
         if let Some(parent) = staged.parent() {
-            self.make_stage_folder(parent)
+            make_folders(&self.stage, parent)
                 .map_err(|e| Error::io("failed to write", &target, e))?;
         }
         let file = create_new(&staged, output, &target)?;
@@ -283,23 +323,51 @@ impl Writer {
         })
     }
 
-    /// Makes a folder of the shadow tree (the tree's root is made new, so nothing in it is
-    /// anyone else's).
-    fn make_stage_folder(&self, folder: &Path) -> io::Result<()> {
-        match fs::create_dir(folder) {
-            Ok(()) => Ok(()),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-            Err(err) if err.kind() == io::ErrorKind::NotFound && folder != self.stage => {
-                if let Some(parent) = folder.parent() {
-                    self.make_stage_folder(parent)?;
-                }
-                match fs::create_dir(folder) {
-                    Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-                    other => other,
-                }
-            }
-            Err(err) => Err(err),
+    /// Whether the output file `target` (at `rel`) already holds `output`, whose hash is `hash`:
+    /// by the last build's manifest when the file is as that build left it, else by its bytes.
+    fn unchanged(&self, rel: &str, output: &Output, hash: u128, target: &Path) -> bool {
+        let known = self.previous.as_ref().and_then(|m| m.files.get(rel));
+        match known {
+            Some(file) if manifest::fingerprint_of(target) == Some(file.meta) => file.hash == hash,
+            _ => same_content(target, output),
         }
+    }
+
+    /// [`Writer::put`] into the new site beside the output folder: a hard link to the old file
+    /// when its bytes are the same, else a new file.
+    fn put_beside(
+        &self,
+        beside: &Path,
+        rel: &str,
+        output: &Output,
+        hash: u128,
+        target: &Path,
+    ) -> Result<Entry> {
+        let new = beside.join(rel);
+        if let Some(parent) = new.parent() {
+            make_folders(beside, parent).map_err(|e| Error::io("failed to write", target, e))?;
+        }
+        let same = !self.fresh
+            && parents_are_folders(&self.dir, rel)
+            && self.unchanged(rel, output, hash, target);
+        // Where no link can be made (a file system without them, an unchangeable file), the
+        // file is written again.
+        if same && fs::hard_link(target, &new).is_ok() {
+            return Ok(Entry {
+                rel: rel.to_owned(),
+                hash,
+                staged: None,
+                meta: None,
+            });
+        }
+        let file = create_new(&new, output, target)?;
+        Ok(Entry {
+            rel: rel.to_owned(),
+            hash,
+            staged: Some(Staged::Shadow),
+            // The switch moves the folder, not the file: it stays as written.
+            meta: file.metadata().ok().map(|m| manifest::fingerprint(&m)),
+        })
     }
 
     /// Puts every staged file in place, removes the files no build output is left for, and
@@ -316,6 +384,10 @@ impl Writer {
                 Some(_) => report.written += 1,
                 None => report.unchanged += 1,
             }
+        }
+        report.warnings.0.append(&mut self.warnings);
+        if let Some(beside) = self.beside.clone() {
+            return self.switch(&beside, entries, stamp, report);
         }
         let undo = Mutex::new(Vec::new());
         self.folders.keep(&self.dir);
@@ -362,9 +434,78 @@ impl Writer {
         if !self.fresh {
             report.removed = remove_stale(&entries, &self.dir)?;
         }
-        Manifest::record(&self.dir, &entries, stamp);
+        let temp = self
+            .dir
+            .join(format!("{TEMP_PREFIX}manifest-{}", std::process::id()));
+        Manifest::record(&self.dir, &entries, stamp, &temp);
         Ok(report)
     }
+
+    /// The commit of a site built `beside` the output folder: the two folders are exchanged in
+    /// one step, then the old site (now beside) is removed and the manifest written.
+    fn switch(
+        mut self,
+        beside: &Path,
+        entries: Vec<Entry>,
+        stamp: &Stamp,
+        mut report: WriteReport,
+    ) -> Result<WriteReport> {
+        stop_here("staged");
+        #[cfg(test)]
+        if entries.iter().any(|e| e.rel.contains(tests::FAILS_TO_MOVE)) {
+            let err = io::Error::other("the test says so");
+            return Err(Error::io(
+                "failed to write",
+                &self.dir.join(tests::FAILS_TO_MOVE),
+                err,
+            ));
+        }
+        switch::exchange(beside, &self.dir)
+            .map_err(|e| Error::io("failed to put the new site in place at", &self.dir, e))?;
+        // In place: from here on the output is the new site, whatever happens.
+        self.committed = true;
+        stop_here("switched");
+        let keep: HashSet<&str> = entries.iter().map(|e| e.rel.as_str()).collect();
+        let kept = |rel: &str| {
+            keep.contains(rel) || [MARKER, MANIFEST].contains(&rel) || rel.starts_with(TEMP_PREFIX)
+        };
+        let (removed, failed) = switch::remove_old(beside, &kept);
+        report.removed = removed;
+        // The manifest is written under the hidden folder's name, then moved in.
+        let mut temp = beside.as_os_str().to_owned();
+        if let Some((path, err)) = failed {
+            report.warnings.0.push(not_removed(&path, &err));
+            temp.push("-manifest");
+        }
+        Manifest::record(&self.dir, &entries, stamp, Path::new(&temp));
+        Ok(report)
+    }
+}
+
+/// The warning for a file of an old site that could not be removed.
+fn not_removed(path: &Path, err: &io::Error) -> Diagnostic {
+    Diagnostic::warning(format!(
+        "an old version of the site could not be removed completely: `{}`: {err}",
+        path.display()
+    ))
+    .with_hint(
+        "the new site is in place; delete that file by hand (one made unchangeable needs          `chattr -i` first), and the next build removes the rest",
+    )
+}
+
+/// Stops the process at once, as `kill -9` would, when the tests ask for it at `step` (debug
+/// builds only): how the tests reach every moment of a commit.
+fn stop_here(step: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("KNEAD_TEST_KILL_AT").is_some_and(|at| at == step) {
+        // SAFETY: a signal to this very process.
+        #[cfg(target_os = "linux")]
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+        std::process::abort();
+    }
+    let _ = step;
 }
 
 impl Drop for Writer {
@@ -375,6 +516,9 @@ impl Drop for Writer {
             }
             let _ = remove_any(&self.stage);
             let _ = remove_any(&self.backup);
+            if let Some(beside) = &self.beside {
+                let _ = remove_any(beside);
+            }
             if self.created_marker {
                 let _ = fs::remove_file(self.dir.join(MARKER));
             }
@@ -571,6 +715,25 @@ fn create_new(path: &Path, output: &Output, target: &Path) -> Result<fs::File> {
     result.map_err(|e| Error::io("failed to write", target, e))
 }
 
+/// Makes `folder` and the folders it is in, up to `root` (made new by the writer, so nothing in
+/// it is anyone else's).
+fn make_folders(root: &Path, folder: &Path) -> io::Result<()> {
+    match fs::create_dir(folder) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound && folder != root => {
+            if let Some(parent) = folder.parent() {
+                make_folders(root, parent)?;
+            }
+            match fs::create_dir(folder) {
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+                other => other,
+            }
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// Removes a file, a link (as a link) or a folder with everything in it.
 fn remove_any(path: &Path) -> io::Result<()> {
     match fs::symlink_metadata(path) {
@@ -621,6 +784,13 @@ fn lock(dir: &Path) -> Result<(fs::File, bool)> {
     };
     let mut file = file.map_err(|e| Error::io("failed to create", &path, e))?;
     match file.try_lock() {
+        // The marker may have gone with an old site just switched out by another build,
+        // which holds the new one's: then the folder is that build's.
+        Ok(()) if !is_the_marker(&file, &path) => {
+            return Err(Error::Busy {
+                path: dir.to_path_buf(),
+            });
+        }
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => {
             return Err(Error::Busy {
@@ -643,6 +813,21 @@ fn lock(dir: &Path) -> Result<(fs::File, bool)> {
         return Err(Error::io("failed to write", &path, err));
     }
     Ok((file, created))
+}
+
+/// Whether the open `file` is the one at `path` now.
+#[cfg(unix)]
+fn is_the_marker(file: &fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_the_marker(_: &fs::File, _: &Path) -> bool {
+    true
 }
 
 /// Numbers the temporary files of one process.
@@ -763,6 +948,21 @@ mod tests {
         )
     }
 
+    /// [`write`] with the writer working inside the output folder, as where the switch cannot.
+    fn write_in_place(outputs: &Outputs, dir: &Path) -> Result<WriteReport> {
+        let writer = Writer::open_in(dir, false)?;
+        assert!(writer.beside.is_none());
+        let entries = outputs
+            .0
+            .iter()
+            .map(|(rel, output)| writer.put(rel, output))
+            .collect::<Result<Vec<Entry>>>()?;
+        writer.commit(entries, &Stamp::default())
+    }
+
+    /// Both ways of writing: beside the output folder, then inside it.
+    const WAYS: [fn(&Outputs, &Path) -> Result<WriteReport>; 2] = [write, write_in_place];
+
     fn bytes(text: &str) -> Output {
         Output::Bytes(std::sync::Arc::new(text.as_bytes().to_vec()))
     }
@@ -813,21 +1013,39 @@ mod tests {
 
     #[test]
     fn writing_twice_is_idempotent() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("public");
-        let site = outputs(&[
-            ("index.html", bytes("home")),
-            ("b/c/index.html", bytes("c")),
-        ]);
-        let first = write(&site, &out).unwrap();
-        assert_eq!(first.written, 2);
-        let once = listing(&out);
-        let second = write(&site, &out).unwrap();
-        assert_eq!(
-            (second.written, second.unchanged, second.removed),
-            (0, 2, 0)
-        );
-        assert_eq!(listing(&out), once);
+        for write in WAYS {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("public");
+            let site = outputs(&[
+                ("index.html", bytes("home")),
+                ("b/c/index.html", bytes("c")),
+            ]);
+            let first = write(&site, &out).unwrap();
+            assert_eq!(first.written, 2);
+            // The manifest notes the new folders built beside the old ones.
+            let files = |out: &Path| {
+                let mut files = listing(out);
+                files.retain(|(rel, _)| rel != MANIFEST);
+                files
+            };
+            let once = files(&out);
+            let time = |rel: &str| fs::metadata(out.join(rel)).unwrap().modified().unwrap();
+            let times = [time("index.html"), time("b/c/index.html")];
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let second = write(&site, &out).unwrap();
+            assert_eq!(
+                (second.written, second.unchanged, second.removed),
+                (0, 2, 0)
+            );
+            assert_eq!(files(&out), once);
+            // The unchanged files are the same files, with their times.
+            assert_eq!([time("index.html"), time("b/c/index.html")], times);
+            assert!(
+                listing(dir.path())
+                    .iter()
+                    .all(|(rel, _)| rel.starts_with("public/"))
+            );
+        }
     }
 
     #[test]
@@ -845,6 +1063,14 @@ mod tests {
 
     #[test]
     fn a_commit_that_fails_halfway_puts_every_file_back() {
+        for write in WAYS {
+            a_commit_that_fails_halfway_puts_every_file_back_with(write);
+        }
+    }
+
+    fn a_commit_that_fails_halfway_puts_every_file_back_with(
+        write: fn(&Outputs, &Path) -> Result<WriteReport>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
         let first = outputs(&[
@@ -880,6 +1106,8 @@ mod tests {
             assert!(err.to_string().contains(FAILS_TO_MOVE), "{err}");
             assert_eq!(listing(&out), before, "failing at `{failing}`");
             assert_eq!(folders(&out), folders_of(&before), "failing at `{failing}`");
+            // Nothing stays beside the output folder either.
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
             files.pop();
         }
         // Without the failing file, the same write goes through.
@@ -940,13 +1168,16 @@ mod tests {
             ("blog/a/index.html", bytes("a")),
             ("logo.png", Output::File(dir.path().join("missing.png"))),
         ]);
-        write(&site, &out).unwrap_err();
-        assert!(!out.exists());
-        let failing = outputs(&[
-            ("index.html", bytes("home")),
-            ("fails-to-move.html", bytes("x")),
-        ]);
-        write(&failing, &out).unwrap_err();
-        assert!(!out.exists());
+        for write in WAYS {
+            write(&site, &out).unwrap_err();
+            assert!(!out.exists());
+            let failing = outputs(&[
+                ("index.html", bytes("home")),
+                ("fails-to-move.html", bytes("x")),
+            ]);
+            write(&failing, &out).unwrap_err();
+            assert!(!out.exists());
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        }
     }
 }

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
 
-use super::{Entry, MANIFEST, MARKER, Stamp, TEMP_PREFIX};
+use super::{Entry, MANIFEST, MARKER, Stamp};
 use crate::BuildOptions;
 use crate::render::Output;
 use crate::source::Sources;
@@ -133,9 +133,10 @@ impl Manifest {
                 .all(|(rel, file)| fingerprint_of(&dir.join(rel)) == Some(file.meta))
     }
 
-    /// Records what a build just wrote into `dir`. A manifest that cannot be written is
-    /// removed, never left out of date: the next build then compares bytes.
-    pub(crate) fn record(dir: &Path, entries: &[Entry], stamp: &Stamp) {
+    /// Records what a build just wrote into `dir`, writing it first to `temp` (on the same file
+    /// system) and moving it in. A manifest that cannot be written is removed, never left out of
+    /// date: the next build then compares bytes.
+    pub(crate) fn record(dir: &Path, entries: &[Entry], stamp: &Stamp, temp: &Path) {
         let files: Vec<(String, String, String)> = entries
             .par_iter()
             .filter_map(|entry| {
@@ -179,19 +180,21 @@ impl Manifest {
             files,
         };
         let path = dir.join(MANIFEST);
-        let temp = dir.join(format!("{TEMP_PREFIX}manifest-{}", std::process::id()));
         let written = serde_json::to_vec(&stored)
             .map_err(io::Error::other)
             .and_then(|json| {
                 let mut file = fs::OpenOptions::new()
                     .write(true)
                     .create_new(true)
-                    .open(&temp)?;
+                    .open(temp)?;
                 io::Write::write_all(&mut file, &json)
             })
-            .and_then(|()| fs::rename(&temp, &path));
+            .and_then(|()| {
+                super::stop_here("manifest");
+                fs::rename(temp, &path)
+            });
         if written.is_err() {
-            let _ = fs::remove_file(&temp);
+            let _ = fs::remove_file(temp);
             let _ = fs::remove_file(&path);
         }
     }

@@ -1,13 +1,14 @@
-//! Promise 1, interrupted: Ctrl-C (SIGINT) or SIGTERM during a build leaves the output as the
-//! previous build left it, or (when the signal comes after the last file was renamed into
-//! place) as this build makes it: never a mix, never a half-written file, never a temporary
-//! file. A build killed outright (SIGKILL, a power cut) can leave temporary files and a mix of
-//! whole old and new files; the next build cleans up and finishes the job.
+//! Promise 1, interrupted: Ctrl-C (SIGINT), SIGTERM or SIGKILL (as a power cut would) during a
+//! build leaves the output as the previous build left it, or (when the signal comes after the
+//! switch) as this build makes it: never a mix, never a half-written file, never a temporary
+//! file. What a killed build leaves beside the output (the hidden folder of the new site, or of
+//! the old one after the switch) is removed by the next build.
 //!
 //! A site of hundreds of small posts is built once, then every post is changed and the build is
-//! interrupted: as soon as the writer's first temporary file appears, and a little later, so
-//! that the signal lands while files are staged and while they are renamed into place; and
-//! once before writing begins. Unix only: signals are sent with `kill`.
+//! interrupted: as soon as the writer's first file appears beside the output, and a little
+//! later, so that the signal lands while files are written and around the switch; and once
+//! before writing begins. A debug build of knead also stops itself with SIGKILL at each step of
+//! the commit when `KNEAD_TEST_KILL_AT` names it. Unix only: signals are sent with `kill`.
 
 #![cfg(unix)]
 
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use super::failed_build::beside;
 use crate::support::{Site, md, snapshot_dir};
 
 const POSTS: usize = 600;
@@ -50,6 +52,22 @@ fn temporary(tree: &Tree) -> Vec<&String> {
     tree.keys().filter(|f| f.contains(".knead-tmp-")).collect()
 }
 
+/// Checks that the output of `site` is `reference` exactly, with no temporary file in it.
+#[track_caller]
+fn assert_whole(site: &Site, reference: &Tree, what: &str) {
+    let tree = snapshot_dir(&site.out());
+    assert_eq!(temporary(&tree), Vec::<&String>::new(), "{what}");
+    if tree != *reference {
+        let differing: Vec<&String> = tree
+            .keys()
+            .chain(reference.keys())
+            .filter(|f| tree.get(*f) != reference.get(*f))
+            .take(5)
+            .collect();
+        panic!("{what}: the output is not the expected version: {differing:?}");
+    }
+}
+
 /// What happened to one interrupted build.
 #[derive(Debug, PartialEq, Eq)]
 enum Outcome {
@@ -82,19 +100,25 @@ fn outcome(status: ExitStatus, stderr: &str) -> Outcome {
 enum When {
     /// This long after the build started.
     After(Duration),
-    /// This long after the writer's first temporary file appeared in the output folder (the
-    /// writer puts each new file beside its target first; the feed and the home page, at the
-    /// top of the folder, are among the first).
+    /// This long after the writer's first file appeared in the hidden folder beside the
+    /// output, where the new site is built.
     Writing(Duration),
 }
 
-/// Whether the writer is at work in `out`: a temporary file at the top of the folder.
+/// Whether the writer is at work for `out`: a file besides the marker in the hidden folder, or
+/// (where the writer works inside the output folder) a temporary file at its top.
 fn writing(out: &std::path::Path) -> bool {
-    std::fs::read_dir(out).is_ok_and(|entries| {
-        entries
-            .filter_map(Result::ok)
-            .any(|e| e.file_name().to_string_lossy().contains(".knead-tmp-"))
-    })
+    let has = |folder: &std::path::Path, what: &dyn Fn(&str) -> bool| {
+        std::fs::read_dir(folder).is_ok_and(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|e| what(&e.file_name().to_string_lossy()))
+        })
+    };
+    has(out, &|name| name.contains(".knead-tmp-"))
+        || beside(out)
+            .iter()
+            .any(|folder| has(folder, &|name| name != knead::output::MARKER))
 }
 
 /// Builds the site into `out/` and sends `signal` at `when`; returns what happened.
@@ -228,13 +252,12 @@ fn sigint_and_sigterm_leave_one_whole_version_and_no_temporary_files() {
     }
 }
 
-/// SIGKILL cannot be caught: while writing, it leaves temporary files and possibly some files
-/// new and some old, each of them whole. The next build removes the temporary files and
-/// writes the rest.
+/// SIGKILL cannot be caught: at whatever moment it comes, the output is the whole old site or
+/// the whole new one, and the next build removes what the killed one left beside it.
 #[test]
-fn a_killed_build_is_cleaned_up_by_the_next_one() {
+fn a_killed_build_leaves_one_whole_version_and_the_next_build_cleans_up() {
     let mut fixture = Fixture::new();
-    for millis in [0, 20, 60, 150] {
+    for millis in [0, 5, 20, 60, 150] {
         let target = 1 - fixture.current;
         write_version(&fixture.site, VERSIONS[target]);
         interrupted_build(
@@ -243,23 +266,65 @@ fn a_killed_build_is_cleaned_up_by_the_next_one() {
             When::Writing(Duration::from_millis(millis)),
         );
         let tree = snapshot_dir(&fixture.site.out());
-        for (file, bytes) in &tree {
-            if file.contains(".knead-tmp-") {
-                continue;
-            }
-            assert!(
-                fixture.reference[0].get(file) == Some(bytes)
-                    || fixture.reference[1].get(file) == Some(bytes),
-                "after SIGKILL, {file} is neither the old nor the new file"
-            );
-        }
+        let whole = [fixture.current, target]
+            .into_iter()
+            .find(|&v| tree == fixture.reference[v]);
+        assert!(
+            whole.is_some(),
+            "after SIGKILL at {millis} ms, neither version"
+        );
+        assert_eq!(temporary(&tree), Vec::<&String>::new());
         let status = build_command(&fixture.site, "out").status().unwrap();
         assert!(status.success());
-        let tree = snapshot_dir(&fixture.site.out());
-        assert_eq!(temporary(&tree), Vec::<&String>::new());
+        assert_whole(&fixture.site, &fixture.reference[target], "the next build");
+        assert_eq!(
+            beside(&fixture.site.out()),
+            Vec::<std::path::PathBuf>::new()
+        );
+        fixture.current = target;
+    }
+}
+
+/// Killed at each step of the commit: with the new site ready beside the old one, right after
+/// the switch, while the old site is removed, while the manifest is written. Before the switch
+/// the output is the old site, after it the new one; the next build cleans up.
+#[test]
+fn killed_at_each_step_of_the_switch_the_output_is_one_whole_version() {
+    if !cfg!(debug_assertions) {
+        eprintln!("skipped: only debug builds stop at KNEAD_TEST_KILL_AT");
+        return;
+    }
+    let mut fixture = Fixture::new();
+    for (step, switched) in [
+        ("staged", false),
+        ("switched", true),
+        ("removing", true),
+        ("manifest", true),
+    ] {
+        let target = 1 - fixture.current;
+        write_version(&fixture.site, VERSIONS[target]);
+        let output = build_command(&fixture.site, "out")
+            .env("KNEAD_TEST_KILL_AT", step)
+            .output()
+            .unwrap();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&output.status),
+            Some(9),
+            "{step}: {output:?}"
+        );
+        let expected = if switched { target } else { fixture.current };
+        assert_whole(&fixture.site, &fixture.reference[expected], step);
         assert!(
-            tree == fixture.reference[target],
-            "the next build did not finish the job"
+            !beside(&fixture.site.out()).is_empty(),
+            "{step}: nothing beside"
+        );
+        let status = build_command(&fixture.site, "out").status().unwrap();
+        assert!(status.success());
+        assert_whole(&fixture.site, &fixture.reference[target], step);
+        assert_eq!(
+            beside(&fixture.site.out()),
+            Vec::<std::path::PathBuf>::new(),
+            "{step}"
         );
         fixture.current = target;
     }

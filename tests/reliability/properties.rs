@@ -206,7 +206,7 @@ proptest! {
         let second = write(&outputs, &out).unwrap();
         prop_assert_eq!(
             second,
-            WriteReport { written: 0, unchanged: outputs.0.len(), removed: 0 }
+            WriteReport { written: 0, unchanged: outputs.0.len(), removed: 0, ..Default::default() }
         );
         prop_assert_eq!(tree(&out), once);
     }
