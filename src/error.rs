@@ -248,18 +248,32 @@ impl Diagnostic {
     }
 
     /// The source line with its number, and a caret under the column when there is one, each
-    /// line ending with a newline; with the width of the line number.
+    /// line ending with a newline; with the width of the line number. A line longer than
+    /// [`EXCERPT_WIDTH`] characters is cut around the column, with `…` where it was cut, so that
+    /// the caret stays on screen.
     pub fn excerpt(&self) -> Option<(usize, String)> {
         let (Some(line), Some(location)) = (&self.source_line, &self.location) else {
             return None;
         };
         let number = location.line.to_string();
-        let line = line.trim_end_matches('\r');
-        let mut excerpt = format!("{number} | {line}\n");
+        let chars: Vec<char> = line.trim_end_matches('\r').chars().collect();
+        let column = location.col.saturating_sub(1);
+        let start = if chars.len() > EXCERPT_WIDTH {
+            column
+                .saturating_sub(EXCERPT_WIDTH / 2)
+                .min(chars.len() - EXCERPT_WIDTH)
+        } else {
+            0
+        };
+        let end = chars.len().min(start + EXCERPT_WIDTH);
+        let before = if start > 0 { "…" } else { "" };
+        let after = if end < chars.len() { "…" } else { "" };
+        let shown: String = chars[start..end].iter().collect();
+        let mut excerpt = format!("{number} | {before}{shown}{after}\n");
         if location.col > 0 {
-            let indent: String = line
+            let indent: String = before
                 .chars()
-                .take(location.col - 1)
+                .chain(chars[start..column.clamp(start, end)].iter().copied())
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             excerpt.push_str(&format!("{} | {indent}^\n", " ".repeat(number.len())));
@@ -267,6 +281,9 @@ impl Diagnostic {
         Some((number.len(), excerpt))
     }
 }
+
+/// How many characters of a source line a message shows at most.
+pub const EXCERPT_WIDTH: usize = 100;
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -460,6 +477,38 @@ mod tests {
             d.to_string(),
             "content/a.md:2:1: error: unknown key `titel`\n  |\n2 | titel = \"x\"\n  | ^\n  = help: did you mean `title`?\n"
         );
+    }
+
+    /// A long paragraph is cut around the column, so the caret stays under the mistake.
+    #[test]
+    fn a_long_source_line_is_cut_around_the_column() {
+        let words = "Massage helps sore necks. ".repeat(20);
+        let line = format!("{words}[our prices](@/nope.md) {words}");
+        let column = line.find("[our").unwrap() + 1;
+        let text = format!("+++\ntitle = \"A\"\n+++\n{line}\n");
+        let at = |col: usize| {
+            let offset = text.find(&line).unwrap() + col - 1;
+            Diagnostic::error("x").at("a.md", &text, offset)
+        };
+        let (_, excerpt) = at(column).excerpt().unwrap();
+        let [shown, caret] = excerpt.lines().collect::<Vec<_>>()[..] else {
+            panic!("{excerpt}");
+        };
+        let shown = shown.strip_prefix("4 | ").unwrap();
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert_eq!(shown.chars().count(), EXCERPT_WIDTH + 2);
+        // The caret is under the `[` of the link.
+        let under = caret.strip_prefix("  | ").unwrap().chars().count() - 1;
+        assert_eq!(shown.chars().nth(under), Some('['), "{excerpt}");
+        // At the start and at the end of the line, one side is cut.
+        let (_, first) = at(1).excerpt().unwrap();
+        assert!(
+            first.starts_with("4 | Massage") && first.contains("…\n"),
+            "{first}"
+        );
+        let (_, last) = at(line.chars().count()).excerpt().unwrap();
+        assert!(last.starts_with("4 | …") && !last.lines().next().unwrap().ends_with('…'));
+        assert!(last.lines().nth(1).unwrap().ends_with('^'));
     }
 
     proptest::proptest! {

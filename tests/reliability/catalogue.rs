@@ -180,6 +180,8 @@ catalogue! {
     duplicate_bundle_file_and_page
     duplicate_file_where_a_folder_is_needed
     duplicate_author_page_and_page
+    // what clinic staff get wrong (issue 19)
+    staff_long_paragraph_with_a_broken_link
 }
 
 #[test]
