@@ -137,9 +137,9 @@ pub fn parse(files: &[ContentFile]) -> Result<Parsed, Diagnostics> {
 
 /// Every file's page or section, or every file's error.
 fn collect(
-    results: impl ParallelIterator<Item = Result<Parsed, Diagnostic>>,
+    results: impl ParallelIterator<Item = Result<Parsed, Diagnostics>>,
 ) -> Result<Parsed, Diagnostics> {
-    let results: Vec<Result<Parsed, Diagnostic>> = results.collect();
+    let results: Vec<Result<Parsed, Diagnostics>> = results.collect();
     // Pages are large: grown one at a time, the list would be copied over and over.
     let mut parsed = Parsed {
         pages: Vec::with_capacity(results.len()),
@@ -152,7 +152,7 @@ fn collect(
                 parsed.pages.extend(item.pages);
                 parsed.sections.extend(item.sections);
             }
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Err(errors) => diagnostics.0.extend(errors.0),
         }
     }
     if diagnostics.has_errors() {
@@ -163,7 +163,7 @@ fn collect(
 }
 
 /// Parses one Markdown file into a page or a section (a [`Parsed`] holding just it).
-pub fn parse_one(file: &ContentFile) -> Result<Parsed, Diagnostic> {
+pub fn parse_one(file: &ContentFile) -> Result<Parsed, Diagnostics> {
     parse_file(file).map(Parsed::from)
 }
 
@@ -187,10 +187,10 @@ enum Item {
     Section(Box<Section>),
 }
 
-fn parse_file(file: &ContentFile) -> Result<Item, Diagnostic> {
+fn parse_file(file: &ContentFile) -> Result<Item, Diagnostics> {
     let text = match std::str::from_utf8(&file.bytes) {
         Ok(text) => normalize(text).into_owned(),
-        Err(err) => return Err(not_utf8(&file.rel, &file.bytes, err.valid_up_to())),
+        Err(err) => return Err(not_utf8(&file.rel, &file.bytes, err.valid_up_to()).into()),
     };
     parse_text(file, text)
 }
@@ -206,7 +206,7 @@ pub fn parse_owned(files: Vec<ContentFile>) -> Result<Parsed, Diagnostics> {
             },
             Err(err) => {
                 let offset = err.utf8_error().valid_up_to();
-                return Err(not_utf8(&file.rel, err.as_bytes(), offset));
+                return Err(not_utf8(&file.rel, err.as_bytes(), offset).into());
             }
         };
         let file = ContentFile {
@@ -227,16 +227,17 @@ fn not_utf8(rel: &str, bytes: &[u8], offset: usize) -> Diagnostic {
 }
 
 /// Parses a file's text (already decoded; `file.bytes` is not read).
-fn parse_text(file: &ContentFile, text: String) -> Result<Item, Diagnostic> {
+fn parse_text(file: &ContentFile, text: String) -> Result<Item, Diagnostics> {
     let shown = Path::new("content").join(&file.rel);
     if let Some(diagnostic) = crate::error::unwritable_character(&shown, &text) {
-        return Err(diagnostic);
+        return Err(diagnostic.into());
     }
     let (folders, file_name) = file.rel.rsplit_once('/').unwrap_or(("", &file.rel));
     if let Some(folder) = folders.split('/').find(|f| is_reserved(&slugify(f))) {
         return Err(reserved(format!("the folder `{folder}`"))
             .in_file(&shown)
-            .with_hint("rename the folder"));
+            .with_hint("rename the folder")
+            .into());
     }
     if file_name == "_index.md" {
         parse_section(file, shown, text).map(|s| Item::Section(Box::new(s)))
@@ -263,7 +264,7 @@ fn normalize(text: &str) -> Cow<'_, str> {
     }
 }
 
-fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, Diagnostic> {
+fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, Diagnostics> {
     let split = page_front_matter(&shown, &text)?;
     let fm: PageFrontMatter = front_matter::deserialize(&split, &shown, &text)?;
     let written = Written {
@@ -476,7 +477,7 @@ fn page(
     }
 }
 
-fn parse_section(file: &ContentFile, shown: PathBuf, text: String) -> Result<Section, Diagnostic> {
+fn parse_section(file: &ContentFile, shown: PathBuf, text: String) -> Result<Section, Diagnostics> {
     let split = front_matter::split(&text).map_err(|d| d.at(&shown, &text, 0))?;
     let fm: SectionFrontMatter = front_matter::deserialize(&split, &shown, &text)?;
     let dir = file
@@ -489,7 +490,8 @@ fn parse_section(file: &ContentFile, shown: PathBuf, text: String) -> Result<Sec
         Some(_) => {
             return Err(Diagnostic::error("the `title` is empty")
                 .at(&shown, &text, key_offset(&split, "title"))
-                .with_hint("write a title, or remove the line to use the folder's name"));
+                .with_hint("write a title, or remove the line to use the folder's name")
+                .into());
         }
         None => title_from_dir(&dir),
     };
@@ -610,7 +612,7 @@ mod tests {
     }
 
     fn page(rel: &str, text: &str) -> Result<Page, Diagnostic> {
-        match parse_file(&file(rel, text))? {
+        match parse_file(&file(rel, text)).map_err(|mut errors| errors.0.remove(0))? {
             Item::Page(page) => Ok(*page),
             Item::Section(_) => panic!("not a page"),
         }
@@ -681,14 +683,14 @@ mod tests {
         }
         let err = parse_file(&file("a.md", "+++\ntitle = \"\u{e9}\"\n+++\n"))
             .map(|_| ())
-            .map_err(|d| d.message);
+            .map_err(|d| d.to_string());
         assert!(err.is_ok());
         let bytes = ContentFile {
             rel: "a.md".into(),
             bytes: b"+++\ntitle = \"\xff\"\n+++\n".to_vec(),
         };
-        let err = parse_file(&bytes).err().unwrap();
-        assert!(err.message.contains("not UTF-8"), "{}", err.message);
+        let err = parse_file(&bytes).err().unwrap().to_string();
+        assert!(err.contains("not UTF-8"), "{err}");
     }
 
     /// The build parses files it owns, taking their bytes as the text: the pages, sections and

@@ -322,6 +322,21 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
+/// Each diagnostic as [`Diagnostic`] shows it, one after the other.
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0
+            .iter()
+            .try_for_each(|diagnostic| write!(f, "{diagnostic}"))
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(diagnostic: Diagnostic) -> Self {
+        Diagnostics(vec![diagnostic])
+    }
+}
+
 impl Diagnostics {
     /// Adds one diagnostic.
     pub fn push(&mut self, diagnostic: Diagnostic) {

@@ -19,9 +19,9 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Diagnostics};
 use crate::toml_errors::{
-    find_key_line, known_keys, toml_diagnostic, toml_unwritable, yaml_diagnostic,
+    find_key_line, known_keys, toml_diagnostic, toml_unwritable, unknown_keys, yaml_diagnostic,
 };
 
 /// The language of a front matter block.
@@ -96,21 +96,33 @@ pub(crate) fn deserialize<T: DeserializeOwned + Default>(
     split: &Split<'_>,
     path: &Path,
     text: &str,
-) -> Result<T, Diagnostic> {
+) -> Result<T, Diagnostics> {
     let base = split.front_matter_offset;
     if let Some(diagnostic) = too_large_or_deep(split, path, text) {
-        return Err(diagnostic);
+        return Err(diagnostic.into());
     }
+    let known = known_keys::<T>();
     let value = match split.format {
         None => Ok(T::default()),
         Some(Format::Toml) => toml::from_str(split.front_matter)
-            .map_err(|err| toml_diagnostic(&err, path, text, base, known_keys::<T>())),
+            .map_err(|err| toml_diagnostic(&err, path, text, base, known)),
         Some(Format::Yaml) if split.front_matter.trim().is_empty() => Ok(T::default()),
         Some(Format::Yaml) => serde_saphyr::from_str(split.front_matter)
-            .map_err(|err| yaml_diagnostic(&err, path, text, base, known_keys::<T>())),
-    }?;
+            .map_err(|err| yaml_diagnostic(&err, path, text, base, known)),
+    };
+    let value = value.map_err(|first| {
+        // serde stops at the first mistake: every unknown key is shown in this run too.
+        let yaml = split.format == Some(Format::Yaml);
+        let unknown = unknown_keys(split.front_matter, yaml, known, path, text, base);
+        let mut errors = Diagnostics::default();
+        if !first.message.starts_with("unknown key ") || unknown.is_empty() {
+            errors.push(first);
+        }
+        errors.0.extend(unknown);
+        errors
+    })?;
     match escaped_unwritable(split) {
-        Some((key, c)) => Err(escaped_character(key, c, path, text, split)),
+        Some((key, c)) => Err(escaped_character(key, c, path, text, split).into()),
         None => Ok(value),
     }
 }

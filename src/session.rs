@@ -318,7 +318,7 @@ impl Session {
 }
 
 /// The parse results of each content file, with the hash of the bytes they came from.
-type ParseCache = HashMap<String, (u64, Result<Parsed, Diagnostic>)>;
+type ParseCache = HashMap<String, (u64, Result<Parsed, Diagnostics>)>;
 
 /// Parses the content files, reusing the result for every file whose bytes did not change.
 /// `reread` lists the files read again since the last call (`None`: every file); the others'
@@ -345,7 +345,7 @@ fn parse_cached(
             }
         })
         .collect();
-    let parsed: Vec<(String, u64, Result<Parsed, Diagnostic>)> = to_parse
+    let parsed: Vec<(String, u64, Result<Parsed, Diagnostics>)> = to_parse
         .par_iter()
         .map(|(file, hash)| (file.rel.clone(), *hash, content::parse_one(file)))
         .collect();
@@ -360,7 +360,7 @@ fn parse_cached(
                 all.pages.extend(item.pages.iter().cloned());
                 all.sections.extend(item.sections.iter().cloned());
             }
-            Err(diagnostic) => diagnostics.push(diagnostic.clone()),
+            Err(errors) => diagnostics.0.extend(errors.0.iter().cloned()),
         }
     }
     if diagnostics.has_errors() {

@@ -169,6 +169,34 @@ fn plain_type_names(message: &str) -> String {
     message
 }
 
+/// Every key at the top of the front matter `block` (TOML, or YAML when `yaml`) that is not one
+/// of `known`, each as an error at its own line with the nearest known key. Empty when the block
+/// is not a table of settings at all (the parser's own error says so).
+pub(crate) fn unknown_keys(
+    block: &str,
+    yaml: bool,
+    known: &[&str],
+    path: &Path,
+    text: &str,
+    base: usize,
+) -> Vec<Diagnostic> {
+    type Keys = std::collections::BTreeMap<String, de::IgnoredAny>;
+    let keys = if yaml {
+        serde_saphyr::from_str::<Keys>(block).ok()
+    } else {
+        toml::from_str::<Keys>(block).ok()
+    };
+    let separator = if yaml { ':' } else { '=' };
+    keys.unwrap_or_default()
+        .into_keys()
+        .filter(|key| !known.contains(&key.as_str()))
+        .map(|key| {
+            let offset = find_key_line(block, &key, separator).map_or(base, |i| base + i);
+            friendly(&format!("unknown field `{key}`"), known).at(path, text, offset)
+        })
+        .collect()
+}
+
 /// The key of an "unknown field `key`, expected ..." message.
 fn unknown_field(message: &str) -> Option<&str> {
     let rest = message.strip_prefix("unknown field `")?;

@@ -182,6 +182,9 @@ catalogue! {
     duplicate_author_page_and_page
     // what clinic staff get wrong (issue 19)
     staff_long_paragraph_with_a_broken_link
+    staff_three_misspelt_keys
+    staff_three_misspelt_keys_yaml
+    staff_a_misspelt_key_and_a_wrong_value
 }
 
 #[test]
