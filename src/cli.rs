@@ -277,6 +277,46 @@ fn failed(error: Error, outcome: &str) -> ExitCode {
     ExitCode::from(1)
 }
 
+/// What a build left out, or the drafts it holds, in one line; `None` when it published every
+/// page as it is.
+fn left_out_line(left_out: &knead::site::LeftOut) -> Option<String> {
+    if left_out.drafts_shown > 0 {
+        let n = left_out.drafts_shown;
+        return Some(format!(
+            "This output holds {n} {} (--drafts): it is a preview, do not publish it",
+            plural(n, "draft", "drafts")
+        ));
+    }
+    let mut parts = Vec::new();
+    if left_out.drafts > 0 {
+        let n = left_out.drafts;
+        parts.push(format!("{n} {}", plural(n, "draft", "drafts")));
+    }
+    if left_out.scheduled > 0 {
+        let n = left_out.scheduled;
+        parts.push(format!(
+            "{n} {}",
+            plural(n, "scheduled post", "scheduled posts")
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let due = match &left_out.next_due {
+        Some(day) => format!("the next is due on {day}; "),
+        None => String::new(),
+    };
+    let them = if left_out.drafts + left_out.scheduled == 1 {
+        "it"
+    } else {
+        "them"
+    };
+    Some(format!(
+        "{} left out ({due}knead serve previews {them})",
+        parts.join(" and ")
+    ))
+}
+
 fn build(options: BuildOptions, show_timings: bool) -> ExitCode {
     knead::output::install_interrupt_handler();
     let stderr = std::io::stderr();
@@ -301,6 +341,9 @@ fn build(options: BuildOptions, show_timings: bool) -> ExitCode {
                 w.removed,
                 report.output.display()
             );
+            if let Some(line) = left_out_line(&report.left_out) {
+                let _ = writeln!(err, "{line}");
+            }
             ExitCode::SUCCESS
         }
         Err(Error::Site(diagnostics)) => {

@@ -97,6 +97,8 @@ pub struct BuildReport {
     pub write: output::WriteReport,
     /// Warnings found on the way.
     pub warnings: Diagnostics,
+    /// The drafts and scheduled posts left out, and the drafts shown.
+    pub left_out: site::LeftOut,
     /// How long the build took.
     pub elapsed: Duration,
     /// Where the site was written.
@@ -117,14 +119,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let now = options.now.unwrap_or_else(Timestamp::now);
     let key = output::manifest::source_key(&sources, options);
     if let Some(key) = key
-        && let Some((files, pages)) = writer.unchanged_since_last_build(key, now)
+        && let Some((files, stamp)) = writer.unchanged_since_last_build(key, now)
     {
         clock.lap("nothing changed since the last build");
         let write = output::WriteReport {
             unchanged: files,
             ..Default::default()
         };
-        return Ok(clock.report(options, pages, sources.diagnostics.merged([]), write));
+        return Ok(clock.report(options, &stamp, sources.diagnostics.merged([]), write));
     }
     clock.lap("read");
     let options = BuildOptions {
@@ -159,6 +161,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         key,
         fresh_until: site.next_change(),
         pages: pages.into_inner(),
+        left_out: site.left_out().clone(),
     };
     // Freeing a large site takes a tenth of a second: on another thread, while the commit
     // works.
@@ -166,7 +169,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // write
     let write = writer.commit(entries, &stamp)?;
     clock.lap("put in place");
-    Ok(clock.report(&options, stamp.pages, warnings, write))
+    Ok(clock.report(&options, &stamp, warnings, write))
 }
 
 /// The time of each stage of a build.
@@ -196,12 +199,13 @@ impl Clock {
     fn report(
         self,
         options: &BuildOptions,
-        pages: usize,
+        stamp: &output::Stamp,
         warnings: Diagnostics,
         write: output::WriteReport,
     ) -> BuildReport {
         BuildReport {
-            pages,
+            pages: stamp.pages,
+            left_out: stamp.left_out.clone(),
             warnings: warnings.merged(write.warnings.0.iter().cloned()),
             write,
             elapsed: self.start.elapsed(),

@@ -141,6 +141,8 @@ pub struct Stamp {
     pub fresh_until: Option<jiff::Timestamp>,
     /// HTML pages rendered.
     pub pages: usize,
+    /// What the build left out.
+    pub left_out: crate::site::LeftOut,
 }
 
 impl Writer {
@@ -234,17 +236,26 @@ impl Writer {
 
     /// When the last build read exactly what this one read (`key`), `now` is before anything
     /// scheduled was due, and every file and folder it wrote is still as it left them: what
-    /// this build would write is already there. Returns the number of files and of pages.
+    /// this build would write is already there. Returns the number of files, and what the
+    /// manifest says of the build.
     pub fn unchanged_since_last_build(
         &self,
         key: u128,
         now: jiff::Timestamp,
-    ) -> Option<(usize, usize)> {
+    ) -> Option<(usize, Stamp)> {
         let manifest = self.previous.as_ref()?;
         (manifest.key == Some(key)
             && manifest.fresh_until.is_none_or(|until| now < until)
             && manifest.still_there(&self.dir))
-        .then_some((manifest.files.len(), manifest.pages))
+        .then(|| {
+            let stamp = Stamp {
+                key: manifest.key,
+                fresh_until: manifest.fresh_until,
+                pages: manifest.pages,
+                left_out: manifest.left_out.clone(),
+            };
+            (manifest.files.len(), stamp)
+        })
     }
 
     /// Stages one output, unless the file already has these bytes. Safe to call from many

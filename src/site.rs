@@ -47,6 +47,40 @@ impl Filter {
     }
 }
 
+/// What a build leaves out, and the drafts it shows: said in its summary, so that no post is
+/// missing without a word and no preview is taken for the site.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LeftOut {
+    /// Drafts left out (none with `--drafts`).
+    pub drafts: usize,
+    /// Posts dated after the build, left out (none with `--future`).
+    pub scheduled: usize,
+    /// The day the first of them is due (`2026-12-09`).
+    pub next_due: Option<String>,
+    /// Drafts in the output (with `--drafts`).
+    pub drafts_shown: usize,
+}
+
+impl LeftOut {
+    fn of(pages: &[Page], filter: &Filter) -> LeftOut {
+        let drafts = pages.iter().filter(|page| page.draft).count();
+        let scheduled: Vec<&Page> = pages
+            .iter()
+            .filter(|page| (filter.drafts || !page.draft) && !filter.includes(page))
+            .collect();
+        let first = scheduled
+            .iter()
+            .filter_map(|page| page.date.as_ref())
+            .min_by_key(|date| date.published_at());
+        LeftOut {
+            drafts: if filter.drafts { 0 } else { drafts },
+            scheduled: scheduled.len(),
+            next_due: first.map(|date| date.day.to_string()),
+            drafts_shown: if filter.drafts { drafts } else { 0 },
+        }
+    }
+}
+
 /// The whole site: a plain value, indexed by [`PageId`] and [`SectionId`], shared read-only.
 /// Made by [`Site::assemble`]; its fields are private, so nothing outside this module changes
 /// it (the lists indexed by page id stay aligned).
@@ -82,6 +116,8 @@ pub struct Site {
     /// no file does. Set by [`Site::assemble`] for `knead build`'s manifest; a session's
     /// incremental updates do not maintain it.
     next_change: Option<Timestamp>,
+    /// What this build leaves out.
+    left_out: LeftOut,
 }
 
 /// A tag and the pages that carry it.
@@ -172,6 +208,11 @@ impl Site {
         self.next_change
     }
 
+    /// The drafts and scheduled posts this build leaves out, and the drafts it shows.
+    pub fn left_out(&self) -> &LeftOut {
+        &self.left_out
+    }
+
     /// A page by id.
     pub fn page(&self, id: PageId) -> &Page {
         &self.pages[id.0]
@@ -186,6 +227,7 @@ impl Site {
         related: Option<&mut RelatedCache>,
     ) -> Result<Site, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
+        let left_out = LeftOut::of(&parsed.pages, &filter);
         // The folders of the bundles left out: their files are left out too.
         let hidden_bundles: Vec<String> = parsed
             .pages
@@ -254,6 +296,7 @@ impl Site {
         let site = Site {
             now: filter.now,
             next_change,
+            left_out,
             page_services,
             related,
             author_pages,

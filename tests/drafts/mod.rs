@@ -131,3 +131,33 @@ fn the_files_of_a_bundle_left_out_are_left_out_too() {
     assert!(run.exists("blog/summer/hours.pdf"));
     assert!(!run.exists("blog/new-room/room.jpg"));
 }
+
+/// The summary names what was left out, also when the build is skipped because nothing changed,
+/// and a build with `--drafts` says that its output is a preview (issue 19).
+#[test]
+fn the_summary_says_what_was_left_out_and_when_the_output_holds_drafts() {
+    let site = site();
+    let left_out = "1 draft and 2 scheduled posts left out (the next is due on 2999-01-01; \
+                    knead serve previews them)\n";
+    site.build().success().stderr_has(left_out);
+    // Nothing changed: the summary comes from the last build's manifest.
+    let again = site.build().success().stderr_has(left_out);
+    assert_eq!(again.summary().written, 0);
+    site.build_with(&["--future"])
+        .success()
+        .stderr_has("1 draft left out (knead serve previews it)\n");
+    let preview = site.build_with(&["--drafts"]).success();
+    assert!(
+        preview
+            .stderr
+            .contains("This output holds 1 draft (--drafts): it is a preview, do not publish it\n")
+            && !preview.stderr.contains("left out"),
+        "{}",
+        preview.stderr
+    );
+    site.remove("content/blog/wip.md");
+    site.remove("content/blog/later.md");
+    site.remove("content/blog/tonight.md");
+    let all = site.build().success();
+    assert!(!all.stderr.contains("left out"), "{}", all.stderr);
+}
