@@ -30,11 +30,35 @@ enum Command {
     Serve(ServeArgs),
 }
 
+/// The site's folder: `root` when given, else the nearest folder holding `site.toml`, from the
+/// current one up (as git finds its repository), said on stderr when it is not the current one.
+/// Without one, the current folder (whose missing `site.toml` is then reported).
+fn site_root(root: Option<PathBuf>) -> PathBuf {
+    if let Some(root) = root {
+        return root;
+    }
+    let here = PathBuf::from(".");
+    let Ok(current) = std::env::current_dir() else {
+        return here;
+    };
+    let found = current
+        .ancestors()
+        .find(|dir| dir.join(knead::config::CONFIG_FILE).is_file());
+    match found {
+        Some(dir) if dir != current => {
+            eprintln!("The site is in {} (its site.toml is there)", dir.display());
+            dir.to_path_buf()
+        }
+        _ => here,
+    }
+}
+
 #[derive(Debug, Args)]
 struct BuildArgs {
-    /// The site's folder, the one holding site.toml.
-    #[arg(long, default_value = ".", value_name = "DIR")]
-    root: PathBuf,
+    /// The site's folder, the one holding site.toml [default: the nearest folder holding
+    /// site.toml: this one or one above it].
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
     /// Where to write the site [default: ROOT/public].
     #[arg(long, short, value_name = "DIR")]
     output: Option<PathBuf>,
@@ -63,7 +87,7 @@ impl BuildArgs {
             future: self.future,
             base_url: self.base_url,
             force: self.force,
-            ..BuildOptions::new(self.root)
+            ..BuildOptions::new(site_root(self.root))
         }
     }
 }
@@ -79,15 +103,16 @@ struct NewArgs {
     /// Turn this plain-text article into the post (headings and description are guessed).
     #[arg(long, value_name = "FILE")]
     from: Option<PathBuf>,
-    /// The site's folder, the one holding site.toml.
-    #[arg(long, default_value = ".", value_name = "DIR")]
-    root: PathBuf,
+    /// The site's folder, the one holding site.toml [default: the nearest folder holding
+    /// site.toml: this one or one above it].
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
 }
 
 impl NewArgs {
     fn into_options(self) -> knead::new::NewOptions {
         knead::new::NewOptions {
-            root: self.root,
+            root: site_root(self.root),
             title: self.title,
             section: self.section,
             from: self.from,
@@ -117,9 +142,10 @@ impl InitArgs {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// The site's folder, the one holding site.toml.
-    #[arg(long, default_value = ".", value_name = "DIR")]
-    root: PathBuf,
+    /// The site's folder, the one holding site.toml [default: the nearest folder holding
+    /// site.toml: this one or one above it].
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
     /// The port to listen on (0: any free port).
     #[arg(long, default_value_t = knead::serve::DEFAULT_PORT)]
     port: u16,
@@ -134,7 +160,7 @@ struct ServeArgs {
 impl ServeArgs {
     fn into_options(self) -> knead::serve::ServeOptions {
         knead::serve::ServeOptions {
-            root: self.root,
+            root: site_root(self.root),
             port: self.port,
             bind: self.bind,
             open: self.open,
@@ -156,9 +182,10 @@ fn serve(options: &knead::serve::ServeOptions) -> ExitCode {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// The site's folder, the one holding site.toml.
-    #[arg(long, default_value = ".", value_name = "DIR")]
-    root: PathBuf,
+    /// The site's folder, the one holding site.toml [default: the nearest folder holding
+    /// site.toml: this one or one above it].
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
     /// Also check links to other sites, over the network (answers are kept for a day in
     /// .knead-cache/).
     #[arg(long)]
@@ -184,7 +211,7 @@ enum CheckFormat {
 
 impl CheckArgs {
     fn into_options(self) -> knead::check::CheckOptions {
-        let mut options = knead::check::CheckOptions::new(self.root);
+        let mut options = knead::check::CheckOptions::new(site_root(self.root));
         options.build.drafts = self.drafts;
         options.external = self.external;
         options.deny_warnings = self.deny_warnings;

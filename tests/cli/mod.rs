@@ -146,3 +146,41 @@ fn site_with_errors_exits_1_and_prints_every_error() {
     );
     insta::assert_snapshot!("multi_error_stderr", run.stderr);
 }
+
+/// Run inside the site (in `content/blog/`), knead finds `site.toml` in a folder above, as git
+/// finds its repository, and says which site it builds; `knead new` writes into that site too
+/// (issue 19). Without a site above, the message names the missing site.toml.
+#[test]
+fn run_inside_the_site_knead_finds_site_toml_above() {
+    let site = Site::fixture("cli/ok");
+    let blog = site.root().join("content/blog");
+    std::fs::create_dir_all(&blog).unwrap();
+    let knead = |dir: &std::path::Path, args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_knead"));
+        command.current_dir(dir).args(args);
+        site.run(command)
+    };
+    let root = site.root().canonicalize().unwrap();
+    let run = knead(&blog, &["build"]).success();
+    let said = format!(
+        "The site is in {} (its site.toml is there)\n",
+        root.display()
+    );
+    assert!(run.stderr.starts_with(&said), "{}", run.stderr);
+    assert!(root.join("public/index.html").is_file());
+    assert!(!blog.join("public").exists());
+    knead(&blog, &["new", "Neck pain at the desk"]).success();
+    assert!(root.join("content/blog/neck-pain-at-the-desk.md").is_file());
+    // In the site's own folder, nothing more is said.
+    let at_root = knead(&root, &["build"]).success();
+    assert!(
+        !at_root.stderr.contains("The site is in"),
+        "{}",
+        at_root.stderr
+    );
+    // Elsewhere, the missing site.toml is reported as before.
+    let elsewhere = tempfile::tempdir().unwrap();
+    knead(elsewhere.path(), &["build"])
+        .exit(1)
+        .stderr_has("site.toml");
+}
