@@ -641,13 +641,23 @@ fn check_authors<'a>(
             if config.authors.contains_key(author) {
                 continue;
             }
-            let hint = match suggest(author, &known) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None if known.is_empty() => {
-                    format!("add `[authors.{author}]` with a `name` to site.toml")
+            // Staff write the person's name where the id goes.
+            let named = config
+                .authors
+                .iter()
+                .find(|(_, a)| a.name.trim() == author.trim());
+            let id = slugify(author);
+            let add = format!(
+                "add the author to site.toml:\n[authors.{id}]\nname = \"{author}\"\nthen write {key} = \"{id}\""
+            );
+            let hint = match (named, suggest(author, &known)) {
+                (Some((id, _)), _) => {
+                    format!("`{author}` is the name of the author `{id}`: write {key} = \"{id}\"")
                 }
-                None => format!(
-                    "use one of the author ids in site.toml: {}, or add `[authors.{author}]`",
+                (None, Some(near)) => format!("did you mean `{near}`?"),
+                (None, None) if known.is_empty() => add,
+                (None, None) => format!(
+                    "use one of the author ids in site.toml ({}), or {add}",
                     known.join(", ")
                 ),
             };

@@ -27,7 +27,135 @@ pub(crate) fn toml_diagnostic(
             .at(path, text, offset)
             .with_hint("keep one of the two lines");
     }
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    if unknown_field(err.message().trim()).is_none()
+        && let Some((message, hint)) = value_mistake(line)
+    {
+        let value_at = line.find('=').map_or(0, |i| {
+            i + 1 + line[i + 1..].len() - line[i + 1..].trim_start().len()
+        });
+        return Diagnostic::error(message)
+            .with_hint(hint)
+            .at(path, text, line_start + value_at);
+    }
     friendly(err.message(), known).at(path, text, offset)
+}
+
+/// The quote marks word processors put in place of `"` and `'`.
+const CURLY_QUOTES: [char; 4] = ['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}'];
+
+/// A mistake staff make in a `key = value` line that the TOML parser's message does not explain
+/// (curly quotes, text without quotes, quotes inside quotes, a missing closing quote, yes or no
+/// for true or false, a date in words, a list without brackets): what is wrong in their words,
+/// and the line as it should be.
+fn value_mistake(line: &str) -> Option<(String, String)> {
+    let (key, value) = line.split_once('=')?;
+    let (key, value) = (key.trim(), value.trim());
+    if key.is_empty() || value.is_empty() || key.contains(char::is_whitespace) {
+        return None;
+    }
+    if let Some(inner) = value.strip_prefix(CURLY_QUOTES) {
+        let inner = inner.trim_end_matches(CURLY_QUOTES);
+        return Some((
+            format!(
+                "the text of `{key}` is in curly quotes (\u{201c} \u{201d}), which TOML does not read as quotes"
+            ),
+            format!("use straight quotes: {key} = \"{inner}\""),
+        ));
+    }
+    let yes_or_no = match value.trim_matches('"').to_lowercase().as_str() {
+        "yes" | "y" | "on" | "true" => Some(true),
+        "no" | "n" | "off" | "false" => Some(false),
+        _ => None,
+    };
+    if let Some(meant) = yes_or_no
+        && (matches!(key, "draft" | "medical") || !value.starts_with('"'))
+    {
+        return Some((
+            format!("`{key}` is true or false, not `{value}`"),
+            format!("write {key} = {meant} (without quotes)"),
+        ));
+    }
+    if let Some(rest) = value.strip_prefix('"') {
+        let inner = rest.strip_suffix('"').unwrap_or(rest);
+        return match rest.find('"') {
+            None => Some((
+                "the closing quote of the text is missing".to_owned(),
+                format!("end the text with a quote: {key} = {value}\""),
+            )),
+            Some(end) if end + 1 == rest.len() => None,
+            Some(_) => Some((
+                format!("the text of `{key}` has quotes inside its quotes"),
+                format!(
+                    "use single quotes inside: {key} = \"{}\"",
+                    inner.replace('"', "'")
+                ),
+            )),
+        };
+    }
+    let number = value.trim_start_matches(['-', '+']);
+    if value.starts_with(['[', '{', '\''])
+        || number.starts_with(|c: char| c.is_ascii_digit())
+        || matches!(number, "inf" | "nan")
+    {
+        return None;
+    }
+    Some(match key {
+        "date" | "updated" | "last_reviewed" => (
+            format!("`{value}` is not a date knead can read"),
+            match date_in_words(value) {
+                Some(day) => format!("write dates as year-month-day: {key} = {day}"),
+                None => format!("write dates as year-month-day, e.g. {key} = 2025-03-05"),
+            },
+        ),
+        "tags" | "aliases" | "services" | "sources" => {
+            let items: Vec<String> = value
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| format!("\"{item}\""))
+                .collect();
+            (
+                format!("`{key}` is a list"),
+                format!(
+                    "put each in quotes and the list in brackets: {key} = [{}]",
+                    items.join(", ")
+                ),
+            )
+        }
+        _ => (
+            format!("the text of `{key}` must be in quotes"),
+            format!("{key} = \"{value}\""),
+        ),
+    })
+}
+
+/// A date written in words (`March 5, 2025`, `5 March 2025`, `Mar 5th 2025`) as year-month-day.
+fn date_in_words(text: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let (mut month, mut day, mut year) = (None, None, None);
+    for word in text.split([' ', ',', '.']).filter(|w| !w.is_empty()) {
+        let lower = word.to_lowercase();
+        let digits = lower.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']);
+        if let Some(m) = MONTHS.iter().position(|m| lower.starts_with(m)) {
+            month = Some(m as i8 + 1);
+        } else if let Ok(n) = digits.parse::<i16>() {
+            if digits.len() == 4 {
+                year = Some(n);
+            } else if n <= 31 {
+                day = Some(n as i8);
+            }
+        } else {
+            return None;
+        }
+    }
+    let date = jiff::civil::Date::new(year?, month?, day?).ok()?;
+    Some(date.to_string())
 }
 
 /// The bare key that starts at byte `offset` of `text` (up to `=` or the end of the line).
@@ -68,7 +196,22 @@ pub(crate) fn yaml_diagnostic(
         .map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or_default();
     let message = scalar_message(&message, line).unwrap_or(message);
-    let (message, offset, hint) = if message.starts_with("tabs disallowed") {
+    let (message, offset, hint) = if message.starts_with("mapping values are not allowed")
+        && let Some((key, value)) = line.split_once(':')
+    {
+        let hint = format!(
+            "put the text in quotes: {}: \"{}\"",
+            key.trim(),
+            value.trim()
+        );
+        let message = format!(
+            "the text of `{}` has a colon (:) in it, which YAML reads as another setting",
+            key.trim()
+        );
+        return friendly(&message, known)
+            .with_hint(hint)
+            .at(path, text, offset);
+    } else if message.starts_with("tabs disallowed") {
         (
             "this line is indented with a tab".to_owned(),
             line_start,
@@ -86,6 +229,20 @@ pub(crate) fn yaml_diagnostic(
     }
     if text[line_start..].starts_with('\t') {
         diagnostic = diagnostic.with_hint("YAML does not allow tabs to indent a line; use spaces");
+    }
+    let toml_line = |line: &str| {
+        let (key, _) = line.split_once('=').unwrap_or_default();
+        !key.trim().is_empty() && key.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    if diagnostic
+        .message
+        .starts_with("the front matter must be settings")
+        && yaml.lines().any(toml_line)
+    {
+        diagnostic = diagnostic.with_hint(
+            "these settings are written as TOML (key = value): put them between `+++` lines \
+             instead of `---`",
+        );
     }
     // An unknown key is reported at the mapping that contains it; point at the key itself.
     if let Some(key) = unknown_field(&message)
@@ -339,6 +496,53 @@ mod tests {
     use super::*;
 
     const KEYS: &[&str] = &["title", "date", "tags", "description", "draft"];
+
+    #[test]
+    fn dates_in_words_are_read_as_year_month_day() {
+        for text in [
+            "March 5, 2025",
+            "5 March 2025",
+            "Mar 5th 2025",
+            "march 05, 2025",
+        ] {
+            assert_eq!(date_in_words(text).as_deref(), Some("2025-03-05"), "{text}");
+        }
+        for text in [
+            "February 30, 2025",
+            "March 2025",
+            "next Tuesday",
+            "5/3/2025",
+        ] {
+            assert_eq!(date_in_words(text), None, "{text}");
+        }
+    }
+
+    /// Only lines with a staff mistake get a message of their own; numbers, lists, dates, and
+    /// strings that are fine keep the parser's.
+    #[test]
+    fn value_mistakes_leave_other_values_alone() {
+        for line in [
+            "paginate_by = -1",
+            "weight = 3",
+            "date = 2025-03-05",
+            "tags = [\"neck\"]",
+            "title = \"Fine\"",
+            "title = 'Fine'",
+            "extra = { a = 1 }",
+            "score = inf",
+        ] {
+            assert_eq!(value_mistake(line), None, "{line}");
+        }
+        let hint = |line: &str| value_mistake(line).map(|(_, hint)| hint);
+        assert_eq!(
+            hint("medical = yes").as_deref(),
+            Some("write medical = true (without quotes)")
+        );
+        assert_eq!(
+            hint("title = Neck pain at the desk").as_deref(),
+            Some("title = \"Neck pain at the desk\"")
+        );
+    }
 
     #[test]
     fn suggests_the_nearest_key_for_typos() {

@@ -30,7 +30,7 @@ fn line_and_column_survive_a_bom_and_crlf() {
     let run = Site::new().file("content/a.md", text).build().exit(1);
     assert!(
         run.stderr
-            .contains("content/a.md:5:9: error: invalid type: string \"yes\", expected a boolean\n  |\n5 | draft = \"yes\"\n  |         ^\n"),
+            .contains("content/a.md:5:9: error: `draft` is true or false, not `\"yes\"`\n  |\n5 | draft = \"yes\"\n  |         ^\n"),
         "{}",
         run.stderr
     );

@@ -185,6 +185,16 @@ catalogue! {
     staff_three_misspelt_keys
     staff_three_misspelt_keys_yaml
     staff_a_misspelt_key_and_a_wrong_value
+    staff_curly_quotes
+    staff_draft_no
+    staff_date_in_words
+    staff_tags_without_quotes
+    staff_quotes_inside_quotes
+    staff_missing_closing_quote
+    staff_yaml_colon_in_title
+    staff_toml_between_dashes
+    staff_author_by_name
+    staff_author_not_in_site_toml
 }
 
 #[test]
