@@ -124,6 +124,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         clock.lap("nothing changed since the last build");
         let write = output::WriteReport {
             unchanged: files,
+            warnings: writer.leftovers(),
             ..Default::default()
         };
         return Ok(clock.report(options, &stamp, sources.diagnostics.merged([]), write));

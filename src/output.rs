@@ -225,6 +225,12 @@ impl Writer {
         })
     }
 
+    /// What this writer could not clean up when it opened the folder: the hidden folders of
+    /// earlier builds, which it could not remove (also said by [`Writer::commit`]).
+    pub fn leftovers(&self) -> Diagnostics {
+        Diagnostics(self.warnings.clone())
+    }
+
     /// Stops the build if it was interrupted (the writer then cleans up as it is dropped).
     pub fn check_interrupted(&self) -> Result<()> {
         if interrupted() {
@@ -500,7 +506,8 @@ fn not_removed(path: &Path, err: &io::Error) -> Diagnostic {
         path.display()
     ))
     .with_hint(
-        "the new site is in place; delete that file by hand (one made unchangeable needs          `chattr -i` first), and the next build removes the rest",
+        "the new site is in place; delete that file by hand (one made unchangeable needs \
+         `chattr -i` first), and the next build removes the rest",
     )
 }
 

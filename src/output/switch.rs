@@ -13,8 +13,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use rayon::prelude::*;
-
 use super::{TEMP_COUNTER, remove_any};
 
 /// The start of the names of the hidden folders beside `dir`: `.{name}.knead-`.
@@ -38,8 +36,20 @@ pub(super) fn remove_leftovers(dir: &Path) -> Vec<(PathBuf, io::Error)> {
     entries
         .flatten()
         .filter(|entry| entry.file_name().as_encoded_bytes().starts_with(prefix))
-        .filter_map(|entry| remove_old(&entry.path(), &|_| true).1)
+        .filter_map(|entry| {
+            let path = entry.path();
+            remove_any(&path).err().map(|err| (first_left(&path), err))
+        })
         .collect()
+}
+
+/// The first file still in the folder `path` (what could not be removed), or `path` itself.
+fn first_left(path: &Path) -> PathBuf {
+    walkdir::WalkDir::new(path)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|entry| !entry.file_type().is_dir())
+        .map_or_else(|| path.to_path_buf(), walkdir::DirEntry::into_path)
 }
 
 /// Makes a new hidden folder beside `dir` for the new site, when the switch can work there:
@@ -50,23 +60,64 @@ pub(super) fn make_beside(dir: &Path) -> Option<PathBuf> {
     name.push(format!("{}-{n}", std::process::id()));
     let beside = dir.parent()?.join(name);
     fs::create_dir(&beside).ok()?;
-    let works = same_file_system(dir, &beside) && can_exchange(&beside);
-    let permissions = fs::metadata(dir).map(|meta| meta.permissions());
-    if !works
-        || permissions
-            .and_then(|p| fs::set_permissions(&beside, p))
-            .is_err()
-    {
+    let works =
+        same_file_system(dir, &beside) && can_exchange(&beside) && same_owner(dir, &beside).is_ok();
+    if !works {
         let _ = remove_any(&beside);
         return None;
     }
     Some(beside)
 }
 
+/// Gives `beside` the owner, group and mode (with its setgid bit, so that what is made in it
+/// takes the group too) of `dir`, which it replaces: a site a web server reads through its group
+/// stays readable. Access control lists are not copied.
+fn same_owner(dir: &Path, beside: &Path) -> io::Result<()> {
+    let meta = fs::metadata(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ours = fs::metadata(beside)?;
+        if (ours.uid(), ours.gid()) != (meta.uid(), meta.gid()) {
+            std::os::unix::fs::chown(beside, Some(meta.uid()), Some(meta.gid()))?;
+        }
+    }
+    fs::set_permissions(beside, meta.permissions())
+}
+
+/// Whether `a` and `b` are on one file system and one mount of it: the output folder may be a
+/// mount point (a bind mount of a folder of the same disk), which cannot be renamed.
 #[cfg(unix)]
 fn same_file_system(a: &Path, b: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     matches!((fs::metadata(a), fs::metadata(b)), (Ok(a), Ok(b)) if a.dev() == b.dev())
+        && mount_id(a) == mount_id(b)
+}
+
+/// The id of the mount `path` is on (Linux 5.8 and later), from `statx`.
+#[cfg(target_os = "linux")]
+fn mount_id(path: &Path) -> Option<u64> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let path = CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statx fills `found`, a plain struct of integers, and reads the NUL-terminated path.
+    let mut found: libc::statx = unsafe { std::mem::zeroed() };
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_statx,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+            libc::STATX_MNT_ID,
+            &mut found as *mut libc::statx,
+        )
+    };
+    (result == 0 && found.stx_mask & libc::STATX_MNT_ID != 0).then_some(found.stx_mnt_id)
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn mount_id(_: &Path) -> Option<u64> {
+    None
 }
 
 #[cfg(not(unix))]
@@ -113,53 +164,28 @@ pub(super) fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
 }
 
-/// Removes the folder `old` with everything in it, never following a link. Returns how many
-/// of its files `kept` does not name (by their path inside `old`, with `/`), and the first thing
-/// that could not be removed, if any (the rest is removed all the same). The files go in
-/// parallel, then the folders, deepest first.
+/// Removes the folder `old` with everything in it, never following a link, also when links are
+/// put in its place meanwhile (`fs::remove_dir_all` works from open folders, not from paths).
+/// Returns how many of its files `kept` does not name (by their path inside `old`, with `/`),
+/// and what could not be removed, if anything.
 pub(super) fn remove_old(
     old: &Path,
-    kept: &(dyn Fn(&str) -> bool + Sync),
+    kept: &dyn Fn(&str) -> bool,
 ) -> (usize, Option<(PathBuf, io::Error)>) {
-    let mut failed = Vec::new();
-    let mut files = Vec::new();
-    let mut folders: Vec<(usize, PathBuf)> = Vec::new();
-    for entry in walkdir::WalkDir::new(old) {
-        match entry {
-            Ok(entry) if entry.file_type().is_dir() => {
-                folders.push((entry.depth(), entry.into_path()));
-            }
-            Ok(entry) => files.push(entry.into_path()),
-            Err(err) => {
-                let path = err.path().unwrap_or(old).to_path_buf();
-                failed.push((path, err.into()));
-            }
-        }
+    // Counted by a walk that only reads.
+    let stale = walkdir::WalkDir::new(old)
+        .min_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| !entry.file_type().is_dir())
+        .filter(|entry| {
+            let rel = entry.path().strip_prefix(old).ok().and_then(Path::to_str);
+            !rel.is_some_and(|rel| kept(&rel.replace(std::path::MAIN_SEPARATOR, "/")))
+        })
+        .count();
+    super::stop_here("removing");
+    match fs::remove_dir_all(old) {
+        Ok(()) => (stale, None),
+        Err(err) => (stale, Some((first_left(old), err))),
     }
-    let is_stale = |path: &Path| {
-        let rel = path.strip_prefix(old).ok().and_then(Path::to_str);
-        !rel.is_some_and(|rel| kept(&rel.replace(std::path::MAIN_SEPARATOR, "/")))
-    };
-    let stale = files.iter().filter(|path| is_stale(path)).count();
-    let remove = |path: &PathBuf, remove: fn(&Path) -> io::Result<()>| {
-        let removed = remove(path).map_err(|err| (path.clone(), err));
-        super::stop_here("removing");
-        removed.err()
-    };
-    failed.par_extend(
-        files
-            .par_iter()
-            .with_min_len(64)
-            .filter_map(|path| remove(path, |p| fs::remove_file(p))),
-    );
-    folders.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
-    for level in folders.chunk_by(|a, b| a.0 == b.0) {
-        failed.par_extend(
-            level
-                .par_iter()
-                .with_min_len(64)
-                .filter_map(|(_, path)| remove(path, |p| fs::remove_dir(p))),
-        );
-    }
-    (stale, failed.into_iter().next())
 }

@@ -483,6 +483,14 @@ fn what_nobody_may_change_does_not_stop_the_new_site() {
                 "{immutable}: the old page is not kept"
             );
         }
+        // A build with nothing to do says so again.
+        let quiet = site.build().success();
+        assert_eq!(quiet.summary().written, 0);
+        assert!(
+            quiet.stderr.contains("could not be removed"),
+            "{}",
+            quiet.stderr
+        );
         drop(lock);
         drop(Immutable(old.join(immutable)));
         let again = site.build().success();
@@ -490,6 +498,90 @@ fn what_nobody_may_change_does_not_stop_the_new_site() {
         assert_eq!(leftovers(&site.out()), Vec::<String>::new());
         assert!(crate::support::snapshot_dir(&site.out()) == new);
     }
+}
+
+/// What the hidden folders beside the output hold is removed without following links: a
+/// leftover's name that is a link to someone's folder, or a link inside a leftover, loses the
+/// link only (the removal works from open folders, so a link put in place meanwhile is not
+/// followed either).
+#[cfg(unix)]
+#[test]
+fn leftovers_beside_the_output_are_removed_without_following_links() {
+    let site = small_site();
+    site.build().success();
+    let victim = site.tmp().join("victim");
+    fs::create_dir_all(victim.join("deep")).unwrap();
+    fs::write(victim.join("keep.txt"), "mine").unwrap();
+    fs::write(victim.join("deep/keep.txt"), "mine too").unwrap();
+    let before = state(&victim);
+    let parent = site.out().parent().unwrap().to_path_buf();
+    std::os::unix::fs::symlink(&victim, parent.join(".out.knead-evil")).unwrap();
+    let leftover = parent.join(".out.knead-1-0");
+    fs::create_dir_all(leftover.join("blog")).unwrap();
+    fs::write(leftover.join("blog/index.html"), "old").unwrap();
+    std::os::unix::fs::symlink(&victim, leftover.join("blog/inner")).unwrap();
+    site.write("content/about.md", page("About", "Changed."));
+    site.build().success();
+    assert_unchanged(&victim, &before);
+    assert_eq!(leftovers(&site.out()), Vec::<String>::new());
+}
+
+/// The output folder's owner, group and mode stay as they were (the new site is a new folder):
+/// a site a web server reads through its group stays readable, and with the setgid bit what is
+/// made inside takes the folder's group.
+#[cfg(unix)]
+#[test]
+fn the_output_folder_keeps_its_owner_group_and_mode() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let site = small_site();
+    site.build().success();
+    let out = site.out();
+    let nobody = 65534;
+    if std::os::unix::fs::chown(&out, Some(nobody), Some(nobody)).is_err() {
+        eprintln!("skipped: only root may give the folder to nobody");
+        return;
+    }
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o2750)).unwrap();
+    site.write("content/blog/c.md", post("C", "2025-03-01", "Third."));
+    site.build().success();
+    let meta = fs::metadata(&out).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (nobody, nobody));
+    assert_eq!(meta.mode() & 0o7777, 0o2750);
+    assert_eq!(fs::metadata(out.join("blog/c")).unwrap().gid(), nobody);
+}
+
+/// An output folder that is a bind mount of a folder of the same disk cannot be switched: the
+/// writer works in it file by file, and every build succeeds.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_folder_that_is_a_mount_point_is_written_in_place() {
+    let site = small_site();
+    let store = site.tmp().join("store");
+    fs::create_dir(&store).unwrap();
+    fs::create_dir(site.out()).unwrap();
+    let mounted = Command::new("mount")
+        .arg("--bind")
+        .args([&store, &site.out()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: this machine does not allow bind mounts");
+        return;
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(site.out());
+    site.build().success();
+    site.write("content/about.md", page("About", "Changed."));
+    let run = site.build().success();
+    assert!(run.read("about/index.html").contains("Changed."));
+    assert!(store.join("about/index.html").is_file());
+    assert_eq!(leftovers(&site.out()), Vec::<String>::new());
 }
 
 // --- Two builds at once.
