@@ -108,6 +108,9 @@ pub fn read(root: &Path) -> Result<Sources> {
     sources
         .diagnostics
         .extend(unportable_names(&assets, "content", false));
+    sources
+        .diagnostics
+        .extend(assets.iter().filter_map(post_under_another_name));
     sources.content_assets = assets;
     // In parallel: on a cold disk cache, thousands of small reads overlap.
     let read: Vec<Result<ContentFile, Diagnostic>> = markdown
@@ -181,6 +184,57 @@ fn unportable_names(files: &[FileRef], folder: &str, whole_path: bool) -> Vec<Di
 
 fn site_error(diagnostic: Diagnostic) -> Error {
     Error::Site(Diagnostics(vec![diagnostic]))
+}
+
+/// An error for a post saved under a name that is not `.md` (`Tips.MD`, `tips.markdown`,
+/// `tips.txt` or `tips.md.txt` starting with front matter): knead would copy it as it is, front
+/// matter and all, instead of making a page of it.
+fn post_under_another_name(file: &FileRef) -> Option<Diagnostic> {
+    let lower = file.rel.to_ascii_lowercase();
+    let stem_end = lower.rfind('.')?;
+    let (stem, extension) = file.rel.split_at(stem_end);
+    let markdown = matches!(&lower[stem_end..], ".md" | ".markdown" | ".mdown" | ".mkd");
+    let text_post = lower.ends_with(".txt") && {
+        let mut head = [0u8; 8];
+        let n = fs::File::open(&file.path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .unwrap_or(0);
+        let head = String::from_utf8_lossy(&head[..n]);
+        let head = head.trim_start_matches('\u{feff}').trim_start();
+        head.starts_with("+++") || head.starts_with("---")
+    };
+    if !markdown && !text_post {
+        return None;
+    }
+    // `tips.md.txt` becomes `tips.md`, `Tips.MD` `Tips.md`, `tips.txt` `tips.md`.
+    let stem = if text_post && stem.to_ascii_lowercase().ends_with(".md") {
+        &stem[..stem.len() - 3]
+    } else {
+        stem
+    };
+    let name = |rel: &str| rel.rsplit('/').next().unwrap_or(rel).to_owned();
+    let new_name = name(&format!("{stem}.md"));
+    let what = if text_post {
+        "starts with front matter like a post"
+    } else {
+        "is a Markdown file"
+    };
+    Some(
+        Diagnostic::error(format!(
+            "`{}` {what}, but only files ending in `.md` become pages: this one would be \
+             published as it is, front matter and all",
+            name(&file.rel)
+        ))
+        .in_file(Path::new("content").join(&file.rel))
+        .with_hint(format!(
+            "rename it to `{new_name}`{}",
+            if extension == ".txt" {
+                " (a text editor may hide the .txt ending)"
+            } else {
+                ""
+            }
+        )),
+    )
 }
 
 fn read_failed(file: &FileRef, folder: &str, err: &std::io::Error) -> Diagnostic {

@@ -195,6 +195,9 @@ catalogue! {
     staff_toml_between_dashes
     staff_author_by_name
     staff_author_not_in_site_toml
+    staff_post_saved_as_txt
+    staff_post_saved_as_capital_md
+    staff_text_file_stays_a_file
 }
 
 #[test]
