@@ -132,7 +132,48 @@ impl<'a> Validator<'a> {
         let opening_hours = self.clinic_hours(&clinic.hours);
         self.clinic_type(clinic.business_type.as_deref());
         self.clinic_coordinates(clinic.latitude, clinic.longitude);
+        self.clinic_booking_url(&clinic.booking_url);
         (phone_e164, opening_hours)
+    }
+
+    /// The clinic's `booking_url`, behind every Book button: a web address (`https://`, or
+    /// `http://`), a page of the site (`/book/`), `tel:` or `mailto:`. Anything else would make
+    /// every button a link to nowhere.
+    fn clinic_booking_url(&mut self, url: &str) {
+        let url = url.trim();
+        let lower = url.to_ascii_lowercase();
+        let fine = ["https://", "http://", "tel:", "mailto:"]
+            .iter()
+            .any(|scheme| lower.starts_with(scheme) && lower.len() > scheme.len())
+            || (url.starts_with('/') && !url.starts_with("//"));
+        if url.is_empty() || fine {
+            return;
+        }
+        let hint = if let Some(file) = url.strip_prefix("@/") {
+            let page = file.trim_end_matches(".md").trim_end_matches("_index");
+            let page = page.trim_end_matches("/index").trim_matches('/');
+            let address = if page.is_empty() {
+                "/".to_owned()
+            } else {
+                format!("/{page}/")
+            };
+            format!("site.toml takes the page's address, not its file: booking_url = \"{address}\"")
+        } else if !url.contains(char::is_whitespace)
+            && url.split('/').next().is_some_and(|host| host.contains('.'))
+        {
+            format!("start it with https://: booking_url = \"https://{url}\"")
+        } else {
+            "give the address of your booking page, e.g. booking_url = \"https://book.example.com/clinic\", \
+             or a phone link such as booking_url = \"tel:+14065550142\""
+                .to_owned()
+        };
+        let diagnostic = self
+            .at_clinic_key(
+                "booking_url",
+                format!("`booking_url` `{url}` is not a web address: every Book button would lead nowhere"),
+            )
+            .with_hint(hint);
+        self.diagnostics.push(diagnostic);
     }
 
     /// The clinic's phone in E.164 form, when it has one that can be dialled from abroad.

@@ -198,6 +198,9 @@ catalogue! {
     staff_post_saved_as_txt
     staff_post_saved_as_capital_md
     staff_text_file_stays_a_file
+    staff_booking_url_without_https
+    staff_booking_url_as_a_file_link
+    staff_booking_url_words
 }
 
 #[test]
