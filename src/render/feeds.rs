@@ -111,6 +111,21 @@ impl Renderer<'_> {
     /// twenty whole posts would otherwise be most of a small site's output.
     pub(super) fn feed(&self, title: String, path: &str, ids: &[PageId], full: bool) -> Feed {
         let site = self.site;
+        // A draft is never in a feed, also in a preview built with `--drafts`: a preview may be
+        // uploaded by mistake, and feed readers keep what they fetched. Whether a page is a
+        // draft is read, so a draft made public renders the feed again.
+        let published: Vec<PageId> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                let draft = site.page(*id).draft;
+                if draft {
+                    note(Read::Full(self.keys.pages[id.0]));
+                }
+                !draft
+            })
+            .collect();
+        let ids = &published[..];
         let entries: Vec<Value> = ids
             .iter()
             .take(FEED_ENTRIES)
@@ -179,7 +194,8 @@ impl Renderer<'_> {
                 lastmod: lastmod(&site.section_pages()[i]),
             });
         }
-        for (i, page) in site.pages().iter().enumerate() {
+        // Drafts are never in the sitemap (see `feed`).
+        for (i, page) in site.pages().iter().enumerate().filter(|(_, p)| !p.draft) {
             entries.push(SitemapEntry {
                 permalink: self.permalink(&page.path),
                 lastmod: lastmod(&[PageId(i)]),

@@ -284,7 +284,7 @@ impl<'a> Reads<'a> {
             hasher.update(&keys.pages[i].to_le_bytes());
             hasher.update(page.path.as_bytes());
             hasher.update(&[0]);
-            (page.date, page.updated).hash(&mut hasher);
+            (page.date, page.updated, page.draft).hash(&mut hasher);
         }
         // Of each list, the sitemap shows when it last changed, not what is on it.
         last_modified(site, site.dated()).hash(&mut hasher);

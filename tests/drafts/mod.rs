@@ -65,7 +65,9 @@ fn drafts_and_future_posts_are_left_out_by_default() {
 #[test]
 fn drafts_flag_includes_drafts_only() {
     let run = site().build_with(&["--drafts"]).success();
-    assert_eq!(published(&run, "wip"), [true; 4]);
+    // On its page and in the lists of the preview, never in the feed or the sitemap, which
+    // would take it online if the preview were uploaded (issue 19).
+    assert_eq!(published(&run, "wip"), [true, true, false, false]);
     assert!(run.exists("tags/secret/index.html"));
     assert_eq!(published(&run, "later"), [false; 4]);
     assert_eq!(published(&run, "tonight"), [false; 4]);
