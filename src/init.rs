@@ -90,10 +90,12 @@ impl fmt::Display for InitReport {
                 crate::new::shell_quote(&self.dir.display().to_string())
             )?;
         }
-        writeln!(f, "  knead build")?;
+        writeln!(f, "  knead serve")?;
         writeln!(
             f,
-            "and open public/index.html in a browser. Write a post with: knead new \"Your title\""
+            "and open http://127.0.0.1:1111/ in a browser. Write a post with: knead new \"Your \
+             title\". When base_url in site.toml is the site's own address, knead build writes \
+             the site to publish into public/."
         )
     }
 }
@@ -342,7 +344,8 @@ mod tests {
             text.contains("Left alone (they already exist):\n  .gitignore\n"),
             "{text}"
         );
-        assert!(text.contains("\n  cd 'my site'\n  knead build\n"), "{text}");
+        assert!(text.contains("\n  cd 'my site'\n  knead serve\n"), "{text}");
+        assert!(text.contains("When base_url in site.toml is the site's own address"));
         let here = InitReport {
             dir: PathBuf::from("."),
             ..report

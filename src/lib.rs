@@ -21,6 +21,7 @@ pub mod init;
 pub mod markdown;
 pub mod new;
 pub mod output;
+mod placeholders;
 pub mod render;
 pub mod seo;
 pub mod serve;
@@ -134,13 +135,21 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         now: Some(now),
         ..options.clone()
     };
+    // What `knead init` wrote and nobody replaced (read before the files are handed on).
+    let placeholders = placeholders::check(&sources, options.base_url.is_some());
+    let placeholder_errors = || placeholders.0.iter().filter(|d| d.is_error()).cloned();
     // parse: the Markdown files' bytes become the pages' text, not copied (a large site's
     // peak memory).
     let content = std::mem::take(&mut sources.content);
     let parsed = with_settings_errors(content::parse_owned(content), &sources, &options);
     // assemble
-    let (site, templates, warnings) =
-        parsed.and_then(|parsed| assemble(&sources, parsed, &options))?;
+    let (site, templates, warnings) = parsed
+        .and_then(|parsed| assemble(&sources, parsed, &options))
+        .map_err(|errors| errors.merged(placeholder_errors()))?;
+    let warnings = warnings.merged(placeholders.0.iter().cloned());
+    if warnings.has_errors() {
+        return Err(Error::Site(warnings.merged([])));
+    }
     // assets
     let assets = assets(&site, &sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
     // markdown

@@ -67,7 +67,11 @@ fn today() -> jiff::civil::Date {
 }
 
 fn build_drafts(cwd: &Path) {
-    let output = knead(cwd, &["build", "--drafts"]);
+    // A site fresh from `knead init` has no address of its own yet.
+    let output = knead(
+        cwd,
+        &["build", "--drafts", "--base-url", "https://clinic.example"],
+    );
     assert_exit(&output, 0);
 }
 
@@ -419,10 +423,52 @@ fn init_creates_a_site_that_builds() {
     );
     let out = stdout(&output);
     assert!(out.contains("Created a site in x:\n  site.toml\n"), "{out}");
-    assert!(out.contains("  cd x\n  knead build\n"), "{out}");
+    assert!(out.contains("  cd x\n  knead serve\n"), "{out}");
 
+    // Built for real, the example address is an error, and each example value a warning, with
+    // where to change it (issue 19).
     let build = knead(temp.path(), &["build", "--root", "x"]);
+    assert_exit(&build, 1);
+    let said = stderr(&build);
+    assert!(
+        said.contains("site.toml:12:1: error: `base_url` is still `https://example.com`"),
+        "{said}"
+    );
+    assert!(!dir.join("public").exists());
+    let build = knead(
+        temp.path(),
+        &[
+            "build",
+            "--root",
+            "x",
+            "--base-url",
+            "https://clinic.example",
+        ],
+    );
     assert_exit(&build, 0);
+    let said = stderr(&build);
+    for example in [
+        "content/_index.md: warning: this page is still the example",
+        "content/about.md: warning: this page is still the example",
+        "content/blog/welcome-to-our-blog.md: warning: this page is still the example",
+        "warning: `title` is still the example `knead init` wrote: \"Your Clinic Massage\"",
+        "warning: `clinic.email` is still the example `knead init` wrote: \"hello@example.com\"",
+        "warning: `authors.alex.name` is still the example `knead init` wrote: \"Alex Morgan\"",
+    ] {
+        assert!(said.contains(example), "{example}:\n{said}");
+    }
+    assert!(!said.contains("content/blog/_index.md"), "{said}");
+    // Once the clinic's own values are in, nothing is said.
+    let site_toml = fs::read_to_string(dir.join("site.toml"))
+        .unwrap()
+        .replace("https://example.com\"", "https://clinic.example\"")
+        .replace("hello@example.com", "desk@clinic.example");
+    fs::write(dir.join("site.toml"), site_toml).unwrap();
+    let again = stderr(&knead(temp.path(), &["build", "--root", "x"]));
+    assert!(
+        !again.contains("base_url") && !again.contains("clinic.email"),
+        "{again}"
+    );
     let home = fs::read_to_string(dir.join("public/index.html")).unwrap();
     assert!(
         home.contains("Welcome to Our Blog"),

@@ -1,0 +1,129 @@
+//! What `knead init` wrote and nobody replaced, found when the site is built for real: the
+//! example `base_url` (an error: every canonical link, the sitemap and social previews would
+//! point at example.com), and the example clinic, author and pages (a warning each, with where
+//! to change it). `knead serve` and `knead check` do not run it: a new site is previewed before
+//! it has its own address.
+
+use std::path::Path;
+
+use crate::config::CONFIG_FILE;
+use crate::error::{Diagnostic, Diagnostics};
+use crate::init::STARTER_FILES;
+use crate::source::Sources;
+use crate::toml_errors::find_key_line;
+
+/// The address `knead init` writes into site.toml.
+const EXAMPLE_BASE_URL: &str = "https://example.com";
+
+/// The settings whose example values are worth a warning: the table (`""` for the top) and key.
+const EXAMPLE_SETTINGS: [(&str, &str); 8] = [
+    ("", "title"),
+    ("clinic", "name"),
+    ("clinic", "street"),
+    ("clinic", "phone"),
+    ("clinic", "email"),
+    ("clinic", "booking_url"),
+    ("authors.alex", "name"),
+    ("authors.alex", "bio"),
+];
+
+/// Every example value of `knead init` still in the site. `base_url_given`: `--base-url`
+/// replaces the one in site.toml.
+pub(crate) fn check(sources: &Sources, base_url_given: bool) -> Diagnostics {
+    let mut found = Diagnostics::default();
+    let starter = |name: &str| {
+        STARTER_FILES
+            .iter()
+            .find(|(file, _)| *file == name)
+            .map(|(_, text)| *text)
+    };
+    let (Ok(ours), Some(Ok(example))) = (
+        sources.config_text.parse::<toml::Table>(),
+        starter(CONFIG_FILE).map(str::parse::<toml::Table>),
+    ) else {
+        return found;
+    };
+    let text = &sources.config_text;
+    let at = |table: &str, key: &str, diagnostic: Diagnostic| {
+        let header = format!("[{table}]");
+        let start = if table.is_empty() {
+            Some(0)
+        } else {
+            text.find(&header)
+        };
+        let offset = start.and_then(|start| {
+            let rest = &text[start..];
+            let end = rest[1..].find("\n[").map_or(rest.len(), |i| i + 1);
+            find_key_line(&rest[..end], key, '=').map(|i| start + i)
+        });
+        match offset {
+            Some(offset) => diagnostic.at(CONFIG_FILE, text, offset),
+            None => diagnostic.in_file(CONFIG_FILE),
+        }
+    };
+    let base_url = ours.get("base_url").and_then(toml::Value::as_str);
+    if !base_url_given && base_url.map(|url| url.trim_end_matches('/')) == Some(EXAMPLE_BASE_URL) {
+        found.push(at(
+            "",
+            "base_url",
+            Diagnostic::error(format!(
+                "`base_url` is still `{EXAMPLE_BASE_URL}`, the example `knead init` wrote: the \
+                 canonical links, the sitemap and social previews would point at example.com"
+            ))
+            .with_hint(
+                "write the site's own address, e.g. base_url = \"https://www.your-clinic.com\" \
+                 (`knead serve` previews the site without one)",
+            ),
+        ));
+    }
+    for (table, key) in EXAMPLE_SETTINGS {
+        let value = |root: &toml::Table| -> Option<toml::Value> {
+            let mut table_of = root;
+            for part in table.split('.').filter(|part| !part.is_empty()) {
+                table_of = table_of.get(part)?.as_table()?;
+            }
+            table_of.get(key).cloned()
+        };
+        let Some(written) = value(&ours) else {
+            continue;
+        };
+        if written.as_str().is_none_or(str::is_empty) || value(&example) != Some(written.clone()) {
+            continue;
+        }
+        let name = if table.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{table}.{key}")
+        };
+        found.push(at(
+            table,
+            key,
+            Diagnostic::warning(format!(
+                "`{name}` is still the example `knead init` wrote: {written}"
+            ))
+            .with_hint("write the clinic's own, or \"\" to leave it out"),
+        ));
+    }
+    for file in &sources.content {
+        let rel = format!("content/{}", file.rel);
+        // The blog's own `_index.md` ("Blog") is fine as it is.
+        let Some(example) = starter(&rel).filter(|_| file.rel != "blog/_index.md") else {
+            continue;
+        };
+        let without_date = |text: &str| -> String {
+            text.lines()
+                .filter(|line| !line.starts_with("date = "))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        if std::str::from_utf8(&file.bytes).is_ok_and(|t| without_date(t) == without_date(example))
+        {
+            found.push(
+                Diagnostic::warning("this page is still the example `knead init` wrote")
+                    .in_file(Path::new(&rel))
+                    .with_hint("write the clinic's own text, or delete the file"),
+            );
+        }
+    }
+    found
+}
