@@ -196,9 +196,12 @@ struct CheckArgs {
     /// How to print the findings.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     format: CheckFormat,
-    /// Include pages marked `draft = true`.
-    #[arg(long)]
+    /// Drafts are checked too (the post being written is usually one); kept for scripts.
+    #[arg(long, hide = true, conflicts_with = "no_drafts")]
     drafts: bool,
+    /// Check only what `knead build` publishes, leaving drafts out.
+    #[arg(long)]
+    no_drafts: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -212,7 +215,7 @@ enum CheckFormat {
 impl CheckArgs {
     fn into_options(self) -> knead::check::CheckOptions {
         let mut options = knead::check::CheckOptions::new(site_root(self.root));
-        options.build.drafts = self.drafts;
+        options.build.drafts = !self.no_drafts;
         options.external = self.external;
         options.deny_warnings = self.deny_warnings;
         options
@@ -240,7 +243,11 @@ fn check_site(options: &knead::check::CheckOptions, format: CheckFormat) -> Exit
         CheckFormat::Text => report.text(),
         CheckFormat::Json => report.json(),
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let mut out = std::io::stdout().lock();
+    if format == CheckFormat::Text && options.build.drafts {
+        let _ = writeln!(out, "Drafts are checked too (--no-drafts leaves them out)");
+    }
+    let _ = out.write_all(text.as_bytes());
     ExitCode::from(code)
 }
 

@@ -699,6 +699,24 @@ fn an_unknown_rule_is_an_error_in_site_toml_with_a_suggestion() {
 
 // The report and the command line
 
+/// The post being written is usually a draft: plain `knead check` checks it, and says so;
+/// `--no-drafts` checks only what a build publishes (issue 19).
+#[test]
+fn drafts_are_checked_unless_no_drafts() {
+    let site = Site::fixture("check/clean").file(
+        "content/blog/wip.md",
+        "+++\ntitle = \"Work in progress\"\ndate = 2025-01-01\ndraft = true\n+++\nSee [x](@/nope.md).\n",
+    );
+    let run = cli(&site, &[]).exit(1);
+    assert!(
+        run.stderr.contains("content/blog/wip.md:6:5"),
+        "{}",
+        run.stderr
+    );
+    cli(&site, &["--no-drafts"]).success();
+    cli(&site, &["--drafts"]).exit(1);
+}
+
 #[test]
 fn report_of_a_site_with_many_problems() {
     let site = Site::fixture("check/many");
@@ -718,7 +736,10 @@ fn json_report_for_tools() {
 fn exit_codes() {
     let clean = Site::fixture("check/clean");
     let run = cli(&clean, &[]).success();
-    assert_eq!(run.stdout, "no problems found in 9 pages\n");
+    assert_eq!(
+        run.stdout,
+        "Drafts are checked too (--no-drafts leaves them out)\nno problems found in 9 pages\n"
+    );
     assert!(
         !clean.root().join("public").exists(),
         "check writes nothing"
