@@ -60,7 +60,19 @@ pub fn e164(phone: &str, country: &str) -> Result<String, String> {
         .chars()
         .find(|c| !(c.is_ascii_digit() || " +-.()/".contains(*c)))
     {
-        return Err(format!("it contains `{c}`"));
+        let letter_o =
+            (c == 'O' || c == 'o') && phone.chars().filter(char::is_ascii_digit).count() >= 6;
+        return Err(if letter_o {
+            format!(
+                "it contains the letter `{c}` where a zero goes; write `{}`",
+                phone.replace(['O', 'o'], "0")
+            )
+        } else if phone.to_ascii_lowercase().contains("ext") || c == 'x' {
+            "it has an extension, which a phone link cannot dial; write the main number only"
+                .to_owned()
+        } else {
+            format!("it contains `{c}`")
+        });
     }
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     let international = if phone.starts_with('+') {
@@ -182,6 +194,81 @@ fn parse_time(text: &str) -> Result<String, String> {
     Ok(format!("{:02}:{m:02}", h % 24))
 }
 
+/// What staff most likely meant by opening hours knead cannot read, in its own form:
+/// `Mon-Sat 9-7` is `Mo-Sa 09:00-19:00`, `Monday to Friday 9am-5:30pm` is
+/// `Mo-Fr 09:00-17:30`. With it, whether an afternoon hour was read as such ("7 pm is 19:00").
+/// `None` when the intent is not clear.
+pub fn guess_hours(spec: &str) -> Option<(String, Option<String>)> {
+    let spec = spec.trim().replace(" to ", "-").replace(['–', '—'], "-");
+    let split = spec.find(|c: char| c.is_ascii_digit())?;
+    let (days, times) = spec.split_at(split);
+    let day = |word: &str| {
+        let word = word.trim().trim_end_matches('.');
+        let short = word.get(..2)?;
+        let found = DAYS.iter().find(|(d, _)| d.eq_ignore_ascii_case(short))?;
+        let full = found.1.to_ascii_lowercase();
+        full.starts_with(&word.to_ascii_lowercase())
+            .then_some(found.0)
+    };
+    let days: Vec<String> = days
+        .trim()
+        .trim_end_matches(':')
+        .split(',')
+        .map(|part| match part.split_once('-') {
+            Some((from, to)) => Some(format!("{}-{}", day(from)?, day(to)?)),
+            None => day(part).map(str::to_owned),
+        })
+        .collect::<Option<_>>()?;
+    let mut afternoon = None;
+    let mut ranges = Vec::new();
+    for range in times.split(',') {
+        let (opens, closes) = range.trim().split_once('-')?;
+        let opens = guess_time(opens)?;
+        let mut closes_at = guess_time(closes)?;
+        let plain = |t: &str| !t.to_ascii_lowercase().contains(['a', 'p']);
+        if closes_at <= opens && closes_at < 12 * 60 && plain(closes) {
+            closes_at += 12 * 60;
+            afternoon = Some(format!(
+                "{} pm is {:02}:{:02}",
+                closes.trim(),
+                closes_at / 60,
+                closes_at % 60
+            ));
+        }
+        ranges.push(format!(
+            "{:02}:{:02}-{:02}:{:02}",
+            opens / 60,
+            opens % 60,
+            closes_at / 60,
+            closes_at % 60
+        ));
+    }
+    let guess = format!("{} {}", days.join(","), ranges.join(","));
+    parse_hours(&guess).ok()?;
+    Some((guess, afternoon))
+}
+
+/// Minutes after midnight of `9`, `9:30`, `9am`, `5.30pm`, `17:00`.
+fn guess_time(text: &str) -> Option<u32> {
+    let text = text.trim().to_ascii_lowercase().replace(' ', "");
+    let (clock, pm) = match (text.strip_suffix("pm"), text.strip_suffix("am")) {
+        (Some(clock), _) => (clock.to_owned(), Some(true)),
+        (_, Some(clock)) => (clock.to_owned(), Some(false)),
+        _ => (text, None),
+    };
+    let (h, m) = clock.split_once([':', '.']).unwrap_or((&clock, "0"));
+    let (mut h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    if h > 24 || m > 59 || (pm.is_some() && h > 12) {
+        return None;
+    }
+    match pm {
+        Some(true) if h < 12 => h += 12,
+        Some(false) if h == 12 => h = 0,
+        _ => {}
+    }
+    Some(h * 60 + m)
+}
+
 /// `Monday`–`Friday` style text for people: consecutive days joined, e.g. `Mon–Fri`.
 pub fn days_display(days: &[&str]) -> String {
     let indices: Vec<usize> = days
@@ -250,6 +337,48 @@ mod tests {
         assert!(e164("call us!", "US").is_err());
         assert!(e164("020 7946 0958", "").is_err());
         assert!(e164("+1", "US").is_err());
+    }
+
+    #[test]
+    fn hours_written_loosely_are_read_as_meant() {
+        let guess = |spec: &str| guess_hours(spec);
+        assert_eq!(
+            guess("Mon-Sat 9-7"),
+            Some(("Mo-Sa 09:00-19:00".into(), Some("7 pm is 19:00".into())))
+        );
+        assert_eq!(
+            guess("Monday to Friday 9am-5:30pm"),
+            Some(("Mo-Fr 09:00-17:30".into(), None))
+        );
+        assert_eq!(
+            guess("Sat 10-2"),
+            Some(("Sa 10:00-14:00".into(), Some("2 pm is 14:00".into())))
+        );
+        assert_eq!(
+            guess("Tues, Thurs 9:00-17:00"),
+            Some(("Tu,Th 09:00-17:00".into(), None))
+        );
+        for unclear in [
+            "weekdays 9-5",
+            "Mon-Sat",
+            "Mo-Fr 25-26",
+            "Monkey 9-5",
+            "Fr 9-7am",
+        ] {
+            assert_eq!(guess(unclear), None, "{unclear}");
+        }
+    }
+
+    #[test]
+    fn a_phone_with_a_letter_o_or_an_extension_says_what_to_write() {
+        let err = e164("(406) 555-O142", "US").unwrap_err();
+        assert!(
+            err.contains("the letter `O` where a zero goes; write `(406) 555-0142`"),
+            "{err}"
+        );
+        let err = e164("406 555 0142 ext 2", "US").unwrap_err();
+        assert!(err.contains("extension"), "{err}");
+        assert_eq!(e164("(406) 555-0142", "US").as_deref(), Ok("+14065550142"));
     }
 
     #[test]

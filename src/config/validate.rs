@@ -184,12 +184,18 @@ impl<'a> Validator<'a> {
         match crate::clinic::e164(&clinic.phone, &clinic.country) {
             Ok(phone) => Some(phone),
             Err(reason) => {
-                let diagnostic = self
-                    .at_clinic_key(
-                        "phone",
+                // A slip of the keyboard, not a missing country code: the reason says the fix.
+                let (message, hint) = match reason.split_once("; ") {
+                    Some((what, fix)) => (
+                        format!("`phone` `{}`: {what}", clinic.phone),
+                        fix.to_owned(),
+                    ),
+                    None => (
                         format!("`phone` `{}` cannot be dialled from abroad: {reason}", clinic.phone),
-                    )
-                    .with_hint("write it with the country code, e.g. `phone = \"+1 406 555 0142\"`, or set `country`");
+                        "write it with the country code, e.g. `phone = \"+1 406 555 0142\"`, or set `country`".to_owned(),
+                    ),
+                };
+                let diagnostic = self.at_clinic_key("phone", message).with_hint(hint);
                 self.diagnostics.push(diagnostic);
                 None
             }
@@ -203,11 +209,17 @@ impl<'a> Validator<'a> {
             match crate::clinic::parse_hours(spec) {
                 Ok(hours) => opening_hours.extend(hours),
                 Err(reason) => {
+                    let hint = match crate::clinic::guess_hours(spec) {
+                        Some((guess, afternoon)) => format!(
+                            "write it as \"{guess}\"{}",
+                            afternoon.map(|a| format!(" ({a})")).unwrap_or_default()
+                        ),
+                        None => "write each line like \"Mo-Fr 09:00-18:00\" or \"Sa 10:00-14:00\""
+                            .to_owned(),
+                    };
                     let diagnostic = self
                         .at_clinic_key("hours", format!("opening hours `{spec}`: {reason}"))
-                        .with_hint(
-                            "write each line like \"Mo-Fr 09:00-18:00\" or \"Sa 10:00-14:00\"",
-                        );
+                        .with_hint(hint);
                     self.diagnostics.push(diagnostic);
                 }
             }

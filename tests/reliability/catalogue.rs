@@ -201,6 +201,9 @@ catalogue! {
     staff_booking_url_without_https
     staff_booking_url_as_a_file_link
     staff_booking_url_words
+    staff_phone_letter_o
+    staff_phone_extension
+    staff_hours_in_words
 }
 
 #[test]
