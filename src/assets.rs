@@ -6,10 +6,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::content::{Page, Section};
-use crate::error::Diagnostics;
+use crate::content::{Page, PageId, Section, SectionId, SourceText};
+use crate::error::{Diagnostic, Diagnostics};
+use crate::markdown::Bodies;
 use crate::site::Site;
 use crate::source::{FileRef, Sources};
+use crate::toml_errors::find_key_line;
 
 /// A file copied into the output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,4 +170,122 @@ fn collect(
     }
     assets.sort_by(|a, b| a.output.cmp(&b.output));
     assets
+}
+
+/// Every image of a page or section that is not among the files the site copies: a post's
+/// `![...](photo.jpg)` or `image = "photo.jpg"` naming a file that is not beside it or in
+/// `static/`. `knead build` stops on them (a broken image would go online); `knead check`
+/// reports them among its findings, and `knead serve` shows the page as it is.
+pub fn missing_images(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnostics {
+    let root = site.config().root.as_str();
+    let copied = |rel: &str| {
+        assets
+            .files
+            .binary_search_by(|asset| asset.output.as_str().cmp(rel))
+            .is_ok()
+    };
+    let mut missing = Diagnostics::default();
+    let mut check = |source: &SourceText, address: &str, image: &str, url: &str, offset| {
+        let Some(rel) = image_output(root, address, url) else {
+            return;
+        };
+        if !copied(&rel) {
+            missing.push(
+                Diagnostic::error(format!(
+                    "image `{image}` does not exist: the site has no `{root}{rel}`"
+                ))
+                .at(&source.file, &source.text, offset)
+                .with_hint(
+                    "put the photo beside the post (a post in its own folder, with index.md) or \
+                     in static/, or correct the name: capitals count",
+                ),
+            );
+        }
+    };
+    for (i, page) in site.pages().iter().enumerate() {
+        for (dest, offset, image) in &bodies.page(PageId(i)).links {
+            if *image {
+                check(&page.source, &page.path, dest, dest, *offset);
+            }
+        }
+        let image = page.image.trim();
+        if !image.is_empty() {
+            // In front matter a leading `/` means the site's root (see `values::site_url`).
+            let offset = find_key_line(&page.source.text, "image", '=')
+                .or_else(|| find_key_line(&page.source.text, "image", ':'))
+                .unwrap_or(0);
+            let url = crate::values::site_url(root, &page.path, image);
+            check(&page.source, &page.path, image, &url, offset);
+        }
+    }
+    for (i, section) in site.sections().iter().enumerate() {
+        for (dest, offset, image) in &bodies.section(SectionId(i)).links {
+            if *image {
+                check(&section.source, &section.path, dest, dest, *offset);
+            }
+        }
+    }
+    missing.sort();
+    missing
+}
+
+/// The output an image address names from the page at `address` (relative to the site's
+/// root, e.g. `blog/post/`), when it is a file of this site: not another site's, not a
+/// `data:` image, not above the site's root.
+fn image_output(root: &str, address: &str, url: &str) -> Option<String> {
+    let url = url.trim();
+    if url.is_empty() || url.starts_with("//") || url.starts_with('#') {
+        return None;
+    }
+    if let Some(colon) = url.find(':')
+        && !url[..colon].contains(['/', '?', '#'])
+    {
+        return None;
+    }
+    let path = url.split(['?', '#']).next()?;
+    let joined = match path.strip_prefix('/') {
+        Some(_) => path.strip_prefix(root)?.to_owned(),
+        None => format!("{address}{path}"),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(crate::slug::percent_decode(&parts.join("/")))
+}
+
+#[cfg(test)]
+mod image_tests {
+    use super::image_output;
+
+    #[test]
+    fn image_addresses_name_the_outputs_a_browser_would_fetch() {
+        let at = |root: &str, url: &str| image_output(root, "blog/post/", url);
+        assert_eq!(at("/", "photo.jpg").as_deref(), Some("blog/post/photo.jpg"));
+        assert_eq!(at("/", "../x.png?v=2#top").as_deref(), Some("blog/x.png"));
+        assert_eq!(
+            at("/", "/images/a%20b.png").as_deref(),
+            Some("images/a b.png")
+        );
+        assert_eq!(
+            at("/clinic/", "/clinic/logo.svg").as_deref(),
+            Some("logo.svg")
+        );
+        // Not this site's files, or nothing a build can look for.
+        for url in [
+            "https://x.example/a.png",
+            "//cdn.example/a.png",
+            "data:image/png;base64,AA",
+        ] {
+            assert_eq!(at("/", url), None, "{url}");
+        }
+        assert_eq!(at("/clinic/", "/elsewhere.png"), None);
+        assert_eq!(at("/", "../../../../etc/passwd"), None);
+    }
 }

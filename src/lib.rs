@@ -154,6 +154,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let assets = assets(&site, &sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
     // markdown
     let bodies = markdown(&site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
+    // A missing image would go online broken: the build stops (check and serve show it).
+    let missing = assets::missing_images(&site, &bodies, &assets);
+    if missing.has_errors() {
+        return Err(Error::Site(missing.merged(warnings.0.clone())));
+    }
     let mut site = site;
     site.release_markdown();
     writer.check_interrupted()?;

@@ -57,8 +57,9 @@ pub struct Rendered {
     pub words: usize,
     /// Links to other pages by source path, to check their anchors once every page is rendered.
     pub internal_links: Vec<InternalLink>,
-    /// Every other link and image address, with its place in the file, for `knead check`.
-    pub links: Vec<(String, usize)>,
+    /// Every other link and image address, with its place in the file and whether it is an
+    /// image's (the build checks that images exist).
+    pub links: Vec<(String, usize, bool)>,
     /// Every `@/` target looked up, and what it resolved to: the rendering stays valid while
     /// these resolve the same way.
     pub lookups: Vec<(String, Option<String>)>,
@@ -309,7 +310,7 @@ impl<'a> State<'a, '_> {
                 id,
             }) => Event::Start(Tag::Link {
                 link_type,
-                dest_url: self.link(dest_url, offset),
+                dest_url: self.link(dest_url, offset, false),
                 title,
                 id,
             }),
@@ -320,7 +321,7 @@ impl<'a> State<'a, '_> {
                 id,
             }) => Event::Start(Tag::Image {
                 link_type,
-                dest_url: self.link(dest_url, offset),
+                dest_url: self.link(dest_url, offset, true),
                 title,
                 id,
             }),
@@ -341,10 +342,12 @@ impl<'a> State<'a, '_> {
     }
 
     /// Resolves `@/` links; records every link for later checks.
-    fn link(&mut self, dest: CowStr<'a>, offset: usize) -> CowStr<'a> {
+    fn link(&mut self, dest: CowStr<'a>, offset: usize, image: bool) -> CowStr<'a> {
         let file_offset = self.source.body_offset + offset;
         let Some(internal) = dest.strip_prefix("@/") else {
-            self.rendered.links.push((dest.to_string(), file_offset));
+            self.rendered
+                .links
+                .push((dest.to_string(), file_offset, image));
             return dest;
         };
         let (target, anchor) = match internal.split_once('#') {

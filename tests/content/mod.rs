@@ -244,6 +244,8 @@ fn every_key_site(file: &str, text: &str) -> Site {
             "title = \"T\"\nbase_url = \"https://clinic.example\"\n\n[authors.dana]\nname = \"Dana W\"\ncredentials = \"LMT\"\n",
         )
         .file("templates/special.html", EVERY_FIELD)
+        // The page's image: a build stops on a missing one.
+        .file("static/notes/every-key/photo.jpg", "not really a photo")
         .file("templates/page.html", "{{ page.title }}")
         .file("templates/section.html", LIST)
         .file(

@@ -204,6 +204,8 @@ catalogue! {
     staff_phone_letter_o
     staff_phone_extension
     staff_hours_in_words
+    staff_missing_image
+    staff_missing_front_matter_image
 }
 
 #[test]

@@ -45,7 +45,9 @@ fn hostile_site() -> Site {
          author = \"dana\"\nreviewed_by = \"dana\"\nlast_reviewed = 2025-02-01\n\
          image = {image}\nimage_alt = {h}\nsources = [{h}]\nmedical = true\n\
          aliases = [\"/old/post/\"]\n[extra]\nnote = {h}",
-        image = toml(&format!("{HOSTILE}.jpg")),
+        // Another site's: a build stops on a missing image of its own (the clinic's image above
+        // keeps a local hostile path, which the build does not look for).
+        image = toml(&format!("https://img.example/{HOSTILE}.jpg")),
     );
     Site::new()
         .file("site.toml", site_toml)
