@@ -210,11 +210,11 @@ pub fn missing_images(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnost
         }
         let image = page.image.trim();
         if !image.is_empty() {
-            // In front matter a leading `/` means the site's root (see `values::site_url`).
+            // In front matter a leading `/` means the site's root (see `slug::site_url`).
             let offset = find_key_line(&page.source.text, "image", '=')
                 .or_else(|| find_key_line(&page.source.text, "image", ':'))
                 .unwrap_or(0);
-            let url = crate::values::site_url(root, &page.path, image);
+            let url = crate::slug::site_url(root, &page.path, image);
             check(&page.source, &page.path, image, &url, offset);
         }
     }

@@ -213,6 +213,17 @@ impl Site {
         &self.left_out
     }
 
+    /// The day the newest of `ids` was published or updated, as the sitemap shows it.
+    pub fn last_modified(&self, ids: &[PageId]) -> Option<jiff::civil::Date> {
+        ids.iter()
+            .filter_map(|id| {
+                let page = self.page(*id);
+                page.updated.or(page.date)
+            })
+            .max_by_key(|d| d.sort_key())
+            .map(|d| d.day)
+    }
+
     /// A page by id.
     pub fn page(&self, id: PageId) -> &Page {
         &self.pages[id.0]

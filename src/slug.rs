@@ -146,3 +146,16 @@ pub(crate) fn percent_decode(text: &str) -> String {
     }
     String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
+
+/// An image or link target written in front matter or site.toml, as a root-relative address:
+/// `stretch.jpg` beside a page becomes `/blog/bundle/stretch.jpg`; `/logo.png` is relative to
+/// the site's root (`/clinic/logo.png` when base_url has a path); full addresses stay.
+pub(crate) fn site_url(root: &str, page_path: &str, url: &str) -> String {
+    if url.is_empty() || url.contains("://") || url.starts_with("data:") {
+        url.to_owned()
+    } else if let Some(rest) = url.strip_prefix('/') {
+        format!("{root}{rest}")
+    } else {
+        format!("{root}{page_path}{url}")
+    }
+}

@@ -17,6 +17,7 @@ use crate::content::{Page, PageId, SectionId};
 use crate::front_matter::PageDate;
 use crate::markdown::{Bodies, Heading};
 use crate::site::{Site, author_path};
+use crate::slug::site_url;
 
 /// The values shared between outputs.
 pub(crate) struct Values {
@@ -325,19 +326,6 @@ fn summary<'a>(
         draft: page.draft,
         scheduled: page.date.is_some_and(|d| d.is_future(site.now())),
         extra: &page.extra,
-    }
-}
-
-/// An image or link target written in front matter or site.toml, as a root-relative address:
-/// `stretch.jpg` beside a page becomes `/blog/bundle/stretch.jpg`; `/logo.png` is relative to
-/// the site's root (`/clinic/logo.png` when base_url has a path); full addresses stay.
-pub(crate) fn site_url(root: &str, page_path: &str, url: &str) -> String {
-    if url.is_empty() || url.contains("://") || url.starts_with("data:") {
-        url.to_owned()
-    } else if let Some(rest) = url.strip_prefix('/') {
-        format!("{root}{rest}")
-    } else {
-        format!("{root}{page_path}{url}")
     }
 }
 

@@ -17,17 +17,6 @@ use crate::values::Values;
 /// How many posts a feed holds.
 pub(super) const FEED_ENTRIES: usize = 20;
 
-/// The day the newest of `ids` was published or updated, as the sitemap shows it.
-pub(super) fn last_modified(site: &Site, ids: &[PageId]) -> Option<jiff::civil::Date> {
-    ids.iter()
-        .filter_map(|id| {
-            let page = site.page(*id);
-            page.updated.or(page.date)
-        })
-        .max_by_key(|d| d.sort_key())
-        .map(|d| d.day)
-}
-
 /// A page's entry in the search index: what it needs of the page's summary, made without
 /// the rest of it (the index has an entry for every page).
 fn search_entry<'a>(
@@ -180,7 +169,7 @@ impl Renderer<'_> {
     pub(super) fn sitemap(&self) -> Vec<SitemapEntry> {
         let site = self.site;
         let lastmod = |ids: &[PageId]| {
-            last_modified(site, ids)
+            site.last_modified(ids)
                 .map(|day| day.to_string())
                 .unwrap_or_default()
         };

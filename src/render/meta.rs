@@ -3,7 +3,8 @@
 use super::Renderer;
 use crate::seo::{self, PersonData, PostData};
 use crate::site::Site;
-use crate::values::{AuthorRef, PageValue, absolute, site_url};
+use crate::slug::site_url;
+use crate::values::{AuthorRef, PageValue, absolute};
 
 /// An absolute address for an image written in site.toml (`/clinic.jpg` or a full address).
 pub(super) fn site_image(site: &Site, image: &str) -> String {

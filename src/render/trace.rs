@@ -18,7 +18,6 @@ use rayon::prelude::*;
 use tera::Value;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
-use super::feeds::last_modified;
 use crate::content::{Page, PageId, SectionId};
 use crate::markdown::{Bodies, Rendered};
 use crate::site::{Job, Site};
@@ -287,17 +286,17 @@ impl<'a> Reads<'a> {
             (page.date, page.updated, page.draft).hash(&mut hasher);
         }
         // Of each list, the sitemap shows when it last changed, not what is on it.
-        last_modified(site, site.dated()).hash(&mut hasher);
+        site.last_modified(site.dated()).hash(&mut hasher);
         for ids in site.section_pages() {
-            last_modified(site, ids).hash(&mut hasher);
+            site.last_modified(ids).hash(&mut hasher);
         }
         for tag in site.tags() {
             hasher.update(tag.slug.as_bytes());
-            last_modified(site, &tag.pages).hash(&mut hasher);
+            site.last_modified(&tag.pages).hash(&mut hasher);
         }
         for (id, ids) in site.author_pages() {
             hasher.update(id.as_bytes());
-            last_modified(site, ids).hash(&mut hasher);
+            site.last_modified(ids).hash(&mut hasher);
         }
         let shape = hasher.digest();
         let mut hasher = Xxh3::new();
