@@ -364,9 +364,15 @@ fn build(options: BuildOptions, show_timings: bool) -> ExitCode {
                 }
             }
             let w = report.write;
+            // The warnings printed above, counted, so that none scrolls by unnoticed.
+            let warnings = report.warnings.0.len() - report.warnings.error_count();
+            let counted = match warnings {
+                0 => String::new(),
+                n => format!(", {n} {}", plural(n, "warning", "warnings")),
+            };
             let _ = writeln!(
                 err,
-                "Built {} {} in {:.2} s: {} written, {} unchanged, {} removed → {}",
+                "Built {} {} in {:.2} s: {} written, {} unchanged, {} removed{counted} → {}",
                 report.pages,
                 plural(report.pages, "page", "pages"),
                 report.elapsed.as_secs_f64(),

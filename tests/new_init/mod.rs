@@ -458,6 +458,8 @@ fn init_creates_a_site_that_builds() {
         assert!(said.contains(example), "{example}:\n{said}");
     }
     assert!(!said.contains("content/blog/_index.md"), "{said}");
+    // The summary line counts them, so none scrolls by unnoticed.
+    assert!(said.contains(" removed, 11 warnings → "), "{said}");
     // Once the clinic's own values are in, nothing is said.
     let site_toml = fs::read_to_string(dir.join("site.toml"))
         .unwrap()
