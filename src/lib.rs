@@ -159,6 +159,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     if missing.has_errors() {
         return Err(Error::Site(missing.merged(warnings.0.clone())));
     }
+    // Slips of the keyboard in the text (an indented paragraph, `##In Short`): warnings.
+    let warnings = warnings.merged(bodies.warnings().0);
     let mut site = site;
     site.release_markdown();
     writer.check_interrupted()?;

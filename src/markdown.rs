@@ -8,11 +8,13 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html,
+};
 use serde::Serialize;
 
 use crate::content::{PageId, SectionId, SourceText};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Diagnostics};
 use crate::slug::slugify;
 
 mod words;
@@ -63,6 +65,9 @@ pub struct Rendered {
     /// Every `@/` target looked up, and what it resolved to: the rendering stays valid while
     /// these resolve the same way.
     pub lookups: Vec<(String, Option<String>)>,
+    /// What looks like a slip of the keyboard (a paragraph indented into a code box, a heading
+    /// without its space), for `knead build` to warn about.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// What the Markdown stage makes: every page's and section's body, rendered, by id. Its own
@@ -76,6 +81,12 @@ pub struct Bodies {
 }
 
 impl Bodies {
+    /// The warnings of every page's and section's body (see [`Rendered::warnings`]).
+    pub fn warnings(&self) -> Diagnostics {
+        let all = self.pages.iter().chain(&self.sections);
+        Diagnostics(all.flat_map(|r| r.warnings.iter().cloned()).collect())
+    }
+
     /// The rendered body of a page.
     pub fn page(&self, id: PageId) -> &Rendered {
         &self.pages[id.0]
@@ -271,6 +282,7 @@ struct State<'a, 's> {
 
 impl<'a> State<'a, '_> {
     fn event(&mut self, event: Event<'a>, offset: usize) {
+        self.slips(&event, offset);
         match &event {
             Event::Text(text) | Event::Code(text) => self.plain.push_str(text),
             Event::SoftBreak | Event::HardBreak => self.plain.push(' '),
@@ -338,6 +350,42 @@ impl<'a> State<'a, '_> {
                 self.summary_end = Some((self.out.len(), self.plain.len()));
                 self.more_pending = false;
             }
+        }
+    }
+
+    /// Warns about what staff rarely mean: a paragraph indented with a tab or four spaces, which
+    /// Markdown shows as a grey box of code, and `##In Short`, a heading without its space,
+    /// which shows as text.
+    fn slips(&mut self, event: &Event<'a>, offset: usize) {
+        let source = self.source;
+        let at = |d: Diagnostic| d.at(&source.file, &source.text, source.body_offset + offset);
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => {
+                self.rendered.warnings.push(at(Diagnostic::warning(
+                    "this text is indented (a tab or four spaces at the start), so it shows as a \
+                     grey box of code",
+                )
+                .with_hint(
+                    "remove the tab or spaces at the start of its lines; a code example goes \
+                     between ``` lines",
+                )));
+            }
+            Event::Text(text) if matches!(self.out.last(), Some(Event::Start(Tag::Paragraph))) => {
+                let hashes = text.len() - text.trim_start_matches('#').len();
+                let rest = &text[hashes..];
+                if (1..=6).contains(&hashes)
+                    && rest.starts_with(char::is_alphabetic)
+                    && text.chars().count() < 80
+                {
+                    let fixed = format!("{} {rest}", &text[..hashes]);
+                    self.rendered.warnings.push(at(Diagnostic::warning(format!(
+                        "`{text}` shows as text, not as a heading: a heading needs a space after \
+                         the #"
+                    ))
+                    .with_hint(format!("write `{fixed}`"))));
+                }
+            }
+            _ => {}
         }
     }
 

@@ -206,6 +206,8 @@ catalogue! {
     staff_hours_in_words
     staff_missing_image
     staff_missing_front_matter_image
+    staff_paragraph_indented_with_a_tab
+    staff_heading_without_a_space
 }
 
 #[test]
