@@ -286,8 +286,8 @@ fn a_killed_build_leaves_one_whole_version_and_the_next_build_cleans_up() {
 }
 
 /// Killed at each step of the commit: with the new site ready beside the old one, right after
-/// the switch, as the old site is about to be removed, while the manifest is renamed in. Before the switch
-/// the output is the old site, after it the new one; the next build cleans up.
+/// the switch, as the old site is about to be removed, while the manifest is renamed in. Before
+/// the switch the output is the old site, after it the new one; the next build cleans up.
 #[test]
 fn killed_at_each_step_of_the_switch_the_output_is_one_whole_version() {
     if !cfg!(debug_assertions) {
