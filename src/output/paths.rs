@@ -87,6 +87,11 @@ pub fn check_output_dir(root: &Path, output: &Path, force: bool) -> Result<PathB
 /// that a folder is recognised however it is spelled, also through folders that do not exist
 /// yet (`public/../content` is `content` even before `public/` is created).
 fn resolve(path: &Path) -> Result<PathBuf> {
+    resolve_within(path, 0)
+}
+
+/// [`resolve`], `hops` links deep: a loop of links ends after 40, as the system's own lookups do.
+fn resolve_within(path: &Path, hops: usize) -> Result<PathBuf> {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
@@ -106,10 +111,17 @@ fn resolve(path: &Path) -> Result<PathBuf> {
                 resolved.push(name);
                 // Resolve symbolic links as soon as they appear, so a later `..` leaves the
                 // real folder, as the operating system would.
-                if fs::symlink_metadata(&resolved).is_ok_and(|m| m.file_type().is_symlink())
-                    && let Ok(real) = resolved.canonicalize()
-                {
-                    resolved = real;
+                if fs::symlink_metadata(&resolved).is_ok_and(|m| m.file_type().is_symlink()) {
+                    if let Ok(real) = resolved.canonicalize() {
+                        resolved = real;
+                    } else if hops < 40
+                        && let Ok(target) = fs::read_link(&resolved)
+                    {
+                        // A link to a folder that does not exist yet: the output goes where
+                        // it leads, and is made there.
+                        let base = resolved.parent().map(Path::to_path_buf).unwrap_or_default();
+                        resolved = resolve_within(&base.join(target), hops + 1)?;
+                    }
                 }
             }
         }

@@ -471,6 +471,25 @@ fn symlinks_in_content_pointing_outside_the_site_are_not_followed() {
     }
 }
 
+/// `--output` naming a link to a folder that does not exist yet (a web root to be): the site is
+/// built there, and the link stays a link. It failed with "File exists".
+#[cfg(unix)]
+#[test]
+fn an_output_link_to_a_folder_not_made_yet_is_followed() {
+    let site = Site::new().file("content/about.md", page("About", "Hello."));
+    let www = site.tmp().join("srv/www");
+    std::os::unix::fs::symlink(&www, site.out()).unwrap();
+    let run = site.build().success();
+    assert!(www.join("about/index.html").is_file(), "{}", run.stderr);
+    assert!(
+        fs::symlink_metadata(site.out())
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    site.build().success();
+}
+
 /// A symbolic link left in the output folder (say `blog -> ../elsewhere`) must not make knead
 /// write outside the output folder, nor lose the pages that belong under it.
 #[cfg(unix)]
