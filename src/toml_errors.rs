@@ -71,8 +71,9 @@ fn value_mistake(line: &str) -> Option<(String, String)> {
         "no" | "n" | "off" | "false" => Some(false),
         _ => None,
     };
+    // Only the settings that are true or false: `title = Yes` is text without quotes.
     if let Some(meant) = yes_or_no
-        && (matches!(key, "draft" | "medical") || !value.starts_with('"'))
+        && matches!(key, "draft" | "medical")
     {
         return Some((
             format!("`{key}` is true or false, not `{value}`"),
@@ -538,6 +539,7 @@ mod tests {
             hint("medical = yes").as_deref(),
             Some("write medical = true (without quotes)")
         );
+        assert_eq!(hint("title = Yes").as_deref(), Some("title = \"Yes\""));
         assert_eq!(
             hint("title = Neck pain at the desk").as_deref(),
             Some("title = \"Neck pain at the desk\"")
