@@ -11,7 +11,7 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::markdown::Bodies;
 use crate::site::Site;
 use crate::source::{FileRef, Sources};
-use crate::toml_errors::find_key_line;
+use crate::toml_errors::{find_key_line, suggest};
 
 /// A file copied into the output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,6 +227,200 @@ pub fn missing_images(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnost
     }
     missing.sort();
     missing
+}
+
+/// Every plain link of a page or section (`[Contact us](/contact/)`, not `@/contact.md`) to an
+/// address the site does not serve, as warnings: `knead build` prints them and counts them in its
+/// summary, `knead check` reports them as errors. A link written without `https://`
+/// (`www.example.com/book`) is one of them, with that fix.
+pub fn missing_pages(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnostics {
+    let root = site.config().root.as_str();
+    let jobs = site.jobs();
+    let mut outputs: HashSet<String> = jobs.iter().map(|job| job.path(site)).collect();
+    outputs.extend(assets.files.iter().map(|asset| asset.output.clone()));
+    let served = |rel: &str| {
+        if rel.is_empty() || rel.ends_with('/') {
+            outputs.contains(&format!("{rel}index.html"))
+        } else {
+            outputs.contains(rel) || outputs.contains(&format!("{rel}/index.html"))
+        }
+    };
+    // The addresses of pages, for a "did you mean": only when something is missing.
+    let mut addresses: Option<Vec<String>> = None;
+    let mut hints: HashMap<String, String> = HashMap::new();
+    let mut warnings = Diagnostics::default();
+    let mut check = |source: &SourceText, address: &str, url: &str, offset: usize| {
+        let Some(rel) = image_output(root, address, url) else {
+            return;
+        };
+        let written = url.split(['?', '#']).next().unwrap_or_default();
+        if written.is_empty() || served(&rel) {
+            return;
+        }
+        let file = names_a_file(written);
+        let hint = if let Some(hint) = missing_link_hint(written) {
+            hint
+        } else {
+            let wanted = format!("{root}{rel}");
+            if let Some(hint) = hints.get(&wanted) {
+                hint.clone()
+            } else {
+                let addresses = addresses.get_or_insert_with(|| {
+                    jobs.iter()
+                        .map(|job| job.path(site))
+                        .filter_map(|path| {
+                            path.strip_suffix("index.html")
+                                .map(|p| format!("{root}{p}"))
+                        })
+                        .collect()
+                });
+                // A typo is at most a third of the length away: longer or shorter addresses
+                // need not be compared (a site with one bad link on every page asks often).
+                let reach = wanted.len() / 3 + 1;
+                let known: Vec<&str> = addresses
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|a| a.len().abs_diff(wanted.len()) <= reach && *a != root)
+                    .collect();
+                let hint = match suggest(&wanted, &known) {
+                    Some(near) => format!(
+                        "did you mean `{near}`? Or link to the page by its file (e.g. `@/contact.md`): knead then keeps the address right"
+                    ),
+                    None => "correct the address, or link to the page by its file (e.g. `@/contact.md`): \
+                             knead then keeps the address right"
+                        .to_owned(),
+                };
+                hints.insert(wanted, hint.clone());
+                hint
+            }
+        };
+        warnings.push(
+            Diagnostic::warning(format!(
+                "link to `{written}`, but the site has no such {}: visitors would get \"page not found\"",
+                if file { "file" } else { "page" }
+            ))
+            .at(&source.file, &source.text, offset)
+            .with_hint(hint),
+        );
+    };
+    for (i, page) in site.pages().iter().enumerate() {
+        for (dest, offset, image) in &bodies.page(PageId(i)).links {
+            if !*image {
+                check(&page.source, &page.path, dest, *offset);
+            }
+        }
+    }
+    for (i, section) in site.sections().iter().enumerate() {
+        for (dest, offset, image) in &bodies.section(SectionId(i)).links {
+            if !*image {
+                check(&section.source, &section.path, dest, *offset);
+            }
+        }
+    }
+    warnings.sort();
+    warnings
+}
+
+/// Every image and link of a page or section that names a file on the writer's computer
+/// (`C:\Users\dana\Pictures\stretch.jpg`, `file:///...`): the images are errors (`knead build`
+/// stops), the links warnings; `knead check` reports both.
+pub fn on_this_computer_refs(site: &Site, bodies: &Bodies) -> Diagnostics {
+    let mut found = Diagnostics::default();
+    let mut check = |source: &SourceText, links: &[(String, usize, bool)]| {
+        for (url, offset, image) in links {
+            let Some(name) = on_this_computer(url) else {
+                continue;
+            };
+            let url = url.trim();
+            let diagnostic = if *image {
+                Diagnostic::error(format!(
+                    "image `{url}` is a file on this computer: visitors cannot see it"
+                ))
+            } else {
+                Diagnostic::warning(format!(
+                    "link to `{url}`, a file on this computer: visitors cannot open it"
+                ))
+            };
+            found.push(
+                diagnostic
+                    .at(&source.file, &source.text, *offset)
+                    .with_hint(format!(
+                        "copy `{name}` beside the post (a post in its own folder, with index.md) \
+                         or into static/, and write just its name: ({name})"
+                    )),
+            );
+        }
+    };
+    for (i, page) in site.pages().iter().enumerate() {
+        check(&page.source, &bodies.page(PageId(i)).links);
+    }
+    for (i, section) in site.sections().iter().enumerate() {
+        check(&section.source, &bodies.section(SectionId(i)).links);
+    }
+    found.sort();
+    found
+}
+
+/// The file's name when `url` names a file on the writer's computer (`C:\Users\...`,
+/// `file:///...`, a `\\server` share), which no visitor can open.
+pub(crate) fn on_this_computer(url: &str) -> Option<String> {
+    let url = url.trim();
+    let bytes = url.as_bytes();
+    let drive = bytes.len() > 2
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && matches!(bytes[2], b'\\' | b'/');
+    let local = drive
+        || url
+            .get(..5)
+            .is_some_and(|s| s.eq_ignore_ascii_case("file:"))
+        || url.starts_with("\\\\");
+    let name = url.rsplit(['/', '\\']).next().unwrap_or_default();
+    local.then(|| crate::slug::percent_decode(name))
+}
+
+/// Whether a link written `written` names a file (`prices.pdf`), not a page or another site.
+fn names_a_file(written: &str) -> bool {
+    let path = written.split(['?', '#']).next().unwrap_or_default();
+    let host = path.split('/').next().unwrap_or_default();
+    let name = path
+        .rsplit('/')
+        .find(|part| !part.is_empty())
+        .unwrap_or_default();
+    !looks_like_a_host(host) && name.contains('.') && !name.ends_with(".html")
+}
+
+/// The fix for a link to nowhere when the address itself shows it: another site written
+/// without `https://`, or a file that is not there. `None` for a page's address.
+pub(crate) fn missing_link_hint(written: &str) -> Option<String> {
+    let path = written.split(['?', '#']).next().unwrap_or_default();
+    let host = path.split('/').next().unwrap_or_default();
+    if !path.starts_with(['/', '.']) && looks_like_a_host(host) {
+        return Some(format!(
+            "a link to another site starts with https://: (https://{})",
+            written.trim()
+        ));
+    }
+    names_a_file(written).then(|| {
+        "put the file beside the post (a post in its own folder, with index.md) or in static/, \
+         or correct the name: capitals count"
+            .to_owned()
+    })
+}
+
+/// Whether `segment`, the start of a link without a scheme, is a host name such as
+/// `www.example.com` rather than a file (`photo.jpg`, `price-list.pdf`).
+fn looks_like_a_host(segment: &str) -> bool {
+    let Some((_, tld)) = segment.rsplit_once('.') else {
+        return false;
+    };
+    segment.starts_with("www.")
+        || ([
+            "com", "org", "net", "io", "co", "us", "uk", "ca", "au", "de", "fr", "nz", "info",
+            "biz",
+        ]
+        .contains(&tld.to_ascii_lowercase().as_str())
+            && !segment.contains(char::is_whitespace))
 }
 
 /// The output an image address names from the page at `address` (relative to the site's

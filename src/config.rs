@@ -60,6 +60,10 @@ pub struct Config {
     pub phone_e164: Option<String>,
     /// The clinic's opening hours, parsed from `[clinic] hours`.
     pub opening_hours: Vec<crate::clinic::OpeningHours>,
+    /// What was doubtful in site.toml, or understood for the user (a booking address without
+    /// `https://`): warnings the build prints.
+    #[serde(skip)]
+    pub warnings: crate::error::Diagnostics,
 }
 
 /// One entry of the main navigation.
@@ -173,11 +177,12 @@ impl Config {
         let base_url = validator.base_url(raw.base_url.as_deref(), base_url_override);
         let language = validator.language(raw.language);
         validator.authors(&raw.authors);
-        let (phone_e164, opening_hours) = validator.clinic(&raw.clinic);
-        validator.profiles(&raw.clinic, &raw.authors);
+        let mut clinic = raw.clinic;
+        let (phone_e164, opening_hours) = validator.clinic(&mut clinic);
+        validator.profiles(&clinic, &raw.authors);
         let default_author = validator.default_author(raw.default_author, &raw.authors);
         validator.check(&raw.check);
-        validator.finish()?;
+        let warnings = validator.finish()?;
         Ok(Config {
             title,
             root: root_path(&base_url),
@@ -185,7 +190,7 @@ impl Config {
             description: raw.description,
             language,
             menu: raw.menu,
-            clinic: raw.clinic,
+            clinic,
             authors: raw.authors,
             default_author,
             disclaimer: raw
@@ -195,6 +200,7 @@ impl Config {
             check: raw.check,
             phone_e164,
             opening_hours,
+            warnings,
         })
     }
 }
@@ -354,6 +360,7 @@ mod tests {
         let err = parse("title = 3\nbase_url = \"https://x.example\"\n").unwrap_err();
         let d = &err.0[0];
         assert_eq!(d.location.as_ref().unwrap().line, 1);
-        assert!(d.message.contains("invalid type"), "{d}");
+        assert_eq!(d.message, "`title` is text: it must be in quotes", "{d}");
+        assert_eq!(d.hint.as_deref(), Some("title = \"3\""));
     }
 }

@@ -135,6 +135,39 @@ pub fn parse(files: &[ContentFile]) -> Result<Parsed, Diagnostics> {
     collect(files.par_iter().with_max_len(64).map(parse_one))
 }
 
+/// [`parse`] that keeps going past broken files, for `knead check`: the pages and sections of
+/// the files that parsed, every error of the others, and the others' paths (relative to
+/// `content/`), so that one run reports everything.
+pub fn parse_each(files: &[ContentFile]) -> (Parsed, Diagnostics, Vec<String>) {
+    let results: Vec<(&str, Result<Parsed, Diagnostics>)> = files
+        .par_iter()
+        .with_max_len(64)
+        .map(|file| (file.rel.as_str(), parse_one(file)))
+        .collect();
+    let mut parsed = Parsed {
+        pages: Vec::with_capacity(results.len()),
+        sections: Vec::new(),
+    };
+    let mut diagnostics = Diagnostics::default();
+    let mut broken = Vec::new();
+    for (rel, result) in results {
+        match result {
+            Ok(item) => {
+                parsed.pages.extend(item.pages);
+                parsed.sections.extend(item.sections);
+            }
+            Err(errors) => {
+                if errors.has_errors() {
+                    broken.push(rel.to_owned());
+                }
+                diagnostics.0.extend(errors.0);
+            }
+        }
+    }
+    diagnostics.sort();
+    (parsed, diagnostics, broken)
+}
+
 /// Every file's page or section, or every file's error.
 fn collect(
     results: impl ParallelIterator<Item = Result<Parsed, Diagnostics>>,

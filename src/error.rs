@@ -209,6 +209,12 @@ impl Diagnostic {
         }
     }
 
+    /// The same diagnostic, as a warning.
+    pub fn into_warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
     /// Points the diagnostic at a whole file.
     pub fn in_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.location = Some(Location::file(path));

@@ -155,12 +155,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // markdown
     let bodies = markdown(&site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
     // A missing image would go online broken: the build stops (check and serve show it).
-    let missing = assets::missing_images(&site, &bodies, &assets);
+    let missing = assets::missing_images(&site, &bodies, &assets)
+        .merged(assets::on_this_computer_refs(&site, &bodies).0);
     if missing.has_errors() {
         return Err(Error::Site(missing.merged(warnings.0.clone())));
     }
-    // Slips of the keyboard in the text (an indented paragraph, `##In Short`): warnings.
-    let warnings = warnings.merged(bodies.warnings().0);
+    let warnings = warnings.merged(missing.0);
+    // Slips of the keyboard in the text (an indented paragraph, `##In Short`) and links to
+    // pages the site does not have: warnings.
+    let warnings = warnings
+        .merged(bodies.warnings().0)
+        .merged(assets::missing_pages(&site, &bodies, &assets).0);
     let mut site = site;
     site.release_markdown();
     writer.check_interrupted()?;
@@ -278,6 +283,31 @@ pub fn prepare(sources: &Sources, options: &BuildOptions) -> Result<Prepared, Di
     })
 }
 
+/// [`prepare`] that keeps going past the mistakes of single files, for `knead check`: a file
+/// whose front matter does not parse is left out, a broken `@/` link is left as written, and
+/// their errors come back beside what could be prepared, so that one run reports everything.
+/// Mistakes that leave nothing to check (the settings, the templates, two pages at one
+/// address) are still `Err`.
+pub fn prepare_each(
+    sources: &Sources,
+    options: &BuildOptions,
+) -> Result<(Prepared, Diagnostics), Diagnostics> {
+    let (parsed, errors, unparsed) = content::parse_each(&sources.content);
+    let (site, templates, warnings) =
+        assemble(sources, parsed, options).map_err(|e| e.merged(errors.0.clone()))?;
+    let assets = assets(&site, sources)
+        .map_err(|e| e.merged(errors.0.iter().chain(&warnings.0).cloned()))?;
+    let (bodies, markdown_errors) = markdown_each(&site, None, &unparsed);
+    let prepared = Prepared {
+        site,
+        bodies,
+        assets,
+        templates,
+        warnings,
+    };
+    Ok((prepared, errors.merged(markdown_errors.0)))
+}
+
 /// The parse stage: every Markdown file split into front matter and body, deserialized and
 /// given its address. On failure, the errors of the settings and templates too, so that one
 /// run shows every mistake.
@@ -348,9 +378,10 @@ pub(crate) fn assemble_cached(
         future: options.future,
         now: options.now.unwrap_or_else(Timestamp::now),
     };
+    let diagnostics = diagnostics.merged(config.warnings.0.iter().cloned());
     let site = Site::assemble(config, parsed, filter, related)
         .map_err(|errors| errors.merged(diagnostics.0.clone()))?;
-    Ok((site, templates, diagnostics.merged([])))
+    Ok((site, templates, diagnostics))
 }
 
 /// The assets stage: the files the site copies (`static/`, the built-in theme's static files,
@@ -364,7 +395,28 @@ pub fn assets(site: &Site, sources: &Sources) -> Result<assets::Assets, Diagnost
 /// from `cache` for files that did not change (and leaving this run's renderings in it), then
 /// checks that every `@/page.md#anchor` link points at a heading that exists.
 pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodies, Diagnostics> {
-    let resolver = LinkIndex::new(site);
+    let (bodies, diagnostics) = markdown_each(site, cache, &[]);
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    Ok(bodies)
+}
+
+/// The Markdown stage that keeps going past broken links, for `knead check`: every body, a
+/// broken `@/` link left as written, and the errors. `unparsed` names the files (relative to
+/// `content/`) whose front matter did not parse: links to them are not reported again.
+pub(crate) fn markdown_each(
+    site: &Site,
+    cache: Option<&mut markdown::Cache>,
+    unparsed: &[String],
+) -> (Bodies, Diagnostics) {
+    let mut resolver = LinkIndex::new(site);
+    for file in unparsed {
+        resolver
+            .urls
+            .entry(file.clone())
+            .or_insert_with(|| format!("@/{file}"));
+    }
     let sources: Vec<&content::SourceText> = site
         .pages()
         .iter()
@@ -423,6 +475,9 @@ pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodi
         diagnostics.extend(errors.iter().cloned());
         for link in &rendered.internal_links {
             let Some(anchor) = &link.anchor else { continue };
+            if unparsed.contains(&link.target) {
+                continue;
+            }
             let known = ids.get(link.target.as_str()).copied().unwrap_or_default();
             if !known.iter().any(|id| id == anchor) {
                 let hint = match crate::toml_errors::suggest(
@@ -444,15 +499,13 @@ pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodi
             }
         }
     }
-    if diagnostics.has_errors() {
-        return Err(diagnostics.merged([]));
-    }
     drop(sources);
     let mut results = results.into_iter().map(|(r, _)| r);
-    Ok(Bodies {
+    let bodies = Bodies {
         pages: results.by_ref().take(page_count).collect(),
         sections: results.collect(),
-    })
+    };
+    (bodies, diagnostics.merged([]))
 }
 
 /// Source path → address, for `@/` links.

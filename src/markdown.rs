@@ -237,6 +237,8 @@ pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diag
         more_pending: false,
         depth: 0,
         first_paragraph: None,
+        shown: String::new(),
+        shown_at: Vec::new(),
     };
     let mut events = Parser::new_ext(body, options()).into_offset_iter();
     while let Some((event, range)) = events.next() {
@@ -259,6 +261,25 @@ pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diag
     state.finish()
 }
 
+/// Whether `event` starts or ends an inline element (a link, emphasis), not a block.
+fn is_inline(event: &Event<'_>) -> bool {
+    match event {
+        Event::Start(tag) => matches!(
+            tag,
+            Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. }
+        ),
+        Event::End(tag) => matches!(
+            tag,
+            TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image
+        ),
+        _ => true,
+    }
+}
+
 struct State<'a, 's> {
     source: &'s SourceText,
     resolve: &'s dyn Resolve,
@@ -278,6 +299,11 @@ struct State<'a, 's> {
     depth: usize,
     /// Range in `out` of the first paragraph, and the plain text range.
     first_paragraph: Option<(usize, usize, usize, usize)>,
+    /// The text of the current paragraph or list item as it shows, outside code, to find
+    /// Markdown that shows as text (`[About us](/about us/)`); with the file offset of each
+    /// piece.
+    shown: String,
+    shown_at: Vec<(usize, usize)>,
 }
 
 impl<'a> State<'a, '_> {
@@ -360,6 +386,36 @@ impl<'a> State<'a, '_> {
         let source = self.source;
         let at = |d: Diagnostic| d.at(&source.file, &source.text, source.body_offset + offset);
         match event {
+            Event::Text(text) => {
+                self.shown_at.push((self.shown.len(), offset));
+                self.shown.push_str(text);
+                if matches!(self.out.last(), Some(Event::Start(Tag::Paragraph))) {
+                    self.heading_without_space(text, offset);
+                }
+            }
+            Event::Code(_) | Event::InlineHtml(_) | Event::SoftBreak | Event::HardBreak => {
+                self.shown.push('\n');
+            }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if dest_url.trim().is_empty() =>
+            {
+                let image = matches!(event, Event::Start(Tag::Image { .. }));
+                let (what, example) = if image {
+                    ("an image", "![A seated neck stretch](neck-stretch.jpg)")
+                } else {
+                    (
+                        "a link",
+                        "[Book now](https://book.example.com) or [Contact us](@/contact.md)",
+                    )
+                };
+                self.rendered.warnings.push(at(Diagnostic::warning(format!(
+                    "{what} with no address: the round brackets after [...] are empty"
+                ))
+                .with_hint(format!("put the address inside them, e.g. {example}"))));
+            }
+            Event::Start(_) | Event::End(_) if !self.shown.is_empty() && !is_inline(event) => {
+                self.text_that_meant_a_link();
+            }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => {
                 self.rendered.warnings.push(at(Diagnostic::warning(
                     "this text is indented (a tab or four spaces at the start), so it shows as a \
@@ -370,22 +426,113 @@ impl<'a> State<'a, '_> {
                      between ``` lines",
                 )));
             }
-            Event::Text(text) if matches!(self.out.last(), Some(Event::Start(Tag::Paragraph))) => {
-                let hashes = text.len() - text.trim_start_matches('#').len();
-                let rest = &text[hashes..];
-                if (1..=6).contains(&hashes)
-                    && rest.starts_with(char::is_alphabetic)
-                    && text.chars().count() < 80
-                {
-                    let fixed = format!("{} {rest}", &text[..hashes]);
-                    self.rendered.warnings.push(at(Diagnostic::warning(format!(
-                        "`{text}` shows as text, not as a heading: a heading needs a space after \
-                         the #"
-                    ))
-                    .with_hint(format!("write `{fixed}`"))));
-                }
-            }
             _ => {}
+        }
+    }
+
+    /// `##In Short` at the start of a paragraph: a heading without its space, which shows as
+    /// text.
+    fn heading_without_space(&mut self, text: &str, offset: usize) {
+        let source = self.source;
+        let at = |d: Diagnostic| d.at(&source.file, &source.text, source.body_offset + offset);
+        let hashes = text.len() - text.trim_start_matches('#').len();
+        let rest = &text[hashes..];
+        if (1..=6).contains(&hashes)
+            && rest.starts_with(char::is_alphabetic)
+            && text.chars().count() < 80
+        {
+            let fixed = format!("{} {rest}", &text[..hashes]);
+            self.rendered.warnings.push(at(Diagnostic::warning(format!(
+                "`{text}` shows as text, not as a heading: a heading needs a space after the #"
+            ))
+            .with_hint(format!("write `{fixed}`"))));
+        }
+    }
+
+    /// Warns about links that show as text: an address with a space (`[About us](/about
+    /// us/)`) or a space between `]` and `(`. Reads the text of the block that just ended.
+    fn text_that_meant_a_link(&mut self) {
+        let text = std::mem::take(&mut self.shown);
+        let pieces = std::mem::take(&mut self.shown_at);
+        let offset_of = |i: usize| {
+            let (start, offset) = pieces
+                .iter()
+                .rev()
+                .find(|(start, _)| *start <= i)
+                .copied()
+                .unwrap_or((0, 0));
+            self.source.body_offset + offset + (i - start)
+        };
+        let mut from = 0;
+        while let Some(found) = text[from..].find(['(']).map(|i| from + i) {
+            from = found + 1;
+            let before = text[..found].trim_end_matches(' ');
+            let gap = found - before.len();
+            let Some(close) = text[found..].find(')').map(|i| found + i) else {
+                break;
+            };
+            let Some(open) = before.strip_suffix(']').and_then(|b| b.rfind('[')) else {
+                continue;
+            };
+            let dest = &text[found + 1..close];
+            let label = &before[open + 1..before.len() - 1];
+            let written = &text[open..=close];
+            if written.contains('\n') || label.is_empty() {
+                continue;
+            }
+            let address_like = dest.starts_with(['/', '@', '#'])
+                || dest.starts_with("http")
+                || dest.starts_with("www.")
+                || dest.contains(['.', '/', '\\']);
+            if !address_like || (gap == 0 && !dest.trim().contains(' ')) {
+                continue;
+            }
+            // An image that shows as text is a broken image: an error, like a missing one.
+            let image = text[..open].ends_with('!');
+            let (written, what) = if image {
+                (&text[open - 1..=close], "an image")
+            } else {
+                (written, "a link")
+            };
+            let message = format!(
+                "`{written}` shows as text, not as {what}: {}",
+                if gap > 0 {
+                    "there is a space between ] and ("
+                } else {
+                    "its address has a space"
+                }
+            );
+            let dest = dest.trim();
+            let hint = if let Some(name) = crate::assets::on_this_computer(dest) {
+                let name = name.replace(' ', "-");
+                format!(
+                    "the file is on this computer: copy it beside the post (a post in its own \
+                     folder, with index.md) or into static/ as `{name}`, and write ![{label}]({name})"
+                )
+            } else if gap > 0 && !dest.contains(' ') {
+                format!("write {}[{label}]({dest})", if image { "!" } else { "" })
+            } else if image {
+                format!(
+                    "rename the file without spaces and write ![{label}]({})",
+                    dest.replace(' ', "-")
+                )
+            } else {
+                format!(
+                    "addresses have no spaces: write [{label}]({}) if that is the address, or \
+                     link to the page by its file, e.g. [{label}](@/about.md)",
+                    dest.replace(' ', "-")
+                )
+            };
+            let at = offset_of(if image { open - 1 } else { open });
+            let diagnostic = Diagnostic::error(message)
+                .at(&self.source.file, &self.source.text, at)
+                .with_hint(hint);
+            if image {
+                self.diagnostics.push(diagnostic);
+            } else {
+                self.rendered.warnings.push(diagnostic.into_warning());
+            }
+            from = close + 1;
         }
     }
 
@@ -511,6 +658,9 @@ impl<'a> State<'a, '_> {
     }
 
     fn finish(mut self) -> (Rendered, Vec<Diagnostic>) {
+        if !self.shown.is_empty() {
+            self.text_that_meant_a_link();
+        }
         let mut html_out = String::with_capacity(self.source.body().len() * 3 / 2);
         html::push_html(&mut html_out, self.out.iter().cloned());
         let (summary_events, summary_text) = match (self.summary_end, self.first_paragraph) {

@@ -41,6 +41,16 @@ pub(crate) fn toml_diagnostic(
             .with_hint(hint)
             .at(path, text, line_start + value_at);
     }
+    if err.message().contains("expected a string")
+        && let Some((key, value)) = line.split_once('=')
+        && !value.trim().starts_with(['[', '{'])
+    {
+        let (key, value) = (key.trim(), value.trim());
+        let at = line_start + line.find(value).unwrap_or(0);
+        return Diagnostic::error(format!("`{key}` is text: it must be in quotes"))
+            .with_hint(format!("{key} = \"{value}\""))
+            .at(path, text, at);
+    }
     friendly(err.message(), known).at(path, text, offset)
 }
 
@@ -97,6 +107,18 @@ fn value_mistake(line: &str) -> Option<(String, String)> {
             )),
         };
     }
+    if matches!(key, "date" | "updated" | "last_reviewed")
+        && let Some(hint) = date_in_numbers(key, value)
+    {
+        return Some((format!("`{value}` is not a date knead can read"), hint));
+    }
+    if value.starts_with('[') && value.contains("\";") {
+        let fixed = value.replace("\";", "\",");
+        return Some((
+            format!("the items of `{key}` are separated by semicolons"),
+            format!("separate them with commas: {key} = {fixed}"),
+        ));
+    }
     let number = value.trim_start_matches(['-', '+']);
     if value.starts_with(['[', '{', '\''])
         || number.starts_with(|c: char| c.is_ascii_digit())
@@ -132,6 +154,46 @@ fn value_mistake(line: &str) -> Option<(String, String)> {
             format!("{key} = \"{value}\""),
         ),
     })
+}
+
+/// The fix for a date written in numbers but not as year-month-day (`2025-3-5`, `2025/03/05`,
+/// `03/05/2025`), for the line `key = value`. A day and month that could be either way round
+/// get both readings.
+fn date_in_numbers(key: &str, value: &str) -> Option<String> {
+    let parts: Vec<&str> = value.split(['-', '/', '.']).collect();
+    let numbers: Vec<i16> = parts
+        .iter()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [a, b, c] = numbers[..] else { return None };
+    let day = |y: i16, m: i16, d: i16| {
+        let m = i8::try_from(m).ok()?;
+        let d = i8::try_from(d).ok()?;
+        jiff::civil::Date::new(y, m, d).ok()
+    };
+    if parts[0].len() == 4 {
+        let date = day(a, b, c)?;
+        if date.to_string() == value {
+            return None;
+        }
+        return Some(format!(
+            "write dates as year-month-day, with two digits for the month and the day: {key} = {date}"
+        ));
+    }
+    if parts[2].len() != 4 {
+        return None;
+    }
+    match (day(c, b, a), day(c, a, b)) {
+        (Some(day_first), Some(month_first)) if day_first != month_first => Some(format!(
+            "write dates as year-month-day: {key} = {month_first} if you mean {}, or {key} = {day_first} if you mean {}",
+            month_first.strftime("%B %-d"),
+            day_first.strftime("%B %-d"),
+        )),
+        (Some(date), _) | (None, Some(date)) => {
+            Some(format!("write dates as year-month-day: {key} = {date}"))
+        }
+        (None, None) => None,
+    }
 }
 
 /// A date written in words (`March 5, 2025`, `5 March 2025`, `Mar 5th 2025`) as year-month-day.
@@ -520,6 +582,24 @@ mod tests {
 
     /// Only lines with a staff mistake get a message of their own; numbers, lists, dates, and
     /// strings that are fine keep the parser's.
+    #[test]
+    fn dates_in_numbers_are_read_as_year_month_day() {
+        let hint = |value: &str| value_mistake(&format!("date = {value}")).map(|(_, hint)| hint);
+        let both = "write dates as year-month-day: date = 2025-03-05 if you mean March 5, or \
+                    date = 2025-05-03 if you mean May 3";
+        assert_eq!(hint("03/05/2025").as_deref(), Some(both));
+        assert_eq!(
+            hint("25/03/2025").as_deref(),
+            Some("write dates as year-month-day: date = 2025-03-25")
+        );
+        let padded = "write dates as year-month-day, with two digits for the month and the day: \
+                      date = 2025-03-05";
+        assert_eq!(hint("2025-3-5").as_deref(), Some(padded));
+        assert_eq!(hint("2025/03/05").as_deref(), Some(padded));
+        assert_eq!(hint("2025-02-30"), None);
+        assert_eq!(hint("2025-03-05"), None);
+    }
+
     #[test]
     fn value_mistakes_leave_other_values_alone() {
         for line in [

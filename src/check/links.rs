@@ -88,7 +88,8 @@ impl<'a> Resolver<'a> {
     pub(crate) fn resolve(&self, from: &str, url: &str) -> Target {
         let config = &self.ctx.site.config();
         let url = url.trim();
-        if url.is_empty() {
+        // A broken `@/` link is left as written and reported where it is written.
+        if url.is_empty() || url.starts_with("@/") {
             return Target::Skip;
         }
         if let Some(rest) = url.strip_prefix("//") {
@@ -355,11 +356,14 @@ fn describe(
         ),
         Problem::Missing { path, image: false } => (
             format!("link to `{dest}`, but the site has no `{path}`"),
-            match resolver.nearest_page(path) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => "link to pages by their file, e.g. `@/blog/my-post.md`, so the build \
-                         checks the address"
-                    .to_owned(),
+            match crate::assets::missing_link_hint(dest) {
+                Some(hint) => hint,
+                None => match resolver.nearest_page(path) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => "link to pages by their file, e.g. `@/blog/my-post.md`, so the build \
+                             checks the address"
+                        .to_owned(),
+                },
             },
         ),
         Problem::Anchor {

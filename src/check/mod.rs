@@ -84,13 +84,17 @@ impl Finding {
 /// `Err(Error::Site(..))` with the build's errors.
 pub fn check(options: &CheckOptions) -> Result<Report> {
     let sources = crate::source::read(&options.build.root)?;
+    // A file that does not parse and a broken `@/` link do not stop the check: their errors
+    // are reported with everything else found in the same run.
+    let (prepared, mut build_errors) = crate::prepare_each(&sources, &options.build)?;
     let crate::Prepared {
         site,
         bodies,
         assets,
         templates,
         warnings,
-    } = crate::prepare(&sources, &options.build)?;
+    } = prepared;
+    build_errors.extend(crate::assets::on_this_computer_refs(&site, &bodies).0);
     let outputs = crate::render::render(&site, &bodies, &assets, &templates)?;
     let now = options.build.now.unwrap_or_else(Timestamp::now);
     let ctx = Ctx::new(&site, &bodies, &outputs, &sources, now);
@@ -101,9 +105,10 @@ pub fn check(options: &CheckOptions) -> Result<Report> {
         external::check(&ctx, external_refs, &options.http, &cache, &mut findings);
     }
     let settings = &site.config().check;
-    let mut all: Vec<Finding> = warnings
+    let mut all: Vec<Finding> = build_errors
         .0
         .into_iter()
+        .chain(warnings.0)
         .map(|diagnostic| Finding {
             rule: None,
             diagnostic,

@@ -32,12 +32,12 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// `Err` with every diagnostic found when one of them is an error.
-    pub(super) fn finish(self) -> Result<(), Diagnostics> {
+    /// `Err` with every diagnostic found when one of them is an error, else the warnings.
+    pub(super) fn finish(self) -> Result<Diagnostics, Diagnostics> {
         if self.diagnostics.has_errors() {
             return Err(self.diagnostics);
         }
-        Ok(())
+        Ok(self.diagnostics)
     }
 
     /// The site's `title`, which must not be blank.
@@ -127,27 +127,68 @@ impl<'a> Validator<'a> {
 
     /// `[clinic]`: its phone in E.164 form and its opening hours, parsed; its business type and
     /// coordinates checked.
-    pub(super) fn clinic(&mut self, clinic: &Clinic) -> (Option<String>, Vec<OpeningHours>) {
+    pub(super) fn clinic(&mut self, clinic: &mut Clinic) -> (Option<String>, Vec<OpeningHours>) {
         let phone_e164 = self.clinic_phone(clinic);
         let opening_hours = self.clinic_hours(&clinic.hours);
         self.clinic_type(clinic.business_type.as_deref());
         self.clinic_coordinates(clinic.latitude, clinic.longitude);
-        self.clinic_booking_url(&clinic.booking_url);
+        if let Some(understood) = self.clinic_booking_url(&clinic.booking_url) {
+            clinic.booking_url = understood;
+        }
         (phone_e164, opening_hours)
     }
 
-    /// The clinic's `booking_url`, behind every Book button: a web address (`https://`, or
-    /// `http://`), a page of the site (`/book/`), `tel:` or `mailto:`. Anything else would make
-    /// every button a link to nowhere.
-    fn clinic_booking_url(&mut self, url: &str) {
+    /// The clinic's `booking_url`, behind every Book button: a web address (`https://`; `http://`
+    /// is a warning), a page of the site (`/book/`), `tel:` or `mailto:`. A web address written
+    /// without `https://` (`www.example.com/book`) is understood as one, with a warning saying
+    /// so: the returned address. Anything else would make every button a link to nowhere.
+    fn clinic_booking_url(&mut self, url: &str) -> Option<String> {
         let url = url.trim();
         let lower = url.to_ascii_lowercase();
         let fine = ["https://", "http://", "tel:", "mailto:"]
             .iter()
             .any(|scheme| lower.starts_with(scheme) && lower.len() > scheme.len())
             || (url.starts_with('/') && !url.starts_with("//"));
-        if url.is_empty() || fine {
-            return;
+        if url.is_empty() {
+            return None;
+        }
+        if fine {
+            if lower.starts_with("http://") {
+                let secure = format!("https://{}", &url["http://".len()..]);
+                let diagnostic = self
+                    .at_clinic_key(
+                        "booking_url",
+                        "`booking_url` starts with http://: a client's name and phone number would \
+                         travel unencrypted, and browsers mark the page \"Not secure\""
+                            .to_owned(),
+                    )
+                    .with_hint(format!(
+                        "booking pages use https://: booking_url = \"{secure}\" (ask the booking service \
+                         for its https address if that does not open)"
+                    ))
+                    .into_warning();
+                self.diagnostics.push(diagnostic);
+            }
+            return None;
+        }
+        if !url.contains(char::is_whitespace)
+            && !url.starts_with("@/")
+            && url.split('/').next().is_some_and(|host| {
+                host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
+            })
+        {
+            let understood = format!("https://{url}");
+            let diagnostic = self
+                .at_clinic_key(
+                    "booking_url",
+                    format!("`booking_url` has no https:// in front: understood as `{understood}`"),
+                )
+                .with_hint(format!(
+                    "write it in full to say so: booking_url = \"{understood}\""
+                ))
+                .into_warning();
+            self.diagnostics.push(diagnostic);
+            return Some(understood);
         }
         let hint = if let Some(file) = url.strip_prefix("@/") {
             let page = file.trim_end_matches(".md").trim_end_matches("_index");
@@ -158,10 +199,6 @@ impl<'a> Validator<'a> {
                 format!("/{page}/")
             };
             format!("site.toml takes the page's address, not its file: booking_url = \"{address}\"")
-        } else if !url.contains(char::is_whitespace)
-            && url.split('/').next().is_some_and(|host| host.contains('.'))
-        {
-            format!("start it with https://: booking_url = \"https://{url}\"")
         } else {
             "give the address of your booking page, e.g. booking_url = \"https://book.example.com/clinic\", \
              or a phone link such as booking_url = \"tel:+14065550142\""
@@ -174,6 +211,7 @@ impl<'a> Validator<'a> {
             )
             .with_hint(hint);
         self.diagnostics.push(diagnostic);
+        None
     }
 
     /// The clinic's phone in E.164 form, when it has one that can be dialled from abroad.

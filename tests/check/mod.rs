@@ -697,6 +697,38 @@ fn an_unknown_rule_is_an_error_in_site_toml_with_a_suggestion() {
         .stderr_has("did you mean `reading_grade`?");
 }
 
+/// A broken `@/` link and a post whose front matter does not parse do not stop the check: the
+/// missing image and the health claim beside them are reported in the same run (issue 19), and
+/// a link to the post that does not parse is not reported as a link to nothing.
+#[test]
+fn one_run_reports_build_errors_with_everything_else() {
+    let site = Site::fixture("check/clean")
+        .file(
+            "content/blog/neck.md",
+            "+++\ntitle = \"Neck pain\"\ndate = 2025-01-01\n+++\nSee [x](@/blog/nope.md) and \
+             [y](@/blog/broken.md#why).\n\n![Stretch](stretch.jpg)\n\nMassage cures sciatica.\n",
+        )
+        .file(
+            "content/blog/broken.md",
+            "+++\ntitle = \"Broken\ndate = 2025-01-01\n+++\nText.\n",
+        );
+    let run = cli(&site, &[]).exit(1);
+    for expected in [
+        "content/blog/broken.md:2:9: error: the closing quote of the text is missing",
+        "content/blog/neck.md:5:5: error: link to `@/blog/nope.md`",
+        "content/blog/neck.md:7:1: error: image `stretch.jpg` does not exist",
+        "[health-claim]",
+    ] {
+        assert!(run.stdout.contains(expected), "{expected}\n{}", run.stdout);
+    }
+    assert!(
+        !run.stdout.contains("error: link to `@/blog/broken.md"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stderr.contains("does not build"), "{}", run.stderr);
+}
+
 // The report and the command line
 
 /// The post being written is usually a draft: plain `knead check` checks it, and says so;
@@ -709,9 +741,9 @@ fn drafts_are_checked_unless_no_drafts() {
     );
     let run = cli(&site, &[]).exit(1);
     assert!(
-        run.stderr.contains("content/blog/wip.md:6:5"),
+        run.stdout.contains("content/blog/wip.md:6:5"),
         "{}",
-        run.stderr
+        run.stdout
     );
     cli(&site, &["--no-drafts"]).success();
     cli(&site, &["--drafts"]).exit(1);
@@ -778,16 +810,38 @@ fn exit_codes() {
     cli(&clean, &["--format", "xml"]).exit(2);
     cli(&clean, &["--colour"]).exit(2);
 
-    // A site that does not build: its build errors, and 1.
+    // A build error of one file: reported among the findings, and 1.
     let broken = Site::new().file("content/a.md", page("A", "[x](@/nope.md)\n"));
-    cli(&broken, &[])
-        .exit(1)
-        .stderr_has("content/a.md:4:1: error: link to `@/nope.md`")
-        .stderr_has("error: the site does not build, so it was not checked");
+    let run = cli(&broken, &[]).exit(1);
+    assert!(
+        run.stdout
+            .contains("content/a.md:4:1: error: link to `@/nope.md`"),
+        "{}",
+        run.stdout
+    );
     let run = cli(&broken, &["--format", "json"]).exit(1);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    let finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("@/nope.md"))
+        .unwrap();
+    assert_eq!(finding["rule"], serde_json::Value::Null);
+    assert_eq!(finding["line"], 4);
+
+    // A site that does not build at all (its settings): its errors, and 1.
+    let unbuildable = Site::new()
+        .file("site.toml", "title = \"T\"\nbase_url = 3\n")
+        .file("content/a.md", page("A", ""));
+    cli(&unbuildable, &[])
+        .exit(1)
+        .stderr_has("site.toml:2:12: error:")
+        .stderr_has("error: the site does not build, so it was not checked");
+    let run = cli(&unbuildable, &["--format", "json"]).exit(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
     assert_eq!(json["findings"][0]["rule"], serde_json::Value::Null);
-    assert_eq!(json["findings"][0]["line"], 4);
+    assert_eq!(json["findings"][0]["line"], 2);
 }
 
 #[test]

@@ -73,7 +73,8 @@ fn wrong_type_is_reported_at_the_value() {
     with_config("title = 3\nbase_url = \"https://clinic.example\"\n")
         .build()
         .exit(1)
-        .stderr_has("site.toml:1:9: error: invalid type: integer `3`, expected a string");
+        .stderr_has("site.toml:1:9: error: `title` is text: it must be in quotes")
+        .stderr_has("help: title = \"3\"");
 }
 
 #[test]

@@ -208,6 +208,21 @@ catalogue! {
     staff_missing_front_matter_image
     staff_paragraph_indented_with_a_tab
     staff_heading_without_a_space
+    staff_link_to_a_missing_page
+    staff_link_without_https
+    staff_link_to_a_missing_file
+    staff_link_with_a_space
+    staff_space_between_brackets
+    staff_link_with_no_address
+    staff_image_on_this_computer
+    staff_link_to_a_file_on_this_computer
+    staff_date_day_month_year
+    staff_date_without_zeros
+    staff_tags_with_semicolons
+    staff_phone_without_quotes
+    staff_booking_url_http
+    staff_post_saved_as_markdown
+    staff_post_saved_as_md_txt
 }
 
 #[test]
@@ -222,6 +237,11 @@ fn every_fixture_folder_is_a_case() {
     cases.sort();
     assert_eq!(folders, cases);
     assert!(CASES.len() >= 40, "the issue asks for at least 40 cases");
+    let staff = CASES.iter().filter(|c| c.starts_with("staff_")).count();
+    assert!(
+        staff >= 40,
+        "issue 19 asks for at least 40 staff mistakes: {staff}"
+    );
 }
 
 /// A 5 MB post builds, and its text is all there.
