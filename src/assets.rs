@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::content::{Page, PageId, Section, SectionId, SourceText};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::markdown::Bodies;
-use crate::site::Site;
+use crate::site::{Job, Site};
 use crate::source::{FileRef, Sources};
 use crate::toml_errors::{find_key_line, suggest};
 
@@ -233,7 +233,15 @@ pub fn missing_images(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnost
 /// address the site does not serve, as warnings: `knead build` prints them and counts them in its
 /// summary, `knead check` reports them as errors. A link written without `https://`
 /// (`www.example.com/book`) is one of them, with that fix.
-pub fn missing_pages(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnostics {
+///
+/// Also the site-relative addresses of the menu in site.toml (`config_text`), and a `#heading`
+/// that the page a link leads to does not have.
+pub fn missing_pages(
+    site: &Site,
+    bodies: &Bodies,
+    assets: &Assets,
+    config_text: &str,
+) -> Diagnostics {
     let root = site.config().root.as_str();
     let jobs = site.jobs();
     let mut outputs: HashSet<String> = jobs.iter().map(|job| job.path(site)).collect();
@@ -245,21 +253,79 @@ pub fn missing_pages(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnosti
             outputs.contains(rel) || outputs.contains(&format!("{rel}/index.html"))
         }
     };
+    // Each page's output, for links to one of its headings: only when some link has one.
+    let mut pages: Option<HashMap<String, PageId>> = None;
     // The addresses of pages, for a "did you mean": only when something is missing.
     let mut addresses: Option<Vec<String>> = None;
     let mut hints: HashMap<String, String> = HashMap::new();
     let mut warnings = Diagnostics::default();
     let mut check = |source: &SourceText, address: &str, url: &str, offset: usize| {
-        let Some(rel) = image_output(root, address, url) else {
+        // `#heading` leads to the page it is written on.
+        let rel = if url.trim().starts_with('#') {
+            Some(address.to_owned())
+        } else {
+            image_output(root, address, url)
+        };
+        let Some(rel) = rel else {
             return;
         };
         let written = url.split(['?', '#']).next().unwrap_or_default();
-        if written.is_empty() || served(&rel) {
+        if written.is_empty() && !url.trim().starts_with('#') {
+            return;
+        }
+        if served(&rel) {
+            let Some((_, fragment)) = url.split_once('#') else {
+                return;
+            };
+            let fragment = crate::slug::percent_decode(fragment);
+            let pages = pages.get_or_insert_with(|| {
+                jobs.iter()
+                    .filter_map(|job| match job {
+                        Job::Page(id) => Some((job.path(site), *id)),
+                        _ => None,
+                    })
+                    .collect()
+            });
+            let output = if rel.is_empty() || rel.ends_with('/') {
+                format!("{rel}index.html")
+            } else {
+                format!("{rel}/index.html")
+            };
+            let Some(&id) = pages.get(&output) else {
+                return;
+            };
+            let rendered = bodies.page(id);
+            let known = fragment.is_empty()
+                || fragment == "top"
+                || rendered.ids.contains(&fragment)
+                || rendered.html.contains(&format!("id=\"{fragment}\""))
+                || crate::markdown::RESERVED_IDS.contains(&fragment.as_str());
+            if !known {
+                let ids: Vec<&str> = rendered.ids.iter().map(String::as_str).collect();
+                let hint = match suggest(&fragment, &ids) {
+                    Some(near) => format!("did you mean `#{near}`?"),
+                    None if ids.is_empty() => "that page has no headings".to_owned(),
+                    None => format!("its headings are: #{}", ids.join(", #")),
+                };
+                warnings.push(
+                    Diagnostic::warning(format!(
+                        "link to `{}`, but that page has no heading `{fragment}`",
+                        url.trim()
+                    ))
+                    .at(&source.file, &source.text, offset)
+                    .with_hint(hint),
+                );
+            }
             return;
         }
         let file = names_a_file(written);
         let hint = if let Some(hint) = missing_link_hint(written) {
             hint
+        } else if source.body_offset == 0 && source.file == Path::new(crate::config::CONFIG_FILE) {
+            format!(
+                "correct the menu's `url`, or write the page it leads to (content/{}.md)",
+                rel.trim_end_matches('/')
+            )
         } else {
             let wanted = format!("{root}{rel}");
             if let Some(hint) = hints.get(&wanted) {
@@ -308,6 +374,18 @@ pub fn missing_pages(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnosti
             if !*image {
                 check(&page.source, &page.path, dest, *offset);
             }
+        }
+    }
+    let settings = SourceText {
+        file: crate::config::CONFIG_FILE.into(),
+        text: config_text.into(),
+        body_offset: 0,
+    };
+    for item in &site.config().menu {
+        let url = item.url.trim();
+        if url.starts_with('/') && !url.starts_with("//") {
+            let offset = config_text.find(&format!("\"{url}\"")).unwrap_or(0);
+            check(&settings, "", url, offset);
         }
     }
     for (i, section) in site.sections().iter().enumerate() {

@@ -9,7 +9,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     /// Stops the build: nothing is written.
     Error,
@@ -19,7 +21,7 @@ pub enum Severity {
 
 /// A place in a file: the path as the user would type it (relative to the site root when the
 /// file is inside it), and a 1-based line and column. Columns count characters, not bytes.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     /// The file, relative to the site root where possible.
     pub path: PathBuf,
@@ -175,7 +177,7 @@ pub fn unwritable_character(file: &Path, text: &str) -> Option<Diagnostic> {
 }
 
 /// One problem found in a site.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,

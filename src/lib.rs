@@ -128,7 +128,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
             warnings: writer.leftovers(),
             ..Default::default()
         };
-        return Ok(clock.report(options, &stamp, sources.diagnostics.merged([]), write));
+        // The warnings of the build that made this output, printed again: what was doubtful
+        // then still is.
+        let warnings = Diagnostics(stamp.warnings.clone());
+        return Ok(clock.report(options, &stamp, warnings, write));
     }
     clock.lap("read");
     let options = BuildOptions {
@@ -154,18 +157,19 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let assets = assets(&site, &sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
     // markdown
     let bodies = markdown(&site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
-    // A missing image would go online broken: the build stops (check and serve show it).
-    let missing = assets::missing_images(&site, &bodies, &assets)
-        .merged(assets::on_this_computer_refs(&site, &bodies).0);
-    if missing.has_errors() {
-        return Err(Error::Site(missing.merged(warnings.0.clone())));
-    }
-    let warnings = warnings.merged(missing.0);
-    // Slips of the keyboard in the text (an indented paragraph, `##In Short`) and links to
-    // pages the site does not have: warnings.
-    let warnings = warnings
+    // A missing image, or one on the writer's computer, would go online broken: the build stops
+    // (check and serve show it). Slips of the keyboard in the text (an indented paragraph,
+    // `##In Short`), links to pages the site does not have and medical posts without sources
+    // are warnings, shown with those errors too.
+    let found = assets::missing_images(&site, &bodies, &assets)
+        .merged(assets::on_this_computer_refs(&site, &bodies).0)
         .merged(bodies.warnings().0)
-        .merged(assets::missing_pages(&site, &bodies, &assets).0);
+        .merged(assets::missing_pages(&site, &bodies, &assets, &sources.config_text).0)
+        .merged(check::unsourced_medical_posts(&site).0);
+    let warnings = warnings.merged(found.0);
+    if warnings.has_errors() {
+        return Err(Error::Site(warnings));
+    }
     let mut site = site;
     site.release_markdown();
     writer.check_interrupted()?;
@@ -184,6 +188,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         fresh_until: site.next_change(),
         pages: pages.into_inner(),
         left_out: site.left_out().clone(),
+        warnings: warnings.0.clone(),
     };
     // Freeing a large site takes a tenth of a second: on another thread, while the commit
     // works.

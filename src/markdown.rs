@@ -25,7 +25,7 @@ const WORDS_PER_MINUTE: usize = 200;
 
 /// Ids the built-in theme uses on every page; a heading never takes one of them (a heading
 /// called "Main" becomes `main-1`), so links and the skip link keep working.
-const RESERVED_IDS: &[&str] = &[
+pub(crate) const RESERVED_IDS: &[&str] = &[
     "main",
     "toc-heading",
     "cta-heading",

@@ -143,6 +143,8 @@ pub struct Stamp {
     pub pages: usize,
     /// What the build left out.
     pub left_out: crate::site::LeftOut,
+    /// The warnings the build printed: shown again when nothing has changed since.
+    pub warnings: Vec<crate::error::Diagnostic>,
 }
 
 impl Writer {
@@ -259,6 +261,7 @@ impl Writer {
                 fresh_until: manifest.fresh_until,
                 pages: manifest.pages,
                 left_out: manifest.left_out.clone(),
+                warnings: manifest.warnings.clone(),
             };
             (manifest.files.len(), stamp)
         })

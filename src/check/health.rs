@@ -119,17 +119,46 @@ fn claims_in_front_matter(
     }
 }
 
+const MEDICAL_MESSAGE: &str = "this post is marked `medical = true` but lists no `sources`";
+const MEDICAL_HINT: &str = "list the studies or guidelines its advice rests on, e.g. \
+    `sources = [\"https://www.nccih.nih.gov/health/massage-therapy-what-you-need-to-know\"]`";
+
+/// Whether a page marked `medical` lists no source.
+fn unsourced(medical: bool, sources: &[String]) -> bool {
+    medical && sources.iter().all(|s| s.trim().is_empty())
+}
+
 fn medical_sources(doc: &Doc<'_>, medical: bool, sources: &[String], findings: &mut Findings) {
-    if medical && sources.iter().all(|s| s.trim().is_empty()) {
+    if unsourced(medical, sources) {
         findings.at_key(
             Rule::MedicalSources,
             doc.source,
             "medical",
-            "this post is marked `medical = true` but lists no `sources`",
-            "list the studies or guidelines its advice rests on, e.g. \
-             `sources = [\"https://www.nccih.nih.gov/health/massage-therapy-what-you-need-to-know\"]`",
+            MEDICAL_MESSAGE,
+            MEDICAL_HINT,
         );
     }
+}
+
+/// The posts marked `medical = true` without `sources`, as warnings of `knead build` (the
+/// `medical-sources` rule of `knead check`, which calls them errors).
+pub(crate) fn unsourced_medical_posts(site: &crate::site::Site) -> crate::error::Diagnostics {
+    let mut warnings = crate::error::Diagnostics::default();
+    for page in site.pages() {
+        if unsourced(page.medical, &page.sources) {
+            let source = &page.source;
+            warnings.push(
+                crate::error::Diagnostic::warning(MEDICAL_MESSAGE)
+                    .at(
+                        &source.file,
+                        &source.text,
+                        super::key_offset(source, "medical"),
+                    )
+                    .with_hint(MEDICAL_HINT),
+            );
+        }
+    }
+    warnings
 }
 
 fn review_due(

@@ -11,6 +11,7 @@
 mod body;
 pub mod external;
 mod health;
+pub(crate) use health::unsourced_medical_posts;
 mod html;
 mod links;
 mod readability;

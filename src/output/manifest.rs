@@ -38,6 +38,7 @@ pub(crate) struct Manifest {
     pub(crate) fresh_until: Option<jiff::Timestamp>,
     pub(crate) pages: usize,
     pub(crate) left_out: crate::site::LeftOut,
+    pub(crate) warnings: Vec<crate::error::Diagnostic>,
     pub(crate) files: HashMap<String, FileRecord>,
     folders: Vec<(String, u64)>,
     top: BTreeSet<String>,
@@ -61,6 +62,8 @@ struct Stored {
     pages: usize,
     #[serde(default)]
     left_out: crate::site::LeftOut,
+    #[serde(default)]
+    warnings: Vec<crate::error::Diagnostic>,
     top: Vec<String>,
     folders: Vec<(String, String)>,
     files: Vec<(String, String, String)>,
@@ -106,6 +109,7 @@ impl Manifest {
             fresh_until,
             pages: stored.pages,
             left_out: stored.left_out,
+            warnings: stored.warnings,
             files,
             folders,
             top: stored.top.into_iter().collect(),
@@ -180,6 +184,7 @@ impl Manifest {
             fresh_until: stamp.fresh_until.map(|at| at.to_string()),
             pages: stamp.pages,
             left_out: stamp.left_out.clone(),
+            warnings: stamp.warnings.clone(),
             top: top.into_iter().collect(),
             folders,
             files,

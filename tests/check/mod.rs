@@ -729,6 +729,38 @@ fn one_run_reports_build_errors_with_everything_else() {
     assert!(!run.stderr.contains("does not build"), "{}", run.stderr);
 }
 
+/// `knead build` never publishes silently what `knead check` calls an error (issue 19): each
+/// error of the check is an error or a warning of the build, at the same place.
+#[test]
+fn every_error_of_check_is_said_by_build() {
+    let site = Site::fixture("check/many");
+    let run = cli(&site, &["--format", "json"]).exit(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    let errors: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| {
+            format!(
+                "{}:{}:{}: ",
+                f["path"].as_str().unwrap(),
+                f["line"],
+                f["col"]
+            )
+        })
+        .collect();
+    assert!(errors.len() >= 4, "{errors:?}");
+    let build = site.build();
+    for place in &errors {
+        assert!(
+            build.stderr.contains(place.as_str()),
+            "{place}\n{}",
+            build.stderr
+        );
+    }
+}
+
 // The report and the command line
 
 /// The post being written is usually a draft: plain `knead check` checks it, and says so;

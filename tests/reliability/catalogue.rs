@@ -223,6 +223,9 @@ catalogue! {
     staff_booking_url_http
     staff_post_saved_as_markdown
     staff_post_saved_as_md_txt
+    staff_menu_link_to_a_missing_page
+    staff_link_to_a_missing_heading
+    staff_medical_without_sources
 }
 
 #[test]

@@ -49,6 +49,22 @@ fn a_rebuild_with_nothing_changed_stops_after_reading_and_reports_the_same() {
     );
 }
 
+/// A warning does not scroll by once and vanish: a rebuild with nothing changed prints the
+/// warnings of the build that made the output again (issue 19).
+#[test]
+fn a_rebuild_with_nothing_changed_repeats_the_warnings() {
+    let site = site().file(
+        "content/blog/b.md",
+        post("B", "2025-01-02", "Questions? [Contact us](/contact-us/)."),
+    );
+    let options = site.options();
+    let (first, _) = build(&site, &options);
+    let (second, skipped) = build(&site, &options);
+    assert!(skipped, "{:?}", second.timings);
+    assert_eq!(first.warnings.0.len(), 1, "{:?}", first.warnings);
+    assert_eq!(second.warnings, first.warnings);
+}
+
 #[test]
 fn an_edited_source_is_built() {
     let site = site();
