@@ -195,10 +195,7 @@ pub fn missing_images(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnost
                     "image `{image}` does not exist: the site has no `{root}{rel}`"
                 ))
                 .at(&source.file, &source.text, offset)
-                .with_hint(
-                    "put the photo beside the post (a post in its own folder, with index.md) or \
-                     in static/, or correct the name: capitals count",
-                ),
+                .with_hint(missing_image_hint(assets, root, source, &rel)),
             );
         }
     };
@@ -227,6 +224,57 @@ pub fn missing_images(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnost
     }
     missing.sort();
     missing
+}
+
+/// What to do about an image that leads to `rel`, no file of the site: the file of that name
+/// (capitals aside) where it is, or how to put it where the address leads.
+fn missing_image_hint(assets: &Assets, root: &str, source: &SourceText, rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let same_name: Vec<&Asset> = assets
+        .files
+        .iter()
+        .filter(|asset| {
+            let theirs = asset.output.rsplit('/').next().unwrap_or_default();
+            theirs.eq_ignore_ascii_case(name) && matches!(asset.source, AssetSource::File { .. })
+        })
+        .collect();
+    if let [found] = same_name[..]
+        && let AssetSource::File { shown, .. } = &found.source
+    {
+        // Beside a post that is not named index.md: the folder is not the post's bundle.
+        let post_dir = source.file.parent();
+        let beside = shown.parent() == post_dir;
+        let post_name = source
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        if beside
+            && post_name
+                .as_deref()
+                .is_some_and(|n| !n.eq_ignore_ascii_case("index.md"))
+        {
+            return format!(
+                "`{}` is beside the post, but a post's photos are found beside it only when the \
+                 post is named index.md: rename `{}` to `index.md`",
+                shown.display(),
+                post_name.unwrap_or_default()
+            );
+        }
+        let theirs = found.output.rsplit('/').next().unwrap_or_default();
+        let capitals = if theirs == name {
+            String::new()
+        } else {
+            format!(" (capitals count: `{theirs}`, not `{name}`)")
+        };
+        return format!(
+            "the photo is `{}`: write its address, ({root}{}){capitals}",
+            shown.display(),
+            found.output
+        );
+    }
+    "put the photo beside the post (a post in its own folder, named index.md) and write its name, \
+     or in static/ and write a / before its name, e.g. (/photo.jpg); capitals count"
+        .to_owned()
 }
 
 /// Every plain link of a page or section (`[Contact us](/contact/)`, not `@/contact.md`) to an
@@ -258,6 +306,7 @@ pub fn missing_pages(
     // The addresses of pages, for a "did you mean": only when something is missing.
     let mut addresses: Option<Vec<String>> = None;
     let mut hints: HashMap<String, String> = HashMap::new();
+    let mut linked: HashSet<String> = HashSet::new();
     let mut warnings = Diagnostics::default();
     let mut check = |source: &SourceText, address: &str, url: &str, offset: usize| {
         // `#heading` leads to the page it is written on.
@@ -269,6 +318,7 @@ pub fn missing_pages(
         let Some(rel) = rel else {
             return;
         };
+        linked.insert(rel.clone());
         let written = url.split(['?', '#']).next().unwrap_or_default();
         if written.is_empty() && !url.trim().starts_with('#') {
             return;
@@ -395,6 +445,32 @@ pub fn missing_pages(
             }
         }
     }
+    // A document from a word processor dropped into content/ and linked from nowhere: meant as
+    // a post, it would only be a download nobody finds.
+    for asset in &assets.files {
+        let AssetSource::File { shown, .. } = &asset.source else {
+            continue;
+        };
+        let lower = asset.output.to_ascii_lowercase();
+        let document = [".docx", ".doc", ".rtf", ".odt", ".pages"]
+            .iter()
+            .any(|ext| lower.ends_with(ext));
+        if document && shown.starts_with("content") && !linked.contains(&asset.output) {
+            let name = asset.output.rsplit('/').next().unwrap_or_default();
+            warnings.push(
+                Diagnostic::warning(format!(
+                    "`{name}` is a word-processor document: it is published as a download that \
+                     no page links to, not as a post"
+                ))
+                .in_file(shown)
+                .with_hint(format!(
+                    "to make it a post, save its text as plain text and run `knead new --from` \
+                     on it; to offer it as a download, link to it from a page: [Download]({})",
+                    name.replace(' ', "%20")
+                )),
+            );
+        }
+    }
     warnings.sort();
     warnings
 }
@@ -423,8 +499,8 @@ pub fn on_this_computer_refs(site: &Site, bodies: &Bodies) -> Diagnostics {
                 diagnostic
                     .at(&source.file, &source.text, *offset)
                     .with_hint(format!(
-                        "copy `{name}` beside the post (a post in its own folder, with index.md) \
-                         or into static/, and write just its name: ({name})"
+                        "copy `{name}` into static/ and write (/{name}), or beside the post (a \
+                         post in its own folder, named index.md) and write ({name})"
                     )),
             );
         }
@@ -465,14 +541,51 @@ fn names_a_file(written: &str) -> bool {
         .rsplit('/')
         .find(|part| !part.is_empty())
         .unwrap_or_default();
-    !looks_like_a_host(host) && name.contains('.') && !name.ends_with(".html")
+    !looks_like_a_host(host)
+        && name.contains('.')
+        && !name.ends_with(".html")
+        && !name.contains('@')
 }
 
 /// The fix for a link to nowhere when the address itself shows it: another site written
 /// without `https://`, or a file that is not there. `None` for a page's address.
 pub(crate) fn missing_link_hint(written: &str) -> Option<String> {
+    let written = written.trim();
     let path = written.split(['?', '#']).next().unwrap_or_default();
     let host = path.split('/').next().unwrap_or_default();
+    if path.to_ascii_lowercase().ends_with(".md") {
+        let file = path
+            .trim_start_matches('@')
+            .trim_start_matches("./")
+            .trim_start_matches('/')
+            .trim_start_matches("content/");
+        return Some(format!(
+            "link to a page by its file: @/ and its path under content/, e.g. (@/{file})"
+        ));
+    }
+    if let Some((name, host)) = path.split_once('@')
+        && !name.is_empty()
+        && host.contains('.')
+        && !path.contains('/')
+    {
+        return Some(format!(
+            "an email address is linked with mailto: in front: (mailto:{path})"
+        ));
+    }
+    let digits = path.chars().filter(char::is_ascii_digit).count();
+    if digits >= 7
+        && path
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
+    {
+        let number: String = path
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        return Some(format!(
+            "a phone number is linked with tel: in front: (tel:{number})"
+        ));
+    }
     if !path.starts_with(['/', '.']) && looks_like_a_host(host) {
         return Some(format!(
             "a link to another site starts with https://: (https://{})",

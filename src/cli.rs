@@ -199,7 +199,7 @@ struct CheckArgs {
     /// Drafts are checked too (the post being written is usually one); kept for scripts.
     #[arg(long, hide = true, conflicts_with = "no_drafts")]
     drafts: bool,
-    /// Check only what `knead build` publishes, leaving drafts out.
+    /// Check only what `knead build` publishes today, leaving drafts and scheduled posts out.
     #[arg(long)]
     no_drafts: bool,
 }
@@ -215,7 +215,9 @@ enum CheckFormat {
 impl CheckArgs {
     fn into_options(self) -> knead::check::CheckOptions {
         let mut options = knead::check::CheckOptions::new(site_root(self.root));
+        // A scheduled post goes online on its day without anyone looking again: checked now.
         options.build.drafts = !self.no_drafts;
+        options.build.future = !self.no_drafts;
         options.external = self.external;
         options.deny_warnings = self.deny_warnings;
         options
@@ -245,7 +247,10 @@ fn check_site(options: &knead::check::CheckOptions, format: CheckFormat) -> Exit
     };
     let mut out = std::io::stdout().lock();
     if format == CheckFormat::Text && options.build.drafts {
-        let _ = writeln!(out, "Drafts are checked too (--no-drafts leaves them out)");
+        let _ = writeln!(
+            out,
+            "Drafts and scheduled posts are checked too (--no-drafts leaves them out)"
+        );
     }
     let _ = out.write_all(text.as_bytes());
     ExitCode::from(code)

@@ -55,6 +55,16 @@ const CALLING_CODES: &[(&str, &str, bool)] = &[
 
 /// A phone number as written, in E.164 form (`+14065550142`), or why it cannot be.
 pub fn e164(phone: &str, country: &str) -> Result<String, String> {
+    // Word processors put non-breaking spaces and hyphens into numbers: the same to a reader.
+    let phone: String = phone
+        .chars()
+        .filter(|c| !crate::error::is_invisible(*c))
+        .map(|c| match c {
+            '\u{a0}' | '\u{202f}' | '\u{2007}' => ' ',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            c => c,
+        })
+        .collect();
     let phone = phone.trim();
     if let Some(c) = phone
         .chars()

@@ -132,18 +132,37 @@ pub struct Parsed {
 
 /// Parses every Markdown file in parallel. Returns all pages and sections, or every error found.
 pub fn parse(files: &[ContentFile]) -> Result<Parsed, Diagnostics> {
-    collect(files.par_iter().with_max_len(64).map(parse_one))
+    whole(parse_each(files))
 }
 
 /// [`parse`] that keeps going past broken files, for `knead check`: the pages and sections of
 /// the files that parsed, every error of the others, and the others' paths (relative to
 /// `content/`), so that one run reports everything.
 pub fn parse_each(files: &[ContentFile]) -> (Parsed, Diagnostics, Vec<String>) {
-    let results: Vec<(&str, Result<Parsed, Diagnostics>)> = files
-        .par_iter()
-        .with_max_len(64)
-        .map(|file| (file.rel.as_str(), parse_one(file)))
-        .collect();
+    collect(
+        files
+            .par_iter()
+            .with_max_len(64)
+            .map(|file| (file.rel.clone(), parse_one(file))),
+    )
+}
+
+/// The site when every file parsed, else every error.
+fn whole(
+    (parsed, diagnostics, _): (Parsed, Diagnostics, Vec<String>),
+) -> Result<Parsed, Diagnostics> {
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    Ok(parsed)
+}
+
+/// Every file's page or section, every file's error, and the files that did not parse.
+fn collect(
+    results: impl ParallelIterator<Item = (String, Result<Parsed, Diagnostics>)>,
+) -> (Parsed, Diagnostics, Vec<String>) {
+    let results: Vec<(String, Result<Parsed, Diagnostics>)> = results.collect();
+    // Pages are large: grown one at a time, the list would be copied over and over.
     let mut parsed = Parsed {
         pages: Vec::with_capacity(results.len()),
         sections: Vec::new(),
@@ -158,7 +177,7 @@ pub fn parse_each(files: &[ContentFile]) -> (Parsed, Diagnostics, Vec<String>) {
             }
             Err(errors) => {
                 if errors.has_errors() {
-                    broken.push(rel.to_owned());
+                    broken.push(rel);
                 }
                 diagnostics.0.extend(errors.0);
             }
@@ -166,33 +185,6 @@ pub fn parse_each(files: &[ContentFile]) -> (Parsed, Diagnostics, Vec<String>) {
     }
     diagnostics.sort();
     (parsed, diagnostics, broken)
-}
-
-/// Every file's page or section, or every file's error.
-fn collect(
-    results: impl ParallelIterator<Item = Result<Parsed, Diagnostics>>,
-) -> Result<Parsed, Diagnostics> {
-    let results: Vec<Result<Parsed, Diagnostics>> = results.collect();
-    // Pages are large: grown one at a time, the list would be copied over and over.
-    let mut parsed = Parsed {
-        pages: Vec::with_capacity(results.len()),
-        sections: Vec::new(),
-    };
-    let mut diagnostics = Diagnostics::default();
-    for result in results {
-        match result {
-            Ok(item) => {
-                parsed.pages.extend(item.pages);
-                parsed.sections.extend(item.sections);
-            }
-            Err(errors) => diagnostics.0.extend(errors.0),
-        }
-    }
-    if diagnostics.has_errors() {
-        diagnostics.sort();
-        return Err(diagnostics);
-    }
-    Ok(parsed)
 }
 
 /// Parses one Markdown file into a page or a section (a [`Parsed`] holding just it).
@@ -231,6 +223,12 @@ fn parse_file(file: &ContentFile) -> Result<Item, Diagnostics> {
 /// [`parse`] for files that are no longer needed: their bytes become the pages' text without
 /// a copy (a large site's peak memory, and the time to touch it).
 pub fn parse_owned(files: Vec<ContentFile>) -> Result<Parsed, Diagnostics> {
+    whole(parse_owned_each(files))
+}
+
+/// [`parse_each`] for files that are no longer needed, as [`parse_owned`] is to [`parse`]
+/// (`knead build`, which reports every file's errors with the rest of the site's).
+pub fn parse_owned_each(files: Vec<ContentFile>) -> (Parsed, Diagnostics, Vec<String>) {
     collect(files.into_par_iter().with_max_len(64).map(|file| {
         let text = match String::from_utf8(file.bytes) {
             Ok(text) => match normalize(&text) {
@@ -239,14 +237,18 @@ pub fn parse_owned(files: Vec<ContentFile>) -> Result<Parsed, Diagnostics> {
             },
             Err(err) => {
                 let offset = err.utf8_error().valid_up_to();
-                return Err(not_utf8(&file.rel, err.as_bytes(), offset).into());
+                return (
+                    file.rel.clone(),
+                    Err(not_utf8(&file.rel, err.as_bytes(), offset).into()),
+                );
             }
         };
         let file = ContentFile {
             rel: file.rel,
             bytes: Vec::new(),
         };
-        parse_text(&file, text).map(Parsed::from)
+        let result = parse_text(&file, text).map(Parsed::from);
+        (file.rel, result)
     }))
 }
 
@@ -331,6 +333,17 @@ fn page_front_matter<'a>(
             "give it front matter with a title, e.g.\n+++\ntitle = \"My post\"\n+++\nor delete the file",
         ));
     }
+    if text.starts_with("{\\rtf") {
+        return Err(Diagnostic::error(
+            "this file was saved as rich text (RTF), not as plain text: its words are buried in \
+             formatting codes",
+        )
+        .in_file(shown)
+        .with_hint(
+            "open it in your editor and save it as plain text (TextEdit: Format, Make Plain Text; \
+             WordPad: Save as, Text Document), keeping the .md name",
+        ));
+    }
     let split = front_matter::split(text).map_err(|d| d.at(shown, text, 0))?;
     if split.format.is_none() {
         return Err(Diagnostic::error("this page has no front matter")
@@ -371,8 +384,9 @@ impl Written<'_> {
 
     /// The page's `title`, trimmed; it must be there and not blank.
     fn title(&self, title: Option<&str>) -> Result<String, Diagnostic> {
+        // A title of only invisible characters (pasted zero-width spaces) shows as nothing.
         match title.map(str::trim) {
-            Some(title) if !title.is_empty() => Ok(title.to_owned()),
+            Some(title) if !crate::error::trim_invisible(title).is_empty() => Ok(title.to_owned()),
             written => {
                 let message = if written.is_none() {
                     "this page has no `title`"
@@ -519,7 +533,7 @@ fn parse_section(file: &ContentFile, shown: PathBuf, text: String) -> Result<Sec
         .map_or("", |(parent, _)| parent)
         .to_owned();
     let title = match fm.title.as_deref() {
-        Some(title) if !title.trim().is_empty() => title.trim().to_owned(),
+        Some(title) if !crate::error::trim_invisible(title).is_empty() => title.trim().to_owned(),
         Some(_) => {
             return Err(Diagnostic::error("the `title` is empty")
                 .at(&shown, &text, key_offset(&split, "title"))
@@ -705,6 +719,10 @@ mod tests {
             ),
             ("+++\ndate = 2025-01-01\n+++\n", "this page has no `title`"),
             ("+++\ntitle = \"  \"\n+++\n", "the `title` is empty"),
+            (
+                "+++\ntitle = \"\u{a0}\u{200b}\"\n+++\n",
+                "the `title` is empty",
+            ),
             (
                 "+++\ntitle = \"A\"\ndate = \"2025-02-30\"\n+++\n",
                 "`date`: `2025-02-30` is not a real date",

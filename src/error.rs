@@ -455,6 +455,24 @@ impl Error {
 /// The result type of knead's fallible functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Whether `c` is a character that shows as nothing (a zero-width space or joiner, a word
+/// joiner, a byte order mark, a soft hyphen): pasted text carries them unseen.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+    )
+}
+
+/// `text` without invisible characters ([`is_invisible`]) and surrounding spaces of any kind.
+pub fn trim_invisible(text: &str) -> String {
+    text.chars()
+        .filter(|c| !is_invisible(*c))
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,21 +142,30 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let placeholders = placeholders::check(&sources, options.base_url.is_some());
     let placeholder_errors = || placeholders.0.iter().filter(|d| d.is_error()).cloned();
     // parse: the Markdown files' bytes become the pages' text, not copied (a large site's
-    // peak memory).
+    // peak memory). A file that does not parse is left out and the build goes on, so that one
+    // run reports every mistake; nothing is written while there is an error.
     let content = std::mem::take(&mut sources.content);
-    let parsed = with_settings_errors(content::parse_owned(content), &sources, &options);
+    let (parsed, parse_errors, unparsed) = content::parse_owned_each(content);
     // assemble
-    let (site, templates, warnings) = parsed
-        .and_then(|parsed| assemble(&sources, parsed, &options))
-        .map_err(|errors| errors.merged(placeholder_errors()))?;
-    let warnings = warnings.merged(placeholders.0.iter().cloned());
-    if warnings.has_errors() {
-        return Err(Error::Site(warnings.merged([])));
-    }
+    let (site, templates, warnings) = assemble(&sources, parsed, &options).map_err(|errors| {
+        // Without the files that did not parse, the rest may fail for that reason alone (a
+        // service page missing): only their errors and the settings' are certain.
+        let errors = if parse_errors.has_errors() {
+            with_settings_errors(Err(parse_errors.clone()), &sources, &options)
+                .err()
+                .unwrap_or(errors)
+        } else {
+            errors
+        };
+        errors.merged(placeholder_errors())
+    })?;
+    let warnings = warnings
+        .merged(placeholders.0.iter().cloned())
+        .merged(parse_errors.0);
     // assets
     let assets = assets(&site, &sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
     // markdown
-    let bodies = markdown(&site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
+    let (bodies, markdown_errors) = markdown_each(&site, None, &unparsed);
     // A missing image, or one on the writer's computer, would go online broken: the build stops
     // (check and serve show it). Slips of the keyboard in the text (an indented paragraph,
     // `##In Short`), links to pages the site does not have and medical posts without sources
@@ -165,7 +174,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .merged(assets::on_this_computer_refs(&site, &bodies).0)
         .merged(bodies.warnings().0)
         .merged(assets::missing_pages(&site, &bodies, &assets, &sources.config_text).0)
-        .merged(check::unsourced_medical_posts(&site).0);
+        .merged(check::unsourced_medical_posts(&site).0)
+        .merged(placeholders::new_post_text(&site).0)
+        .merged(markdown_errors.0);
     let warnings = warnings.merged(found.0);
     if warnings.has_errors() {
         return Err(Error::Site(warnings));
@@ -552,5 +563,30 @@ impl LinkIndex {
 impl Resolve for LinkIndex {
     fn url_of(&self, content_path: &str) -> Option<String> {
         self.urls.get(content_path).cloned()
+    }
+
+    fn nearest(&self, content_path: &str) -> Option<String> {
+        let wanted = content_path.trim_start_matches('/');
+        let with_md = format!("{}.md", wanted.trim_end_matches('/'));
+        let name = |path: &str| path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        let paths: Vec<&str> = self.urls.keys().map(String::as_str).collect();
+        // The same path but for capitals or `.md`; then the same file name in another folder;
+        // then a typo.
+        let exact = paths
+            .iter()
+            .find(|p| p.eq_ignore_ascii_case(wanted) || p.eq_ignore_ascii_case(&with_md));
+        let moved = || {
+            let mut found = paths
+                .iter()
+                .filter(|p| name(p) == name(&with_md) || name(p) == name(wanted));
+            match (found.next(), found.next()) {
+                (Some(one), None) => Some(one),
+                _ => None,
+            }
+        };
+        exact
+            .or_else(moved)
+            .map(|p| (*p).to_owned())
+            .or_else(|| crate::toml_errors::suggest(wanted, &paths).map(str::to_owned))
     }
 }

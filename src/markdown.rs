@@ -206,6 +206,13 @@ pub struct InternalLink {
 pub trait Resolve: Sync {
     /// The root-relative address of the page or section at `content_path`, if there is one.
     fn url_of(&self, content_path: &str) -> Option<String>;
+
+    /// The content path nearest to `content_path`, which does not exist, for a "did you mean":
+    /// another folder, a missing `.md`, other capitals, a typo.
+    fn nearest(&self, content_path: &str) -> Option<String> {
+        let _ = content_path;
+        None
+    }
 }
 
 /// The Markdown extensions knead enables; `knead check` reads bodies with the same ones.
@@ -239,6 +246,7 @@ pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diag
         first_paragraph: None,
         shown: String::new(),
         shown_at: Vec::new(),
+        bullets_seen: false,
     };
     let mut events = Parser::new_ext(body, options()).into_offset_iter();
     while let Some((event, range)) = events.next() {
@@ -304,6 +312,8 @@ struct State<'a, 's> {
     /// piece.
     shown: String,
     shown_at: Vec<(usize, usize)>,
+    /// Whether the current paragraph had a line starting with a pasted bullet (`•`).
+    bullets_seen: bool,
 }
 
 impl<'a> State<'a, '_> {
@@ -385,11 +395,20 @@ impl<'a> State<'a, '_> {
     fn slips(&mut self, event: &Event<'a>, offset: usize) {
         let source = self.source;
         let at = |d: Diagnostic| d.at(&source.file, &source.text, source.body_offset + offset);
+        if matches!(event, Event::Start(_) | Event::End(_)) && !is_inline(event) {
+            self.bullets_seen = false;
+            if !self.shown.is_empty() {
+                self.text_that_meant_a_link();
+            }
+        }
         match event {
             Event::Text(text) => {
                 self.shown_at.push((self.shown.len(), offset));
                 self.shown.push_str(text);
-                if matches!(self.out.last(), Some(Event::Start(Tag::Paragraph))) {
+                if matches!(
+                    self.out.last(),
+                    Some(Event::Start(Tag::Paragraph) | Event::SoftBreak)
+                ) {
                     self.heading_without_space(text, offset);
                 }
             }
@@ -413,9 +432,7 @@ impl<'a> State<'a, '_> {
                 ))
                 .with_hint(format!("put the address inside them, e.g. {example}"))));
             }
-            Event::Start(_) | Event::End(_) if !self.shown.is_empty() && !is_inline(event) => {
-                self.text_that_meant_a_link();
-            }
+
             Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => {
                 self.rendered.warnings.push(at(Diagnostic::warning(
                     "this text is indented (a tab or four spaces at the start), so it shows as a \
@@ -437,15 +454,40 @@ impl<'a> State<'a, '_> {
         let at = |d: Diagnostic| d.at(&source.file, &source.text, source.body_offset + offset);
         let hashes = text.len() - text.trim_start_matches('#').len();
         let rest = &text[hashes..];
+        // A word processor's non-breaking space after the # is not a space to Markdown.
+        let rest_words = rest.trim_start_matches(['\u{a0}', '\u{202f}']);
+        let non_breaking = rest_words.len() != rest.len();
         if (1..=6).contains(&hashes)
-            && rest.starts_with(char::is_alphabetic)
+            && rest_words.starts_with(char::is_alphabetic)
             && text.chars().count() < 80
         {
-            let fixed = format!("{} {rest}", &text[..hashes]);
+            let fixed = format!("{} {rest_words}", &text[..hashes]);
+            let why = if non_breaking {
+                "the space after the # is a non-breaking space (from a word processor), which \
+                 Markdown does not count"
+            } else {
+                "a heading needs a space after the #"
+            };
             self.rendered.warnings.push(at(Diagnostic::warning(format!(
-                "`{text}` shows as text, not as a heading: a heading needs a space after the #"
+                "`{}` shows as text, not as a heading: {why}",
+                text.replace('\u{a0}', " ")
             ))
-            .with_hint(format!("write `{fixed}`"))));
+            .with_hint(if non_breaking {
+                format!("write `{fixed}`, typing the space again")
+            } else {
+                format!("write `{fixed}`")
+            })));
+        }
+        // Bullets pasted from a word processor (`•` and a tab) are not a Markdown list.
+        if text.starts_with(['•', '◦', '▪', '·']) && !self.bullets_seen {
+            self.bullets_seen = true;
+            self.rendered.warnings.push(at(Diagnostic::warning(format!(
+                "`{}` does not make a list: the lines run together as one paragraph",
+                text.chars().take(40).collect::<String>().trim_end()
+            ))
+            .with_hint(
+                "start each line of a list with `- ` (a dash and a space) instead of the bullet",
+            )));
         }
     }
 
@@ -506,8 +548,8 @@ impl<'a> State<'a, '_> {
             let hint = if let Some(name) = crate::assets::on_this_computer(dest) {
                 let name = name.replace(' ', "-");
                 format!(
-                    "the file is on this computer: copy it beside the post (a post in its own \
-                     folder, with index.md) or into static/ as `{name}`, and write ![{label}]({name})"
+                    "the file is on this computer: copy it into static/ as `{name}` and write \
+                     ![{label}](/{name})"
                 )
             } else if gap > 0 && !dest.contains(' ') {
                 format!("write {}[{label}]({dest})", if image { "!" } else { "" })
@@ -539,6 +581,22 @@ impl<'a> State<'a, '_> {
     /// Resolves `@/` links; records every link for later checks.
     fn link(&mut self, dest: CowStr<'a>, offset: usize, image: bool) -> CowStr<'a> {
         let file_offset = self.source.body_offset + offset;
+        // An address pasted with a word processor's curly quotes around it: the quotes would
+        // become part of the address. Taken off, with a warning.
+        const CURLY: [char; 4] = ['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}'];
+        let dest = if dest.starts_with(CURLY) {
+            let bare = dest.trim_matches(CURLY).to_owned();
+            self.rendered.warnings.push(
+                Diagnostic::warning(format!(
+                    "the address `{dest}` is in curly quotes: understood as `{bare}`"
+                ))
+                .at(&self.source.file, &self.source.text, file_offset)
+                .with_hint(format!("write it without quotes: ({bare})")),
+            );
+            CowStr::from(bare)
+        } else {
+            dest
+        };
         let Some(internal) = dest.strip_prefix("@/") else {
             self.rendered
                 .links
@@ -571,9 +629,12 @@ impl<'a> State<'a, '_> {
                         "link to `@/{target}`, but there is no `content/{target}`"
                     ))
                     .at(&self.source.file, &self.source.text, file_offset)
-                    .with_hint(
-                        "check the path under content/ (e.g. `@/blog/my-post.md`), or whether that page is a draft",
-                    ),
+                    .with_hint(match self.resolve.nearest(target) {
+                        Some(near) => format!("did you mean `@/{near}`?"),
+                        None => "check the path under content/ (e.g. `@/blog/my-post.md`), or \
+                                 whether that page is a draft"
+                            .to_owned(),
+                    }),
                 );
                 dest
             }

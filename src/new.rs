@@ -85,7 +85,10 @@ impl fmt::Display for NewReport {
         };
         writeln!(f, "Next: {task}, then preview it with")?;
         writeln!(f, "  {}", self.preview_command)?;
-        writeln!(f, "and open public/index.html in a browser.")?;
+        writeln!(
+            f,
+            "and open the address it prints in a browser; `knead check` then reads it for mistakes."
+        )?;
         writeln!(
             f,
             "The post is a draft: delete the line `draft = true` when it is ready to publish."
@@ -164,13 +167,20 @@ pub fn create(options: &NewOptions) -> Result<NewReport, NewError> {
     })
 }
 
-const PLACEHOLDER_BODY: &str = "\
+pub(crate) const PLACEHOLDER_BODY: &str = "\
 Write the post here, in plain sentences. Start with a short paragraph that answers the reader's
 question: it is shown in the list of posts and in search results when there is no description.
 
 Divide a long post with headings: a line that starts with `## ` (two hashes and a space).
 Leave an empty line between paragraphs.
 ";
+
+/// The example description of a new post's file (a commented line).
+pub(crate) const PLACEHOLDER_DESCRIPTION: &str =
+    "One or two sentences for search results (under 160 characters).";
+
+/// The example `image_alt` of a new post's file (a commented line).
+pub(crate) const PLACEHOLDER_ALT: &str = "What the photo shows, for people who cannot see it";
 
 /// The parts of a new post's file.
 struct Post<'a> {
@@ -199,13 +209,11 @@ fn post_text(post: &Post<'_>) -> String {
             text.push_str("# Guessed from the first paragraph: check it (under 160 characters).\n");
             text.push_str(&format!("description = {}\n", toml_string(description)));
         }
-        None => text.push_str(
-            "# description = \"One or two sentences for search results (under 160 characters).\"\n",
-        ),
+        None => text.push_str(&format!("# description = \"{PLACEHOLDER_DESCRIPTION}\"\n")),
     }
     text.push_str("# tags = [\"Neck Pain\", \"Self-Care\"]\n");
     text.push_str("# image = \"/photo.jpg\"  # a photo saved as static/photo.jpg\n");
-    text.push_str("# image_alt = \"What the photo shows, for people who cannot see it\"\n");
+    text.push_str(&format!("# image_alt = \"{PLACEHOLDER_ALT}\"\n"));
     text.push_str("+++\n\n");
     text.push_str(post.body.trim_end());
     text.push('\n');
@@ -447,13 +455,14 @@ fn shown(path: &Path, root: &Path) -> PathBuf {
     }
 }
 
-/// `knead build --drafts`, with `--root` when the site is not the current folder.
+/// `knead serve` (which shows drafts and writes nothing into the folder that is uploaded), with
+/// `--root` when the site is not the current folder.
 fn preview_command(root: &Path) -> String {
     if root == Path::new(".") || root.as_os_str().is_empty() {
-        "knead build --drafts".to_owned()
+        "knead serve".to_owned()
     } else {
         format!(
-            "knead build --root {} --drafts",
+            "knead serve --root {}",
             shell_quote(&root.display().to_string())
         )
     }

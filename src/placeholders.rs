@@ -1,8 +1,8 @@
-//! What `knead init` wrote and nobody replaced, found when the site is built for real: the
-//! example `base_url` (an error: every canonical link, the sitemap and social previews would
-//! point at example.com), and the example clinic, author and pages (a warning each, with where
-//! to change it). `knead serve` and `knead check` do not run it: a new site is previewed before
-//! it has its own address.
+//! What `knead init` and `knead new` wrote and nobody replaced, found when the site is built
+//! for real or checked: the example `base_url` (an error: every canonical link, the sitemap and
+//! social previews would point at example.com), the example clinic, author and pages, and a new
+//! post's example text (a warning each, with where to change it). `knead serve` does not run
+//! it: a new site is previewed before it has its own address.
 
 use std::path::Path;
 
@@ -123,6 +123,51 @@ pub(crate) fn check(sources: &Sources, base_url_given: bool) -> Diagnostics {
                     .in_file(Path::new(&rel))
                     .with_hint("write the clinic's own text, or delete the file"),
             );
+        }
+    }
+    found
+}
+
+/// What `knead new` wrote into a post and nobody replaced, in the pages the site publishes:
+/// the example body, description and image text, a warning each at its line.
+pub(crate) fn new_post_text(site: &crate::site::Site) -> Diagnostics {
+    use crate::new::{PLACEHOLDER_ALT, PLACEHOLDER_BODY, PLACEHOLDER_DESCRIPTION};
+    let body = PLACEHOLDER_BODY.lines().next().unwrap_or_default();
+    let mut found = Diagnostics::default();
+    for page in site.pages() {
+        let source = &page.source;
+        let front = &source.text[..source.body_offset.min(source.text.len())];
+        let examples = [
+            (
+                source.body().find(body).map(|i| i + source.body_offset),
+                "text",
+                "the post's own text",
+            ),
+            (
+                (page.description == PLACEHOLDER_DESCRIPTION)
+                    .then(|| find_key_line(front, "description", '='))
+                    .flatten(),
+                "description",
+                "one or two sentences on what a reader gets from the post",
+            ),
+            (
+                (page.image_alt == PLACEHOLDER_ALT)
+                    .then(|| find_key_line(front, "image_alt", '='))
+                    .flatten(),
+                "image_alt",
+                "what the photo shows, e.g. \"A therapist working on a client's upper back\"",
+            ),
+        ];
+        for (offset, what, fix) in examples {
+            if let Some(offset) = offset {
+                found.push(
+                    Diagnostic::warning(format!(
+                        "the post's {what} is still the example `knead new` wrote"
+                    ))
+                    .at(&source.file, &source.text, offset)
+                    .with_hint(format!("replace it with {fix}")),
+                );
+            }
         }
     }
     found

@@ -111,6 +111,7 @@ pub fn read(root: &Path) -> Result<Sources> {
     sources
         .diagnostics
         .extend(assets.iter().filter_map(post_under_another_name));
+    sources.diagnostics.extend(copies(&markdown));
     sources.content_assets = assets;
     // In parallel: on a cold disk cache, thousands of small reads overlap.
     let read: Vec<Result<ContentFile, Diagnostic>> = markdown
@@ -150,6 +151,21 @@ pub fn read(root: &Path) -> Result<Sources> {
         }
     }
     sources.static_files = walk(&canonical_root, root, "static", &mut sources.diagnostics);
+    // A post saved into static/ is copied as it is, front matter and all.
+    sources.diagnostics.extend(
+        sources
+            .static_files
+            .iter()
+            .filter(|file| file.rel.to_ascii_lowercase().ends_with(".md"))
+            .map(|file| {
+                Diagnostic::warning(
+                    "a Markdown file in static/ is published as it is, front matter and all, \
+                     not as a page",
+                )
+                .in_file(Path::new("static").join(&file.rel))
+                .with_hint("posts go in content/ (e.g. content/blog/): move it there")
+            }),
+    );
     let unportable = unportable_names(&sources.static_files, "static", true);
     sources.diagnostics.extend(unportable);
     Ok(sources)
@@ -235,6 +251,33 @@ fn post_under_another_name(file: &FileRef) -> Option<Diagnostic> {
             }
         )),
     )
+}
+
+/// Warnings for posts that look like copies of another (`tips (1).md`, `tips copy.md`, `tips -
+/// Copy.md`, as a download or a file manager names them): each would go online as a second page.
+fn copies(markdown: &[FileRef]) -> Vec<Diagnostic> {
+    let names: std::collections::HashSet<&str> = markdown.iter().map(|f| f.rel.as_str()).collect();
+    markdown
+        .iter()
+        .filter_map(|file| {
+            let stem = file.rel.strip_suffix(".md")?;
+            let original = [" copy", " - Copy", " Copy"]
+                .iter()
+                .find_map(|suffix| stem.strip_suffix(suffix))
+                .or_else(|| {
+                    let (before, number) = stem.strip_suffix(')')?.rsplit_once(" (")?;
+                    number.chars().all(|c| c.is_ascii_digit()).then_some(before)
+                })?;
+            let original = format!("{original}.md");
+            names.contains(original.as_str()).then(|| {
+                Diagnostic::warning(format!(
+                    "this looks like a copy of `content/{original}`: it is published as a second page"
+                ))
+                .in_file(Path::new("content").join(&file.rel))
+                .with_hint("delete the copy you do not want, or give it a title and name of its own")
+            })
+        })
+        .collect()
 }
 
 fn read_failed(file: &FileRef, folder: &str, err: &std::io::Error) -> Diagnostic {
@@ -442,6 +485,9 @@ fn is_ignored(name: &std::ffi::OsStr, in_static: bool) -> bool {
         || name == "4913"
         || name.starts_with("#")
         || name == "Thumbs.db"
+        // Word's and LibreOffice's lock files, which hold the editing person's name.
+        || name.starts_with("~$")
+        || name.starts_with(".~lock.")
 }
 
 fn shown_path(path: &Path, root: &Path) -> PathBuf {

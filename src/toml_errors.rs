@@ -41,6 +41,23 @@ pub(crate) fn toml_diagnostic(
             .with_hint(hint)
             .at(path, text, line_start + value_at);
     }
+    // Text broken over two lines: the second reads as a key without a value.
+    let previous = text[..line_start.saturating_sub(1)]
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default();
+    if err.message().contains("key with no value") && previous.matches('"').count() % 2 == 1 {
+        let key = previous.split('=').next().unwrap_or_default().trim();
+        return Diagnostic::error(format!(
+            "the text of `{key}` goes on over two lines, and a setting stays on one line"
+        ))
+        .with_hint(format!(
+            "join this line to the one above: {} {}",
+            previous.trim_end(),
+            line.trim()
+        ))
+        .at(path, text, line_start);
+    }
     if err.message().contains("expected a string")
         && let Some((key, value)) = line.split_once('=')
         && !value.trim().starts_with(['[', '{'])
@@ -62,10 +79,36 @@ const CURLY_QUOTES: [char; 4] = ['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}']
 /// for true or false, a date in words, a list without brackets): what is wrong in their words,
 /// and the line as it should be.
 fn value_mistake(line: &str) -> Option<(String, String)> {
+    // A word processor's non-breaking space, which TOML does not read as a space.
+    if line.contains(['\u{a0}', '\u{202f}']) {
+        let fixed = line.replace(['\u{a0}', '\u{202f}'], " ");
+        return Some((
+            "this line has a non-breaking space (from a word processor), which TOML does not \
+             read as a space"
+                .to_owned(),
+            format!("type the spaces again: {}", fixed.trim()),
+        ));
+    }
     let (key, value) = line.split_once('=')?;
     let (key, value) = (key.trim(), value.trim());
+    if matches!(key, "date" | "updated" | "last_reviewed")
+        && value.contains(['\u{2013}', '\u{2014}', '\u{2212}'])
+    {
+        let fixed = value.replace(['\u{2013}', '\u{2014}', '\u{2212}'], "-");
+        return Some((
+            format!("`{value}` has long dashes (–) from a word processor, not hyphens (-)"),
+            format!("write {key} = {fixed}"),
+        ));
+    }
     if key.is_empty() || value.is_empty() || key.contains(char::is_whitespace) {
         return None;
+    }
+    if value.starts_with('[') && value.contains(CURLY_QUOTES) {
+        let fixed = value.replace(CURLY_QUOTES, "\"");
+        return Some((
+            format!("the items of `{key}` are in curly quotes, which TOML does not read as quotes"),
+            format!("use straight quotes: {key} = {fixed}"),
+        ));
     }
     if let Some(inner) = value.strip_prefix(CURLY_QUOTES) {
         let inner = inner.trim_end_matches(CURLY_QUOTES);

@@ -96,6 +96,10 @@ pub fn check(options: &CheckOptions) -> Result<Report> {
         warnings,
     } = prepared;
     build_errors.extend(crate::assets::on_this_computer_refs(&site, &bodies).0);
+    // What `knead init` and `knead new` wrote and nobody replaced: the build would stop on the
+    // example `base_url`, and warn about the rest.
+    build_errors.extend(crate::placeholders::check(&sources, options.build.base_url.is_some()).0);
+    build_errors.extend(crate::placeholders::new_post_text(&site).0);
     let outputs = crate::render::render(&site, &bodies, &assets, &templates)?;
     let now = options.build.now.unwrap_or_else(Timestamp::now);
     let ctx = Ctx::new(&site, &bodies, &outputs, &sources, now);

@@ -132,8 +132,13 @@ impl<'a> Validator<'a> {
         let opening_hours = self.clinic_hours(&clinic.hours);
         self.clinic_type(clinic.business_type.as_deref());
         self.clinic_coordinates(clinic.latitude, clinic.longitude);
+        // Invisible characters and spaces pasted around an address: the same address to a reader.
+        clinic.booking_url = crate::error::trim_invisible(&clinic.booking_url);
         if let Some(understood) = self.clinic_booking_url(&clinic.booking_url) {
             clinic.booking_url = understood;
+        }
+        if let Some(understood) = self.clinic_email(&clinic.email) {
+            clinic.email = understood;
         }
         (phone_e164, opening_hours)
     }
@@ -212,6 +217,50 @@ impl<'a> Validator<'a> {
             .with_hint(hint);
         self.diagnostics.push(diagnostic);
         None
+    }
+
+    /// The clinic's `email`: an address, without `mailto:` (the theme adds it; written twice it
+    /// breaks every email link, so it is taken off with a warning). Returns the address as
+    /// understood when it differs from what was written.
+    fn clinic_email(&mut self, email: &str) -> Option<String> {
+        let cleaned = crate::error::trim_invisible(email);
+        if cleaned.is_empty() {
+            return (cleaned != email).then_some(cleaned);
+        }
+        let address = match cleaned.get(..7) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => {
+                let address = cleaned[7..].trim().to_owned();
+                let diagnostic = self
+                    .at_clinic_key(
+                        "email",
+                        format!("`email` starts with `mailto:`: understood as `{address}`"),
+                    )
+                    .with_hint(format!(
+                        "write the address alone, knead makes the link: email = \"{address}\""
+                    ))
+                    .into_warning();
+                self.diagnostics.push(diagnostic);
+                address
+            }
+            _ => cleaned,
+        };
+        let parts = address.split_once('@');
+        if !parts.is_some_and(|(name, host)| {
+            !name.is_empty() && host.contains('.') && !address.contains(char::is_whitespace)
+        }) {
+            let diagnostic = self
+                .at_clinic_key(
+                    "email",
+                    format!(
+                        "`email` `{address}` is not an email address: every email link would fail"
+                    ),
+                )
+                .with_hint(
+                    "write it like email = \"hello@your-clinic.com\", or \"\" to leave it out",
+                );
+            self.diagnostics.push(diagnostic);
+        }
+        (address != email).then_some(address)
     }
 
     /// The clinic's phone in E.164 form, when it has one that can be dialled from abroad.

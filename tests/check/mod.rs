@@ -781,6 +781,24 @@ fn drafts_are_checked_unless_no_drafts() {
     cli(&site, &["--drafts"]).exit(1);
 }
 
+/// A scheduled post goes online on its day without anyone looking again: plain `knead check`
+/// reads it now; `--no-drafts` checks only what is published today (issue 19).
+#[test]
+fn scheduled_posts_are_checked_unless_no_drafts() {
+    let site = Site::fixture("check/clean").file(
+        "content/blog/soon.md",
+        "+++\ntitle = \"Coming soon\"\ndate = 2999-01-01\n+++\n![A stretch](/nothere.jpg)\n",
+    );
+    let run = cli(&site, &[]).exit(1);
+    assert!(
+        run.stdout.contains("content/blog/soon.md:5:1: error: image `/nothere.jpg`"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.starts_with("Drafts and scheduled posts are checked too"));
+    cli(&site, &["--no-drafts"]).success();
+}
+
 #[test]
 fn report_of_a_site_with_many_problems() {
     let site = Site::fixture("check/many");
@@ -802,7 +820,7 @@ fn exit_codes() {
     let run = cli(&clean, &[]).success();
     assert_eq!(
         run.stdout,
-        "Drafts are checked too (--no-drafts leaves them out)\nno problems found in 9 pages\n"
+        "Drafts and scheduled posts are checked too (--no-drafts leaves them out)\nno problems found in 9 pages\n"
     );
     assert!(
         !clean.root().join("public").exists(),

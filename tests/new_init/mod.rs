@@ -103,7 +103,7 @@ fn new_creates_a_draft_with_front_matter_and_it_builds() {
         out.contains("Created content/blog/neck-pain-relief-at-your-desk.md\n"),
         "{out}"
     );
-    assert!(out.contains("  knead build --drafts\n"), "{out}");
+    assert!(out.contains("  knead serve\n"), "{out}");
 
     build_drafts(&root);
     let page = root.join("public/blog/neck-pain-relief-at-your-desk/index.html");
@@ -129,10 +129,7 @@ fn new_with_root_names_the_path_and_the_command_with_it() {
         out.contains("Created site/content/blog/desk-stretches.md\n"),
         "{out}"
     );
-    assert!(
-        out.contains("  knead build --root site --drafts\n"),
-        "{out}"
-    );
+    assert!(out.contains("  knead serve --root site\n"), "{out}");
 }
 
 #[test]

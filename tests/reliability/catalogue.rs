@@ -226,6 +226,27 @@ catalogue! {
     staff_menu_link_to_a_missing_page
     staff_link_to_a_missing_heading
     staff_medical_without_sources
+    staff_email_with_mailto
+    staff_email_not_an_address
+    staff_heading_with_a_non_breaking_space
+    staff_bullets_from_word
+    staff_link_in_curly_quotes
+    staff_word_document_in_content
+    staff_copy_of_a_post
+    staff_post_in_static
+    staff_post_saved_as_rtf
+    staff_image_in_static_without_slash
+    staff_image_with_other_capitals
+    staff_bundle_not_named_index
+    staff_link_to_a_post_file_without_at
+    staff_near_miss_at_link
+    staff_email_and_phone_as_links
+    staff_tags_in_curly_single_quotes
+    staff_non_breaking_space_in_front_matter
+    staff_date_with_long_dashes
+    staff_invisible_title
+    staff_new_post_placeholders
+    staff_text_over_two_lines
 }
 
 #[test]

@@ -32,13 +32,18 @@ fn hostile_site() -> Site {
          [[menu]]\nname = {h}\nurl = {url}\n\
          [[menu]]\nname = \"Blog\"\nurl = \"/blog/\"\n\
          [clinic]\nname = {h}\nstreet = {h}\ncity = {h}\nregion = {h}\npostal_code = {h}\n\
-         country = \"US\"\nphone = \"(406) 555-0142\"\nemail = {h}\nbooking_url = {url}\n\
+         country = \"US\"\nphone = \"(406) 555-0142\"\nemail = {email}\nbooking_url = {url}\n\
          price_range = {h}\narea_served = [{h}]\nimage = {image}\n\
          latitude = 45.7\nlongitude = -108.5\n\
          [authors.dana]\nname = {h}\ncredentials = {h}\njob_title = {h}\nbio = {h}\n\
          photo = {image}\n",
         url = toml(&format!("https://book.example/?who={HOSTILE}")),
         image = toml(&format!("/img/{HOSTILE}.jpg")),
+        // An email address has no spaces (knead checks that it is one); the rest is hostile.
+        email = toml(&format!(
+            "{}@clinic.example",
+            HOSTILE.replace(char::is_whitespace, "")
+        )),
     );
     let front = format!(
         "title = {h}\ndate = 2025-01-01\ndescription = {h}\ntags = [{h}, \"Neck\"]\n\
@@ -137,9 +142,13 @@ fn check_html(file: &str, html: &str) -> usize {
         strings(&value, &mut all);
         // Descriptions are made from text with its white space joined: that is not escaping.
         let hostile = words(HOSTILE);
+        let email = format!(
+            "{}@clinic.example",
+            HOSTILE.replace(char::is_whitespace, "")
+        );
         for s in all.iter().filter(|s| s.contains("Xq")) {
             assert!(
-                words(s).contains(&hostile),
+                words(s).contains(&hostile) || **s == email,
                 "{file}: JSON-LD changed the text: {s:?}"
             );
         }
