@@ -269,6 +269,39 @@ pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diag
     state.finish()
 }
 
+/// The `href` and `src` addresses in a piece of HTML, each with its byte offset in it and
+/// whether it is an image's (`<img src>`, `<source src>`).
+fn html_addresses(html: &str) -> Vec<(&str, usize, bool)> {
+    let lower = html.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for attribute in ["href=", "src="] {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(attribute).map(|i| from + i) {
+            from = at + attribute.len();
+            // A whole attribute name: `data-src=` is not `src=`.
+            if at > 0 && !lower.as_bytes()[at - 1].is_ascii_whitespace() {
+                continue;
+            }
+            let rest = &html[from..];
+            let (start, end) = match rest.chars().next() {
+                Some(quote @ ('"' | '\'')) => match rest[1..].find(quote) {
+                    Some(len) => (1, 1 + len),
+                    None => continue,
+                },
+                _ => (
+                    0,
+                    rest.find(|c: char| c.is_whitespace() || c == '>')
+                        .unwrap_or(rest.len()),
+                ),
+            };
+            let tag_start = lower[..at].rfind('<').unwrap_or(0);
+            let image = attribute == "src=" && lower[tag_start..].starts_with("<img");
+            found.push((&rest[start..end], from + start, image));
+        }
+    }
+    found
+}
+
 /// Whether `event` starts or ends an inline element (a link, emphasis), not a block.
 fn is_inline(event: &Event<'_>) -> bool {
     match event {
@@ -412,7 +445,20 @@ impl<'a> State<'a, '_> {
                     self.heading_without_space(text, offset);
                 }
             }
-            Event::Code(_) | Event::InlineHtml(_) | Event::SoftBreak | Event::HardBreak => {
+            Event::Html(html) | Event::InlineHtml(html) => {
+                if matches!(event, Event::InlineHtml(_)) {
+                    self.shown.push('\n');
+                }
+                // Addresses in HTML pasted into a post are checked like Markdown's.
+                for (url, at, image) in html_addresses(html) {
+                    self.rendered.links.push((
+                        url.to_owned(),
+                        self.source.body_offset + offset + at,
+                        image,
+                    ));
+                }
+            }
+            Event::Code(_) | Event::SoftBreak | Event::HardBreak => {
                 self.shown.push('\n');
             }
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
@@ -846,6 +892,19 @@ mod tests {
         assert_eq!(r.words, 6);
         assert!(r.html.contains("Don’t"));
         assert!(r.html.contains("–"));
+    }
+
+    #[test]
+    fn finds_the_addresses_in_pasted_html() {
+        let html = r#"<a class=x href="/a/">a</a><IMG data-src="no" SRC='/b.jpg'><a href=/c/ >"#;
+        let found = super::html_addresses(html);
+        assert_eq!(
+            found,
+            vec![("/a/", 17, false), ("/c/", 67, false), ("/b.jpg", 51, true)]
+        );
+        for (url, at, _) in found {
+            assert_eq!(&html[at..at + url.len()], url);
+        }
     }
 
     #[test]

@@ -791,11 +791,15 @@ fn scheduled_posts_are_checked_unless_no_drafts() {
     );
     let run = cli(&site, &[]).exit(1);
     assert!(
-        run.stdout.contains("content/blog/soon.md:5:1: error: image `/nothere.jpg`"),
+        run.stdout
+            .contains("content/blog/soon.md:5:1: error: image `/nothere.jpg`"),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.starts_with("Drafts and scheduled posts are checked too"));
+    assert!(
+        run.stdout
+            .starts_with("Drafts and scheduled posts are checked too")
+    );
     cli(&site, &["--no-drafts"]).success();
 }
 

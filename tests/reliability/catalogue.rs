@@ -247,6 +247,7 @@ catalogue! {
     staff_invisible_title
     staff_new_post_placeholders
     staff_text_over_two_lines
+    staff_html_pasted_into_a_post
 }
 
 #[test]
