@@ -540,8 +540,25 @@ impl<'a> State<'a, '_> {
     /// Warns about links that show as text: an address with a space (`[About us](/about
     /// us/)`) or a space between `]` and `(`. Reads the text of the block that just ended.
     fn text_that_meant_a_link(&mut self) {
-        let text = std::mem::take(&mut self.shown);
-        let pieces = std::mem::take(&mut self.shown_at);
+        // Most blocks have no `](` or `] (`: nothing to look at. The buffers are kept for the
+        // next block (a post has hundreds).
+        if !(self.shown.contains("](") || self.shown.contains("] (")) {
+            self.shown.clear();
+            self.shown_at.clear();
+            return;
+        }
+        let mut text = std::mem::take(&mut self.shown);
+        let mut pieces = std::mem::take(&mut self.shown_at);
+        self.meant_links(&text, &pieces);
+        text.clear();
+        pieces.clear();
+        self.shown = text;
+        self.shown_at = pieces;
+    }
+
+    /// [`text_that_meant_a_link`](Self::text_that_meant_a_link) for a block's `text`, made of
+    /// `pieces` (each one's start in `text` and offset in the body).
+    fn meant_links(&mut self, text: &str, pieces: &[(usize, usize)]) {
         let offset_of = |i: usize| {
             let (start, offset) = pieces
                 .iter()
