@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::content::{Page, PageId, Section, SectionId, SourceText};
 use crate::error::{Diagnostic, Diagnostics};
@@ -36,18 +37,82 @@ pub enum AssetSource {
         /// Its path as shown to the user, e.g. `static/logo.png`.
         shown: PathBuf,
     },
+    /// A file the images stage makes of a photo (one width in one format), which then becomes
+    /// a `File` of the image cache.
+    Photo {
+        /// The photo on disk.
+        path: PathBuf,
+        /// The photo as shown to the user.
+        shown: PathBuf,
+        /// What its header said.
+        meta: crate::images::PhotoMeta,
+        /// The file to make of it.
+        variant: crate::images::Variant,
+    },
 }
 
 /// The files a site copies, sorted by output path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Assets {
     files: Vec<Asset>,
+    /// The `<picture>` of each photo, by its own output path (`blog/post/stretch.jpg`).
+    pictures: HashMap<String, Arc<crate::images::Picture>>,
 }
 
 impl Assets {
     /// Every file, sorted by output path.
     pub fn files(&self) -> &[Asset] {
         &self.files
+    }
+
+    /// The `<picture>` of the photo whose own output path is `rel` (`blog/post/stretch.jpg`).
+    pub fn picture(&self, rel: &str) -> Option<&Arc<crate::images::Picture>> {
+        self.pictures.get(rel)
+    }
+
+    /// The images stage: makes the files of every photo that the cache in `cache_dir` lacks,
+    /// and turns each into a file of the cache. Returns what it did and the cache files used.
+    pub fn make_photos(
+        &mut self,
+        cache_dir: &Path,
+        settings: &crate::config::ImageSettings,
+        progress: bool,
+    ) -> Result<(crate::images::ImageReport, Vec<PathBuf>), Diagnostics> {
+        let mut jobs: Vec<crate::images::Job> = Vec::new();
+        let mut by_photo: HashMap<PathBuf, usize> = HashMap::new();
+        for (index, asset) in self.files.iter().enumerate() {
+            if let AssetSource::Photo {
+                path,
+                shown,
+                meta,
+                variant,
+            } = &asset.source
+            {
+                let job = *by_photo.entry(path.clone()).or_insert_with(|| {
+                    jobs.push(crate::images::Job {
+                        path: path.clone(),
+                        shown: shown.clone(),
+                        meta: *meta,
+                        files: Vec::new(),
+                    });
+                    jobs.len() - 1
+                });
+                jobs[job].files.push((index, *variant));
+            }
+        }
+        let (made, report) = crate::images::process(&jobs, cache_dir, settings, progress)?;
+        let mut used = Vec::with_capacity(made.len());
+        for (index, cached) in made {
+            let asset = &mut self.files[index];
+            if let AssetSource::Photo { shown, .. } = &asset.source {
+                asset.source = AssetSource::File {
+                    path: cached.clone(),
+                    shown: shown.clone(),
+                };
+                used.push(cached);
+            }
+        }
+        Ok((report, used))
     }
 
     /// The pixel size of the image at root-relative address `url` (under `root`, the site's
@@ -71,7 +136,7 @@ pub fn plan(
     theme_static: &[(&str, &'static [u8])],
 ) -> Result<Assets, Diagnostics> {
     let hidden: HashSet<&str> = site.hidden_bundles().iter().map(String::as_str).collect();
-    let files = collect(
+    let copied = collect(
         site.pages(),
         site.sections(),
         &hidden,
@@ -79,12 +144,15 @@ pub fn plan(
         &sources.static_files,
         theme_static,
     );
+    let (files, pictures) = with_photos(copied, site.config());
     let copied: Vec<(&str, Option<&Path>)> = files
         .iter()
         .map(|asset| {
             let from = match &asset.source {
                 AssetSource::Embedded(_) => None,
-                AssetSource::File { shown, .. } => Some(shown.as_path()),
+                AssetSource::File { shown, .. } | AssetSource::Photo { shown, .. } => {
+                    Some(shown.as_path())
+                }
             };
             (asset.output.as_str(), from)
         })
@@ -94,7 +162,44 @@ pub fn plan(
         diagnostics.sort();
         return Err(diagnostics);
     }
-    Ok(Assets { files })
+    Ok(Assets { files, pictures })
+}
+
+/// The files copied, with each photo replaced by the files made of it (several widths and
+/// formats, and a safe copy at its own path unless `[images] originals` publishes it as it
+/// is); and each photo's `<picture>`, by its output path.
+fn with_photos(
+    copied: Vec<(Asset, Option<crate::images::PhotoMeta>)>,
+    config: &crate::config::Config,
+) -> (Vec<Asset>, HashMap<String, Arc<crate::images::Picture>>) {
+    let settings = &config.images;
+    let mut files = Vec::with_capacity(copied.len());
+    let mut pictures = HashMap::new();
+    for (asset, photo) in copied {
+        let (Some(meta), AssetSource::File { path, shown }) = (photo, &asset.source) else {
+            files.push(asset);
+            continue;
+        };
+        let plan = crate::images::plan(&asset.output, &meta, settings, &config.root);
+        for (output, variant) in plan.files {
+            files.push(Asset {
+                output,
+                source: AssetSource::Photo {
+                    path: path.clone(),
+                    shown: shown.clone(),
+                    meta,
+                    variant,
+                },
+                size: Some((variant.width, variant.height)),
+            });
+        }
+        pictures.insert(asset.output.clone(), plan.picture);
+        if settings.originals {
+            files.push(asset);
+        }
+    }
+    files.sort_by(|a, b| a.output.cmp(&b.output));
+    (files, pictures)
 }
 
 /// The files to copy: the theme's (unless `static/` has one of the same name), `static/`'s, and
@@ -109,26 +214,28 @@ fn collect(
     content_assets: &[FileRef],
     static_files: &[FileRef],
     theme_static: &[(&str, &'static [u8])],
-) -> Vec<Asset> {
+) -> Vec<(Asset, Option<crate::images::PhotoMeta>)> {
     let mut assets = Vec::new();
     for (name, bytes) in theme_static {
         if !static_files.iter().any(|f| f.rel == *name) {
-            assets.push(Asset {
+            let asset = Asset {
                 output: (*name).to_owned(),
                 source: AssetSource::Embedded(bytes),
                 size: None,
-            });
+            };
+            assets.push((asset, None));
         }
     }
     for file in static_files {
-        assets.push(Asset {
+        let asset = Asset {
             output: file.rel.clone(),
             source: AssetSource::File {
                 path: file.path.clone(),
                 shown: Path::new("static").join(&file.rel),
             },
             size: file.size,
-        });
+        };
+        assets.push((asset, file.photo));
     }
     let bundles: HashMap<&str, &str> = pages
         .iter()
@@ -159,16 +266,16 @@ fn collect(
             .or_else(|| section_paths.get(dir))
             .map(|s| (*s).to_owned())
             .unwrap_or_else(|| crate::content::dir_path(dir));
-        assets.push(Asset {
+        let asset = Asset {
             output: format!("{base}{name}"),
             source: AssetSource::File {
                 path: file.path.clone(),
                 shown: Path::new("content").join(&file.rel),
             },
             size: file.size,
-        });
+        };
+        assets.push((asset, file.photo));
     }
-    assets.sort_by(|a, b| a.output.cmp(&b.output));
     assets
 }
 
@@ -617,7 +724,7 @@ fn looks_like_a_host(segment: &str) -> bool {
 /// The output an image address names from the page at `address` (relative to the site's
 /// root, e.g. `blog/post/`), when it is a file of this site: not another site's, not a
 /// `data:` image, not above the site's root.
-fn image_output(root: &str, address: &str, url: &str) -> Option<String> {
+pub(crate) fn image_output(root: &str, address: &str, url: &str) -> Option<String> {
     let url = url.trim();
     if url.is_empty() || url.starts_with("//") || url.starts_with('#') {
         return None;

@@ -375,9 +375,21 @@ fn build(options: BuildOptions, show_timings: bool) -> ExitCode {
                 0 => String::new(),
                 n => format!(", {n} {}", plural(n, "warning", "warnings")),
             };
+            // Photos take the time of a build that makes them: how many were made, how many the
+            // cache had.
+            let images = report.images;
+            let photos = match images.processed + images.reused {
+                0 => String::new(),
+                n => format!(
+                    " and {n} {} ({} made, {} from the cache)",
+                    plural(n, "photo", "photos"),
+                    images.processed,
+                    images.reused
+                ),
+            };
             let _ = writeln!(
                 err,
-                "Built {} {} in {:.2} s: {} written, {} unchanged, {} removed{counted} → {}",
+                "Built {} {}{photos} in {:.2} s: {} written, {} unchanged, {} removed{counted} → {}",
                 report.pages,
                 plural(report.pages, "page", "pages"),
                 report.elapsed.as_secs_f64(),

@@ -60,10 +60,42 @@ pub struct Config {
     pub phone_e164: Option<String>,
     /// The clinic's opening hours, parsed from `[clinic] hours`.
     pub opening_hours: Vec<crate::clinic::OpeningHours>,
+    /// How photos are published (`[images]`).
+    pub images: ImageSettings,
     /// What was doubtful in site.toml, or understood for the user (a booking address without
     /// `https://`): warnings the build prints.
     #[serde(skip)]
     pub warnings: crate::error::Diagnostics,
+}
+
+/// `[images]`: how photos are published. The defaults suit a clinic's site; see docs/images.md.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImageSettings {
+    /// The widths made of each photo, in pixels; none wider than the photo itself.
+    pub widths: Vec<u32>,
+    /// The modern formats offered besides the JPEG (or PNG) every browser reads: `avif`,
+    /// `webp`. AVIF is the smallest and the slowest to make.
+    pub formats: Vec<String>,
+    /// 1 to 100: higher is sharper and heavier.
+    pub quality: u8,
+    /// Also publish each original file as it was taken, metadata (GPS position, camera) and all.
+    pub originals: bool,
+    /// The `sizes` attribute of a photo in a post: how wide it shows at each screen width, so
+    /// that the browser picks the right file.
+    pub sizes: String,
+}
+
+impl Default for ImageSettings {
+    fn default() -> Self {
+        ImageSettings {
+            widths: vec![480, 800, 1200, 1600],
+            formats: vec!["avif".to_owned(), "webp".to_owned()],
+            quality: 75,
+            originals: false,
+            sizes: "(min-width: 46rem) 41rem, calc(100vw - 2.5rem)".to_owned(),
+        }
+    }
 }
 
 /// One entry of the main navigation.
@@ -156,6 +188,8 @@ struct RawConfig {
     #[serde(default)]
     check: CheckConfig,
     #[serde(default)]
+    images: ImageSettings,
+    #[serde(default)]
     extra: toml::Table,
 }
 
@@ -182,6 +216,7 @@ impl Config {
         validator.profiles(&clinic, &raw.authors);
         let default_author = validator.default_author(raw.default_author, &raw.authors);
         validator.check(&raw.check);
+        validator.images(&raw.images);
         let warnings = validator.finish()?;
         Ok(Config {
             title,
@@ -198,6 +233,7 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_DISCLAIMER.to_owned()),
             extra: raw.extra,
             check: raw.check,
+            images: raw.images,
             phone_e164,
             opening_hours,
             warnings,
@@ -230,6 +266,7 @@ fn known_keys_at(text: &str, offset: usize) -> &'static [&'static str] {
         Some(h) if h.starts_with("[authors") => known_keys::<Author>(),
         Some(h) if h.starts_with("[[menu") => known_keys::<MenuItem>(),
         Some(h) if h.starts_with("[extra") => &[],
+        Some(h) if h.starts_with("[images") => known_keys::<ImageSettings>(),
         Some(h) if h.starts_with("[[check.ignore") => known_keys::<Ignore>(),
         Some(h) if h.starts_with("[check") => known_keys::<CheckConfig>(),
         _ => known_keys::<RawConfig>(),

@@ -326,6 +326,7 @@ mod tests {
         let gitignore = starter(".gitignore");
         assert!(gitignore.lines().any(|l| l == "public/"));
         assert!(gitignore.lines().any(|l| l == ".public.knead-*"));
+        assert!(gitignore.lines().any(|l| l == ".knead-cache/"));
     }
 
     #[test]

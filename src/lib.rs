@@ -17,6 +17,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod front_matter;
+pub mod images;
 pub mod init;
 pub mod markdown;
 pub mod new;
@@ -33,7 +34,7 @@ pub mod templates;
 mod toml_errors;
 mod values;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -94,6 +95,8 @@ impl BuildOptions {
 pub struct BuildReport {
     /// HTML pages rendered.
     pub pages: usize,
+    /// The photos made and reused.
+    pub images: images::ImageReport,
     /// What the writer did.
     pub write: output::WriteReport,
     /// Warnings found on the way.
@@ -165,7 +168,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // assets
     let assets = assets(&site, &sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
     // markdown
-    let (bodies, markdown_errors) = markdown_each(&site, None, &unparsed);
+    let (bodies, markdown_errors) = markdown_each(&site, &assets, None, &unparsed);
     // A missing image, or one on the writer's computer, would go online broken: the build stops
     // (check and serve show it). Slips of the keyboard in the text (an indented paragraph,
     // `##In Short`), links to pages the site does not have and medical posts without sources
@@ -185,6 +188,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     site.release_markdown();
     writer.check_interrupted()?;
     clock.lap("parse, assemble, assets, markdown");
+    // images: the photos' files, made where the cache lacks them
+    let cache_dir = options.root.join(images::CACHE_DIR);
+    let mut assets = assets;
+    let (images, cached) = assets.make_photos(&cache_dir, &site.config().images, true)?;
+    writer.check_interrupted()?;
+    clock.lap("images");
     // render, each output handed to the writer as soon as it is ready
     let pages = std::sync::atomic::AtomicUsize::new(0);
     let entries = render::render_into(&site, &bodies, &assets, &templates, &|rel, output| {
@@ -207,7 +216,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // write
     let write = writer.commit(entries, &stamp)?;
     clock.lap("put in place");
-    Ok(clock.report(&options, &stamp, warnings, write))
+    // The cache keeps what this build used, nothing else.
+    images::prune(&cache_dir, &cached.into_iter().collect());
+    let mut report = clock.report(&options, &stamp, warnings, write);
+    report.images = images;
+    Ok(report)
 }
 
 /// The time of each stage of a build.
@@ -243,6 +256,7 @@ impl Clock {
     ) -> BuildReport {
         BuildReport {
             pages: stamp.pages,
+            images: images::ImageReport::default(),
             left_out: stamp.left_out.clone(),
             warnings: warnings.merged(write.warnings.0.iter().cloned()),
             write,
@@ -289,7 +303,8 @@ pub fn prepare(sources: &Sources, options: &BuildOptions) -> Result<Prepared, Di
     let parsed = parse(sources, options)?;
     let (site, templates, warnings) = assemble(sources, parsed, options)?;
     let assets = assets(&site, sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
-    let bodies = markdown(&site, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
+    let bodies =
+        markdown(&site, &assets, None).map_err(|errors| errors.merged(warnings.0.clone()))?;
     Ok(Prepared {
         site,
         bodies,
@@ -313,7 +328,7 @@ pub fn prepare_each(
         assemble(sources, parsed, options).map_err(|e| e.merged(errors.0.clone()))?;
     let assets = assets(&site, sources)
         .map_err(|e| e.merged(errors.0.iter().chain(&warnings.0).cloned()))?;
-    let (bodies, markdown_errors) = markdown_each(&site, None, &unparsed);
+    let (bodies, markdown_errors) = markdown_each(&site, &assets, None, &unparsed);
     let prepared = Prepared {
         site,
         bodies,
@@ -410,8 +425,12 @@ pub fn assets(site: &Site, sources: &Sources) -> Result<assets::Assets, Diagnost
 /// The markdown stage: renders every page and section body in parallel, reusing renderings
 /// from `cache` for files that did not change (and leaving this run's renderings in it), then
 /// checks that every `@/page.md#anchor` link points at a heading that exists.
-pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodies, Diagnostics> {
-    let (bodies, diagnostics) = markdown_each(site, cache, &[]);
+pub fn markdown(
+    site: &Site,
+    assets: &assets::Assets,
+    cache: Option<&mut markdown::Cache>,
+) -> Result<Bodies, Diagnostics> {
+    let (bodies, diagnostics) = markdown_each(site, assets, cache, &[]);
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
@@ -423,10 +442,11 @@ pub fn markdown(site: &Site, cache: Option<&mut markdown::Cache>) -> Result<Bodi
 /// `content/`) whose front matter did not parse: links to them are not reported again.
 pub(crate) fn markdown_each(
     site: &Site,
+    assets: &assets::Assets,
     cache: Option<&mut markdown::Cache>,
     unparsed: &[String],
 ) -> (Bodies, Diagnostics) {
-    let mut resolver = LinkIndex::new(site);
+    let mut resolver = LinkIndex::new(site, assets);
     for file in unparsed {
         resolver
             .urls
@@ -524,14 +544,25 @@ pub(crate) fn markdown_each(
     (bodies, diagnostics.merged([]))
 }
 
-/// Source path → address, for `@/` links.
-pub(crate) struct LinkIndex {
+/// Source path → address, for `@/` links; and the site's photos, for `<picture>`s.
+pub(crate) struct LinkIndex<'a> {
     urls: HashMap<String, String>,
+    assets: &'a assets::Assets,
+    root: &'a str,
+    sizes: &'a str,
+    /// The content paths of the pages with a photo of their own (front matter `image`).
+    heroes: HashSet<&'a str>,
 }
 
-impl LinkIndex {
-    pub(crate) fn new(site: &Site) -> Self {
+impl<'a> LinkIndex<'a> {
+    pub(crate) fn new(site: &'a Site, assets: &'a assets::Assets) -> Self {
         let root = &site.config().root;
+        let heroes = site
+            .pages()
+            .iter()
+            .filter(|page| !page.image.trim().is_empty())
+            .map(|page| page.content_path.as_str())
+            .collect();
         let mut urls = HashMap::new();
         for page in site.pages() {
             urls.insert(page.content_path.clone(), format!("{root}{}", page.path));
@@ -542,7 +573,24 @@ impl LinkIndex {
                 format!("{root}{}", section.path),
             );
         }
-        LinkIndex { urls }
+        LinkIndex {
+            urls,
+            assets,
+            root,
+            sizes: &site.config().images.sizes,
+            heroes,
+        }
+    }
+
+    /// The content path of a file shown as `content/blog/post.md`.
+    fn content_path(source: &content::SourceText) -> Option<String> {
+        let rel = source.file.strip_prefix("content").ok()?;
+        Some(
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
     }
 
     fn index_path(dir: &str) -> String {
@@ -560,9 +608,24 @@ impl LinkIndex {
     }
 }
 
-impl Resolve for LinkIndex {
+impl Resolve for LinkIndex<'_> {
     fn url_of(&self, content_path: &str) -> Option<String> {
         self.urls.get(content_path).cloned()
+    }
+
+    fn picture(
+        &self,
+        source: &content::SourceText,
+        url: &str,
+    ) -> Option<(Arc<images::Picture>, &str)> {
+        let address = self.urls.get(&Self::content_path(source)?)?;
+        let address = address.strip_prefix(self.root)?;
+        let rel = assets::image_output(self.root, address, url)?;
+        Some((self.assets.picture(&rel)?.clone(), self.sizes))
+    }
+
+    fn has_hero(&self, source: &content::SourceText) -> bool {
+        Self::content_path(source).is_some_and(|path| self.heroes.contains(path.as_str()))
     }
 
     fn nearest(&self, content_path: &str) -> Option<String> {

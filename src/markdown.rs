@@ -5,6 +5,7 @@
 //! and the result is a plain value ([`Rendered`]).
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 use crate::content::{PageId, SectionId, SourceText};
 use crate::error::{Diagnostic, Diagnostics};
+use crate::images::{Loading, Picture};
 use crate::slug::slugify;
 
 mod words;
@@ -65,6 +67,9 @@ pub struct Rendered {
     /// Every `@/` target looked up, and what it resolved to: the rendering stays valid while
     /// these resolve the same way.
     pub lookups: Vec<(String, Option<String>)>,
+    /// Every image address looked up as a photo, and a hash of the `<picture>` it gave: the
+    /// rendering stays valid while these give the same.
+    pub picture_lookups: Vec<(String, Option<u64>)>,
     /// What looks like a slip of the keyboard (a paragraph indented into a code box, a heading
     /// without its space), for `knead build` to warn about.
     pub warnings: Vec<Diagnostic>,
@@ -138,7 +143,12 @@ impl Cache {
                 .rendered
                 .lookups
                 .iter()
-                .all(|(target, url)| resolve.url_of(target) == *url);
+                .all(|(target, url)| resolve.url_of(target) == *url)
+            && entry
+                .rendered
+                .picture_lookups
+                .iter()
+                .all(|(url, shown)| picture_hash(resolve.picture(source, url)) == *shown);
         fresh.then(|| (entry.rendered.clone(), entry.diagnostics.clone()))
     }
 
@@ -161,6 +171,17 @@ impl Cache {
             })
             .collect();
     }
+}
+
+/// A hash of a `<picture>` and its `sizes`, which [`Cache`] compares.
+fn picture_hash(picture: Option<(Arc<Picture>, &str)>) -> Option<u64> {
+    picture.map(|(picture, sizes)| {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        Picture::hash(&picture).hash(&mut hasher);
+        sizes.hash(&mut hasher);
+        hasher.finish()
+    })
 }
 
 /// A hash of a file's text and where its body starts, which [`Cache`] compares.
@@ -213,6 +234,20 @@ pub trait Resolve: Sync {
         let _ = content_path;
         None
     }
+
+    /// The `<picture>` of the photo at `url`, written in the file `source`, when it is one of
+    /// the site's photos; with the `sizes` it is shown at.
+    fn picture(&self, source: &SourceText, url: &str) -> Option<(Arc<Picture>, &str)> {
+        let _ = (source, url);
+        None
+    }
+
+    /// Whether the page of `source` shows a photo of its own above its text (front matter
+    /// `image`): its body's photos then all load lazily.
+    fn has_hero(&self, source: &SourceText) -> bool {
+        let _ = source;
+        false
+    }
 }
 
 /// The Markdown extensions knead enables; `knead check` reads bodies with the same ones.
@@ -247,6 +282,7 @@ pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diag
         shown: String::new(),
         shown_at: Vec::new(),
         bullets_seen: false,
+        photos: 0,
     };
     let mut events = Parser::new_ext(body, options()).into_offset_iter();
     while let Some((event, range)) = events.next() {
@@ -262,6 +298,31 @@ pub fn render(source: &SourceText, resolve: &dyn Resolve) -> (Rendered, Vec<Diag
                     inner.push((event, range));
                 }
                 state.heading(level, id, attrs, inner);
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let mut inner = Vec::new();
+                let mut depth = 0;
+                for (event, range) in events.by_ref() {
+                    match event {
+                        Event::Start(Tag::Image { .. }) => depth += 1,
+                        Event::End(TagEnd::Image) if depth == 0 => break,
+                        Event::End(TagEnd::Image) => depth -= 1,
+                        _ => {}
+                    }
+                    inner.push((event, range));
+                }
+                let start = Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                };
+                state.image(start, inner, range.start);
             }
             event => state.event(event, range.start),
         }
@@ -347,6 +408,8 @@ struct State<'a, 's> {
     shown_at: Vec<(usize, usize)>,
     /// Whether the current paragraph had a line starting with a pasted bullet (`•`).
     bullets_seen: bool,
+    /// How many photos the body has shown so far.
+    photos: usize,
 }
 
 impl<'a> State<'a, '_> {
@@ -639,6 +702,50 @@ impl<'a> State<'a, '_> {
             }
             from = close + 1;
         }
+    }
+
+    /// An image: a `<picture>` when it is one of the site's photos, else as Markdown writes it.
+    fn image(&mut self, start: Tag<'a>, inner: Vec<(Event<'a>, Range<usize>)>, offset: usize) {
+        let Tag::Image { ref dest_url, .. } = start else {
+            return;
+        };
+        let found = self.resolve.picture(self.source, dest_url);
+        self.rendered
+            .picture_lookups
+            .push((dest_url.to_string(), picture_hash(found.clone())));
+        let Some((picture, sizes)) = found else {
+            self.event(Event::Start(start), offset);
+            for (event, range) in inner {
+                self.event(event, range.start);
+            }
+            self.event(Event::End(TagEnd::Image), offset);
+            return;
+        };
+        let Tag::Image {
+            dest_url, title, ..
+        } = start
+        else {
+            return;
+        };
+        // Recorded like any image, for the checks of the build and `knead check`.
+        let _ = self.link(dest_url, offset, true);
+        let alt: String = inner
+            .iter()
+            .filter_map(|(event, _)| match event {
+                Event::Text(text) | Event::Code(text) => Some(text.as_ref()),
+                Event::SoftBreak | Event::HardBreak => Some(" "),
+                _ => None,
+            })
+            .collect();
+        let loading = if self.photos == 0 && !self.resolve.has_hero(self.source) {
+            Loading::First
+        } else {
+            Loading::Lazy
+        };
+        self.photos += 1;
+        let html = picture.html(&alt, &title, sizes, loading, "");
+        // Straight into the output: knead's own markup, not pasted HTML to look into.
+        self.out.push(Event::InlineHtml(html.into()));
     }
 
     /// Resolves `@/` links; records every link for later checks.

@@ -63,6 +63,9 @@ pub(crate) fn asset_output(asset: &Asset) -> Output {
     match &asset.source {
         AssetSource::Embedded(bytes) => Output::Embedded(bytes),
         AssetSource::File { path, .. } => Output::File(path.clone()),
+        // A photo the images stage has not made (`knead check`, which writes nothing): the
+        // original stands in. `knead build` and `knead serve` make every photo first.
+        AssetSource::Photo { path, .. } => Output::File(path.clone()),
     }
 }
 

@@ -160,9 +160,15 @@ impl Session {
         let parsed = crate::with_settings_errors(parsed, sources, &self.options)?;
         let (site, templates, warnings) =
             crate::assemble_cached(sources, parsed, &self.options, Some(&mut self.related))?;
-        let assets =
+        let mut assets =
             crate::assets(&site, sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
-        let bodies = crate::markdown(&site, Some(&mut self.markdown_cache))
+        let bodies = crate::markdown(&site, &assets, Some(&mut self.markdown_cache))
+            .map_err(|errors| errors.merged(warnings.0.clone()))?;
+        // The photos' files, from the same cache as `knead build`: a new photo is made at once,
+        // the others are found there.
+        let cache_dir = self.options.root.join(crate::images::CACHE_DIR);
+        assets
+            .make_photos(&cache_dir, &site.config().images, false)
             .map_err(|errors| errors.merged(warnings.0.clone()))?;
         let keys = Keys::new(&site);
         let settings = trace::settings(sources, self.options.drafts, self.options.future);

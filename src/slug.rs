@@ -121,6 +121,20 @@ fn truncate(mut slug: String) -> String {
     slug
 }
 
+/// A path as an address: every byte but letters, digits, `/` and `-._~` percent-encoded, so
+/// that it can stand in a `srcset` (where a space or a comma would end it).
+pub(crate) fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &byte in path.as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// Decodes `%20` and the like; invalid sequences stay as written.
 pub(crate) fn percent_decode(text: &str) -> String {
     if !text.contains('%') {

@@ -48,8 +48,11 @@ pub struct FileRef {
     pub rel: String,
     /// Where it is on disk.
     pub path: PathBuf,
-    /// Width and height in pixels, for images whose header says so.
+    /// Width and height in pixels, for images whose header says so (as shown: a photo's EXIF
+    /// orientation applied).
     pub size: Option<(u32, u32)>,
+    /// What its header says, for a photo knead makes its own files of (JPEG, PNG, WebP).
+    pub photo: Option<crate::images::PhotoMeta>,
 }
 
 /// Reads the site at `root`. A missing `site.toml` or `content/` is an error; unreadable files are
@@ -110,6 +113,9 @@ pub fn read(root: &Path) -> Result<Sources> {
         .extend(unportable_names(&assets, "content", false));
     sources
         .diagnostics
+        .extend(unreadable_photos(&assets, "content"));
+    sources
+        .diagnostics
         .extend(assets.iter().filter_map(post_under_another_name));
     sources.diagnostics.extend(copies(&markdown));
     sources.content_assets = assets;
@@ -168,6 +174,8 @@ pub fn read(root: &Path) -> Result<Sources> {
     );
     let unportable = unportable_names(&sources.static_files, "static", true);
     sources.diagnostics.extend(unportable);
+    let unreadable = unreadable_photos(&sources.static_files, "static");
+    sources.diagnostics.extend(unreadable);
     Ok(sources)
 }
 
@@ -194,6 +202,28 @@ fn unportable_names(files: &[FileRef], folder: &str, whole_path: bool) -> Vec<Di
                     "rename it using letters, digits, hyphens and a dot before the extension",
                 ),
             )
+        })
+        .collect()
+}
+
+/// Errors for the files named like photos (`.jpg`, `.png`, `.webp`) whose header is not one:
+/// published, each would be a broken image.
+fn unreadable_photos(files: &[FileRef], folder: &str) -> Vec<Diagnostic> {
+    files
+        .iter()
+        .filter(|file| {
+            let lower = file.rel.to_ascii_lowercase();
+            file.size.is_none()
+                && [".jpg", ".jpeg", ".png", ".webp"]
+                    .iter()
+                    .any(|ext| lower.ends_with(ext))
+        })
+        .map(|file| {
+            Diagnostic::error(
+                "this photo could not be read: it is not a JPEG, PNG or WebP image inside",
+            )
+            .in_file(Path::new(folder).join(&file.rel))
+            .with_hint("open it in a photo editor and save it again as JPEG or PNG, or remove it")
         })
         .collect()
 }
@@ -360,11 +390,22 @@ fn walk(
                     .in_file(shown_path(entry.path(), root))
                     .with_hint("rename the file using letters, digits and hyphens"),
             ),
-            Some(rel) => files.push(FileRef {
-                rel: rel.replace('\\', "/"),
-                size: image_size(entry.path()),
-                path: entry.path().to_path_buf(),
-            }),
+            Some(rel) => {
+                let size = image_size(entry.path());
+                let extension = entry
+                    .path()
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default();
+                let photo =
+                    size.and_then(|size| crate::images::read_meta(entry.path(), &extension, size));
+                files.push(FileRef {
+                    rel: rel.replace('\\', "/"),
+                    size: photo.map_or(size, |p| Some((p.width, p.height))),
+                    path: entry.path().to_path_buf(),
+                    photo,
+                });
+            }
             None => diagnostics.push(
                 Diagnostic::error("this file name is not valid UTF-8")
                     .in_file(shown_path(entry.path(), root))

@@ -14,6 +14,7 @@ mod content;
 mod drafts;
 mod errors;
 mod example_site;
+mod images;
 mod markdown;
 mod new_init;
 mod outputs;

@@ -415,6 +415,48 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// `[images]`: widths a browser can use, known formats, a quality from 1 to 100.
+    pub(super) fn images(&mut self, images: &crate::config::ImageSettings) {
+        let at = |key: &str| table_key_offset(self.text, "[images]", key);
+        if images.widths.is_empty() || images.widths.iter().any(|w| !(16..=8192).contains(w)) {
+            let diagnostic = self
+                .located(
+                    at("widths"),
+                    Diagnostic::error(format!(
+                        "`widths` must list widths in pixels from 16 to 8192, not {:?}",
+                        images.widths
+                    )),
+                )
+                .with_hint("e.g. widths = [480, 800, 1200, 1600]");
+            self.diagnostics.push(diagnostic);
+        }
+        for format in &images.formats {
+            if !matches!(format.as_str(), "avif" | "webp") {
+                let diagnostic = self
+                    .located(
+                        at("formats"),
+                        Diagnostic::error(format!(
+                            "`formats` knows \"avif\" and \"webp\", not `{format}`"
+                        )),
+                    )
+                    .with_hint("e.g. formats = [\"avif\", \"webp\"]; JPEG or PNG is always made");
+                self.diagnostics.push(diagnostic);
+            }
+        }
+        if !(1..=100).contains(&images.quality) {
+            let diagnostic = self
+                .located(
+                    at("quality"),
+                    Diagnostic::error(format!(
+                        "`quality` is from 1 to 100, not {}",
+                        images.quality
+                    )),
+                )
+                .with_hint("75 suits photos");
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
     /// `[check]`: its rule ids and thresholds.
     pub(super) fn check(&mut self, check: &CheckConfig) {
         self.diagnostics

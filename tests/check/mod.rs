@@ -105,7 +105,7 @@ fn links_that_resolve_are_not_reported() {
 #[test]
 fn missing_images_in_markdown_and_front_matter_are_errors() {
     let site = Site::new()
-        .file("content/blog/p/pic.png", "not really a png")
+        .file("content/blog/p/pic.png", crate::support::tiny_png())
         .file(
             "content/blog/p/index.md",
             md(
@@ -131,18 +131,20 @@ fn missing_images_in_markdown_and_front_matter_are_errors() {
 
 #[test]
 fn a_relative_link_that_breaks_in_a_summary_is_reported_at_the_link() {
-    let site = Site::new().file("content/blog/p/pic.png", "png").file(
+    // An SVG drawing: photos become `<picture>`s with addresses from the site's root.
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"3\"/>";
+    let site = Site::new().file("content/blog/p/pic.svg", svg).file(
         "content/blog/p/index.md",
         md(
             "title = \"P\"\ndate = 2026-01-01\ntags = [\"Tips\"]",
-            "![A stretch](pic.png) starts the summary.\n",
+            "![A stretch](pic.svg) starts the summary.\n",
         ),
     );
     let found = hits(&site, "missing-image");
     assert_eq!(
         found,
         [
-            "content/blog/p/index.md:6:1 `pic.png` works on this page but not on `/`, which shows it in a summary"
+            "content/blog/p/index.md:6:1 `pic.svg` works on this page but not on `/`, which shows it in a summary"
         ],
         "{found:#?}"
     );
@@ -426,7 +428,7 @@ fn link_text_must_say_where_it_leads() {
                  [our deep tissue massage](/b/) and [more about B](/b/)\n",
             ),
         )
-        .file("static/b/x.png", "png");
+        .file("static/b/x.png", crate::support::tiny_png());
     assert_eq!(
         hits(&site, "vague-link-text"),
         [
@@ -445,13 +447,15 @@ fn link_text_must_say_where_it_leads() {
 
 #[test]
 fn images_need_alt_text() {
-    let site = Site::new().file("static/x.png", "png").file(
-        "content/a.md",
-        md(
-            "title = \"A\"\ntags = [\"T\"]\nimage = \"/x.png\"",
-            "![](/x.png) ![A table](/x.png)\n",
-        ),
-    );
+    let site = Site::new()
+        .file("static/x.png", crate::support::tiny_png())
+        .file(
+            "content/a.md",
+            md(
+                "title = \"A\"\ntags = [\"T\"]\nimage = \"/x.png\"",
+                "![](/x.png) ![A table](/x.png)\n",
+            ),
+        );
     assert_eq!(
         hits(&site, "missing-alt"),
         [

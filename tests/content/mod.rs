@@ -171,7 +171,7 @@ fn paginate_by_cuts_the_list_and_page_2_is_at_blog_page_2() {
 
 #[test]
 fn page_bundle_assets_are_copied_beside_the_page() {
-    let image = b"\x89PNG\r\n\x1a\n not really a png \xff\x00";
+    let image = b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"3\"/>";
     let run = Site::new()
         .file(
             "templates/page.html",
@@ -180,23 +180,23 @@ fn page_bundle_assets_are_copied_beside_the_page() {
         .file(
             "content/blog/stretch/index.md",
             md(
-                "title = \"Stretch\"\nimage = \"stretch.png\"",
-                "![A stretch](stretch.png)\n",
+                "title = \"Stretch\"\nimage = \"stretch.svg\"",
+                "![A stretch](stretch.svg)\n",
             ),
         )
-        .file("content/blog/stretch/stretch.png", image)
+        .file("content/blog/stretch/stretch.svg", image)
         .file("content/blog/stretch/notes/extra.txt", "extra")
         .build()
         .success();
     assert_eq!(
-        fs::read(run.out().join("blog/stretch/stretch.png")).unwrap(),
+        fs::read(run.out().join("blog/stretch/stretch.svg")).unwrap(),
         image
     );
     assert_eq!(run.read("blog/stretch/notes/extra.txt"), "extra");
     let html = run.read("blog/stretch/index.html");
-    assert!(html.starts_with("/blog/stretch/stretch.png|"), "{html}");
+    assert!(html.starts_with("/blog/stretch/stretch.svg|"), "{html}");
     assert!(
-        html.contains("<img src=\"stretch.png\" alt=\"A stretch\""),
+        html.contains("<img src=\"stretch.svg\" alt=\"A stretch\""),
         "{html}"
     );
 }
@@ -245,7 +245,7 @@ fn every_key_site(file: &str, text: &str) -> Site {
         )
         .file("templates/special.html", EVERY_FIELD)
         // The page's image: a build stops on a missing one.
-        .file("static/notes/every-key/photo.jpg", "not really a photo")
+        .file("static/notes/every-key/photo.jpg", crate::support::tiny_jpg())
         .file("templates/page.html", "{{ page.title }}")
         .file("templates/section.html", LIST)
         .file(

@@ -111,7 +111,7 @@ fn the_files_of_a_bundle_left_out_are_left_out_too() {
                 "![The room](room.jpg)",
             ),
         )
-        .file("content/blog/new-room/room.jpg", "not really a photo")
+        .file("content/blog/new-room/room.jpg", crate::support::tiny_jpg())
         .file(
             "content/blog/summer/index.md",
             md("title = \"Summer hours\"\ndate = 2999-06-01", "Soon."),
@@ -121,7 +121,10 @@ fn the_files_of_a_bundle_left_out_are_left_out_too() {
             "content/blog/live-bundle/index.md",
             post("Here", "2025-01-02", "Hi."),
         )
-        .file("content/blog/live-bundle/photo.jpg", "a photo");
+        .file(
+            "content/blog/live-bundle/photo.jpg",
+            crate::support::tiny_jpg(),
+        );
     let run = site.build().success();
     assert!(!run.exists("blog/new-room/room.jpg"));
     assert!(!run.exists("blog/summer/hours.pdf"));

@@ -383,8 +383,8 @@ fn a_full_disk_changes_nothing() {
     };
     build(&site).success();
     site.write("content/about.md", page("About", "Changed."));
-    // 2 MB of photos do not fit on a 1 MB disk.
-    site.write("static/photo.jpg", vec![7u8; 2 * 1024 * 1024]);
+    // A 2 MB brochure does not fit on a 1 MB disk.
+    site.write("static/brochure.pdf", vec![7u8; 2 * 1024 * 1024]);
     let before = state(&out);
     let run = build(&site).exit(1);
     assert!(
@@ -392,11 +392,11 @@ fn a_full_disk_changes_nothing() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("photo.jpg"), "{}", run.stderr);
+    assert!(run.stderr.contains("brochure.pdf"), "{}", run.stderr);
     assert_eq!(leftovers(&out), Vec::<String>::new());
     assert_unchanged(&out, &before);
     // Once there is room, the same build succeeds.
-    site.remove("static/photo.jpg");
+    site.remove("static/brochure.pdf");
     build(&site).success();
 }
 

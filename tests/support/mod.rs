@@ -42,6 +42,17 @@ pub(crate) fn post(title: &str, date: &str, body: &str) -> String {
     md(&format!("title = {title:?}\ndate = {date}"), body)
 }
 
+/// A real 12x8 PNG photo (tests/fixtures/photos/tiny.png), for tests that need an image that
+/// is one.
+pub(crate) fn tiny_png() -> Vec<u8> {
+    fs::read(fixtures().join("photos/tiny.png")).unwrap()
+}
+
+/// A real 12x8 JPEG photo (tests/fixtures/photos/tiny.jpg).
+pub(crate) fn tiny_jpg() -> Vec<u8> {
+    fs::read(fixtures().join("photos/tiny.jpg")).unwrap()
+}
+
 /// The folder with the fixture sites.
 pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

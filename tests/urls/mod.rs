@@ -258,8 +258,8 @@ fn bundle_files_differing_only_in_case_collide() {
     assert_collision(
         Site::new()
             .file("content/blog/x/index.md", page("X", ""))
-            .file("content/blog/x/Photo.jpg", "a")
-            .file("content/blog/x/photo.jpg", "b"),
+            .file("content/blog/x/Photo.jpg", crate::support::tiny_jpg())
+            .file("content/blog/x/photo.jpg", crate::support::tiny_jpg()),
         "content/blog/x/photo.jpg",
         "content/blog/x/Photo.jpg",
     );

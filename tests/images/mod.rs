@@ -1,0 +1,367 @@
+//! Photos (issue 20): each photo a post shows becomes a `<picture>` of several widths in AVIF,
+//! WebP and JPEG (PNG when it may be transparent), upright, with no metadata, never enlarged,
+//! made once and kept in `.knead-cache/`. The photos are real ones (tests/fixtures/photos,
+//! credited there); every file made is read back with a real decoder.
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::{Site, fixtures, md};
+
+fn photo(name: &str) -> Vec<u8> {
+    fs::read(fixtures().join("photos").join(name)).unwrap()
+}
+
+/// A post in its own folder with `wood.jpg` beside it (stored 1600x1200, EXIF orientation 6:
+/// shown 1200x1600), and `ladybird.jpg` (1200x750) and `transparent.png` (800x449) in static/.
+fn site() -> Site {
+    Site::new()
+        .file("content/blog/stretch/wood.jpg", photo("wood.jpg"))
+        .file("static/ladybird.jpg", photo("ladybird.jpg"))
+        .file("static/transparent.png", photo("transparent.png"))
+        .file(
+            "content/blog/stretch/index.md",
+            md(
+                "title = \"Stretch\"\ndate = 2025-01-01",
+                "Intro.\n\n![Wooden planks & boards](wood.jpg)\n\n\
+                 ![A ladybird on a leaf](/ladybird.jpg \"In the garden\")\n\n\
+                 ![Grey shapes](/transparent.png)\n",
+            ),
+        )
+}
+
+fn decode(path: &Path) -> image::DynamicImage {
+    image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The `<picture>` elements of a page, in order.
+fn pictures(html: &str) -> Vec<&str> {
+    html.split("<picture>")
+        .skip(1)
+        .map(|rest| rest.split("</picture>").next().unwrap())
+        .collect()
+}
+
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&tag[start..start + tag[start..].find('"')?])
+}
+
+#[test]
+fn each_photo_becomes_a_picture_of_every_width_and_format() {
+    let site = site();
+    let run = site.build().success();
+    assert!(
+        run.stderr
+            .contains(" and 3 photos (3 made, 0 from the cache) in "),
+        "{}",
+        run.stderr
+    );
+    let html = run.read("blog/stretch/index.html");
+    let found = pictures(&html);
+    assert_eq!(found.len(), 3, "{html}");
+
+    // wood.jpg: shown 1200x1600, so 480, 800 and 1200 wide, never wider.
+    let wood = found[0];
+    let img = &wood[wood.find("<img").unwrap()..];
+    assert_eq!(attribute(img, "width"), Some("1200"));
+    assert_eq!(attribute(img, "height"), Some("1600"));
+    assert_eq!(attribute(img, "src"), Some("/blog/stretch/wood-1200.jpg"));
+    assert_eq!(attribute(img, "alt"), Some("Wooden planks &amp; boards"));
+    assert!(img.contains("fetchpriority=\"high\""), "{img}");
+    assert!(!img.contains("loading=\"lazy\""), "{img}");
+    assert!(wood.starts_with("<source type=\"image/avif\" srcset=\"/blog/stretch/wood-480.avif 480w, /blog/stretch/wood-800.avif 800w, /blog/stretch/wood-1200.avif 1200w\""), "{wood}");
+    assert!(wood.contains("<source type=\"image/webp\""), "{wood}");
+    assert!(attribute(img, "sizes").is_some_and(|s| !s.is_empty()));
+
+    // The others load when the visitor scrolls near them.
+    let ladybird = found[1];
+    assert!(
+        ladybird.contains("loading=\"lazy\" decoding=\"async\""),
+        "{ladybird}"
+    );
+    assert!(ladybird.contains("title=\"In the garden\""), "{ladybird}");
+    assert!(
+        found[2].contains("src=\"/transparent-800.png\""),
+        "{}",
+        found[2]
+    );
+
+    // Every file named is there, and is what it says: a real decoder reads it back at the size
+    // the HTML gives.
+    for (stem, widths, height_of) in [
+        ("blog/stretch/wood", vec![480, 800, 1200], 4.0 / 3.0),
+        ("ladybird", vec![480, 800, 1200], 750.0 / 1200.0),
+        ("transparent", vec![480, 800], 449.0 / 800.0),
+    ] {
+        let fallback = if stem == "transparent" { "png" } else { "jpg" };
+        for width in widths {
+            for ext in ["avif", "webp", fallback] {
+                let rel = format!("{stem}-{width}.{ext}");
+                assert!(run.exists(&rel), "{rel} is missing: {:?}", run.files());
+                if ext == "avif" {
+                    // No AVIF decoder without dav1d: the header says what it is.
+                    let bytes = fs::read(run.out().join(&rel)).unwrap();
+                    assert_eq!(&bytes[4..12], b"ftypavif", "{rel}");
+                    continue;
+                }
+                let image = decode(&run.out().join(&rel));
+                let height = (f64::from(width) * height_of).round() as u32;
+                assert_eq!((image.width(), image.height()), (width, height), "{rel}");
+            }
+        }
+    }
+}
+
+/// The photo's EXIF orientation is applied (the files are upright), and nothing of its
+/// metadata is published: no GPS position, camera, name or orientation left in any file.
+#[test]
+fn photos_are_upright_and_keep_no_metadata() {
+    let site = site();
+    let run = site.build().success();
+    // wood.jpg is stored lying on its side with orientation 6 (turn 90° clockwise).
+    let original = decode(&fixtures().join("photos/wood.jpg"));
+    assert_eq!((original.width(), original.height()), (1600, 1200));
+    let upright =
+        original
+            .rotate90()
+            .resize_exact(800, 1067, image::imageops::FilterType::Lanczos3);
+    let made = decode(&run.out().join("blog/stretch/wood-800.jpg"));
+    assert_eq!((made.width(), made.height()), (800, 1067));
+    let difference = mean_difference(&upright, &made);
+    assert!(
+        difference < 8.0,
+        "the file is not the photo turned upright: {difference}"
+    );
+    // Turned the other way, it would be far from it.
+    let wrong = original
+        .rotate270()
+        .resize_exact(800, 1067, image::imageops::FilterType::Lanczos3);
+    assert!(mean_difference(&wrong, &made) > 2.0 * difference + 5.0);
+
+    for rel in run.files() {
+        if !["jpg", "png", "webp", "avif"]
+            .iter()
+            .any(|ext| rel.ends_with(ext))
+        {
+            continue;
+        }
+        let bytes = fs::read(run.out().join(&rel)).unwrap();
+        let exif = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&bytes));
+        assert!(
+            exif.is_err(),
+            "{rel} has EXIF: {:?}",
+            exif.map(|e| e.fields().count())
+        );
+        for secret in [
+            &b"Exif\0\0"[..],
+            b"GPS",
+            b"Dana Smith",
+            b"DiMAGE",
+            b"MINOLTA",
+        ] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret),
+                "{rel} holds {:?}",
+                String::from_utf8_lossy(secret)
+            );
+        }
+    }
+    // The original's own address holds the safe copy, not the original.
+    let at_original = fs::read(run.out().join("blog/stretch/wood.jpg")).unwrap();
+    assert_ne!(at_original, photo("wood.jpg"));
+    let image = decode(&run.out().join("blog/stretch/wood.jpg"));
+    assert_eq!((image.width(), image.height()), (1200, 1600));
+}
+
+fn mean_difference(a: &image::DynamicImage, b: &image::DynamicImage) -> f64 {
+    let (a, b) = (a.to_rgb8(), b.to_rgb8());
+    let total: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    total as f64 / a.as_raw().len() as f64
+}
+
+#[test]
+fn transparency_is_kept() {
+    let run = site().build().success();
+    let mean_alpha = |image: &image::DynamicImage| {
+        let rgba = image.to_rgba8();
+        let total: u64 = rgba.pixels().map(|p| u64::from(p[3])).sum();
+        total as f64 / f64::from(rgba.width() * rgba.height())
+    };
+    // From fully transparent to about half opaque.
+    let original = mean_alpha(&decode(&fixtures().join("photos/transparent.png")));
+    assert!(original > 10.0 && original < 200.0, "{original}");
+    for rel in [
+        "transparent-480.png",
+        "transparent-480.webp",
+        "transparent.png",
+    ] {
+        let image = decode(&run.out().join(rel));
+        assert!(image.color().has_alpha(), "{rel}");
+        assert!(image.to_rgba8().pixels().any(|p| p[3] == 0), "{rel}");
+        let alpha = mean_alpha(&image);
+        assert!(
+            (alpha - original).abs() < 3.0,
+            "{rel}: {alpha} against {original}"
+        );
+    }
+}
+
+#[test]
+fn the_cache_is_reused_and_kept_to_what_is_used() {
+    let site = site();
+    let options = site.options();
+    let first = site.build_lib(&options).unwrap();
+    assert_eq!((first.images.processed, first.images.reused), (3, 0));
+    let cache = site.root().join(".knead-cache/images");
+    let files = |dir: &Path| fs::read_dir(dir).unwrap().count();
+    let cached = files(&cache);
+    // 3 widths x 3 formats for each JPEG, 2 x 3 for the PNG; the copy at each photo's own
+    // address is its largest file in its own format, made once.
+    assert_eq!(cached, 9 + 9 + 6);
+
+    // A text edit: every photo comes from the cache.
+    site.write(
+        "content/blog/stretch/index.md",
+        md(
+            "title = \"Stretch\"\ndate = 2025-01-01",
+            "Edited.\n\n![Planks](wood.jpg)\n",
+        ),
+    );
+    let second = site.build_lib(&options).unwrap();
+    assert_eq!((second.images.processed, second.images.reused), (0, 3));
+
+    // Another photo under the same name: made again, and the old one's files leave the cache.
+    site.write("static/ladybird.jpg", photo("tiny.jpg"));
+    let third = site.build_lib(&options).unwrap();
+    assert_eq!((third.images.processed, third.images.reused), (1, 2));
+    assert_eq!(files(&cache), cached - 9 + 3);
+    let image = decode(&site.out().join("ladybird-12.jpg"));
+    assert_eq!(
+        (image.width(), image.height()),
+        (12, 8),
+        "the new photo's files"
+    );
+    assert!(!site.out().join("ladybird-480.jpg").exists());
+}
+
+#[test]
+fn a_photo_that_cannot_be_read_stops_the_build_at_its_file() {
+    let mut truncated = photo("ladybird.jpg");
+    truncated.truncate(truncated.len() / 3);
+    let site = Site::new()
+        .file("static/cut.jpg", truncated)
+        .file("static/words.png", "these are not pixels")
+        .file("content/a.md", md("title = \"A\"", "![Cut](/cut.jpg)\n"));
+    // A file that is no image at all is found when the site is read.
+    let run = site.build().exit(1);
+    assert!(
+        run.stderr
+            .contains("static/words.png: error: this photo could not be read"),
+        "{}",
+        run.stderr
+    );
+    assert!(!site.out().exists());
+    // One cut short, when it is decoded.
+    site.remove("static/words.png");
+    let run = site.build().exit(1);
+    assert!(
+        run.stderr
+            .contains("static/cut.jpg: error: this photo could not be read"),
+        "{}",
+        run.stderr
+    );
+    assert!(!site.out().exists());
+}
+
+#[test]
+fn small_photos_are_never_enlarged_and_the_widths_are_a_setting() {
+    let site = Site::new()
+        .file(
+            "site.toml",
+            "title = \"T\"\nbase_url = \"https://clinic.example\"\n\n[images]\nwidths = [300, 600]\nformats = [\"webp\"]\n",
+        )
+        .file("static/transparent.png", photo("transparent.png"))
+        .file("static/ladybird.jpg", photo("ladybird.jpg"))
+        .file(
+            "content/a.md",
+            md("title = \"A\"", "![Shapes](/transparent.png)\n\n![Ladybird](/ladybird.jpg)\n"),
+        );
+    let run = site.build().success();
+    let mut made: Vec<String> = run
+        .files()
+        .into_iter()
+        .filter(|f| f.starts_with("transparent") || f.starts_with("ladybird"))
+        .collect();
+    made.sort();
+    assert_eq!(
+        made,
+        [
+            "ladybird-300.jpg",
+            "ladybird-300.webp",
+            "ladybird-600.jpg",
+            "ladybird-600.webp",
+            "ladybird.jpg",
+            "transparent-300.png",
+            "transparent-300.webp",
+            "transparent-600.png",
+            "transparent-600.webp",
+            "transparent.png",
+        ]
+    );
+}
+
+#[test]
+fn originals_are_published_only_when_asked() {
+    let site = Site::new()
+        .file(
+            "site.toml",
+            "title = \"T\"\nbase_url = \"https://clinic.example\"\n\n[images]\noriginals = true\n",
+        )
+        .file("content/a/wood.jpg", photo("wood.jpg"))
+        .file(
+            "content/a/index.md",
+            md("title = \"A\"", "![Planks](wood.jpg)\n"),
+        );
+    let run = site.build().success();
+    assert_eq!(
+        fs::read(run.out().join("a/wood.jpg")).unwrap(),
+        photo("wood.jpg")
+    );
+    assert!(run.exists("a/wood-800.webp"));
+}
+
+#[test]
+fn mistakes_in_the_images_settings_are_errors_at_their_lines() {
+    let settings = "title = \"T\"\nbase_url = \"https://clinic.example\"\n\n[images]\n";
+    let site = Site::new().file("site.toml", format!("{settings}widht = 3\n"));
+    let run = site.build().exit(1);
+    assert!(
+        run.stderr
+            .contains("site.toml:5:1: error: unknown key `widht`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `widths`?"),
+        "{}",
+        run.stderr
+    );
+    let site = Site::new().file(
+        "site.toml",
+        format!("{settings}formats = [\"jxl\"]\nquality = 0\nwidths = []\n"),
+    );
+    let run = site.build().exit(1);
+    for expected in [
+        "site.toml:5:1: error: `formats` knows \"avif\" and \"webp\", not `jxl`",
+        "site.toml:6:1: error: `quality` is from 1 to 100, not 0",
+        "site.toml:7:1: error: `widths` must list widths",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}\n{}", run.stderr);
+    }
+}
