@@ -74,8 +74,9 @@ pub struct Config {
 pub struct ImageSettings {
     /// The widths made of each photo, in pixels; none wider than the photo itself.
     pub widths: Vec<u32>,
-    /// The modern formats offered besides the JPEG (or PNG) every browser reads: `avif`,
-    /// `webp`. AVIF is the smallest and the slowest to make.
+    /// The modern formats offered besides the JPEG (or PNG) every browser reads: `webp`, and
+    /// `avif`, the smallest but about ten times slower to make (see docs/images.md), so not
+    /// made unless listed.
     pub formats: Vec<String>,
     /// 1 to 100: higher is sharper and heavier.
     pub quality: u8,
@@ -90,7 +91,7 @@ impl Default for ImageSettings {
     fn default() -> Self {
         ImageSettings {
             widths: vec![480, 800, 1200, 1600],
-            formats: vec!["avif".to_owned(), "webp".to_owned()],
+            formats: vec!["webp".to_owned()],
             quality: 75,
             originals: false,
             sizes: "(min-width: 46rem) 41rem, calc(100vw - 2.5rem)".to_owned(),

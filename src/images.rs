@@ -690,7 +690,10 @@ mod tests {
 
     #[test]
     fn the_plan_names_every_file_and_the_picture_lists_them() {
-        let settings = ImageSettings::default();
+        let settings = ImageSettings {
+            formats: vec!["avif".to_owned(), "webp".to_owned()],
+            ..ImageSettings::default()
+        };
         let plan = plan("blog/post/stretch.jpg", &meta(1000, 750), &settings, "/");
         let paths: Vec<&str> = plan.files.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(

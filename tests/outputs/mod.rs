@@ -39,7 +39,6 @@ fn every_output_is_written_and_nothing_else() {
         "old/middle/index.html",
         "2025/middle.html",
         "files/price-list.txt",
-        "img/logo-12.avif",
         "img/logo-12.png",
         "img/logo-12.webp",
         "img/logo.png",

@@ -451,3 +451,49 @@ fn a_rebuild_reports_every_error_a_build_reports() {
         other => panic!("the rebuild should fail with the site's errors: {other:?}"),
     }
 }
+
+/// `knead serve` makes a photo dropped into a post's folder at once, from the same cache as
+/// `knead build`, and the page shows it as a `<picture>` (issue 20).
+#[test]
+fn a_new_photo_is_made_and_shown_at_once() {
+    let site = Site::new().file(
+        "content/blog/stretch/index.md",
+        crate::support::md(
+            "title = \"Stretch\"\ndate = 2025-01-01",
+            "Intro.\n\n![A ladybird](ladybird.jpg)\n",
+        ),
+    );
+    let options = BuildOptions {
+        now: Some(NOW.parse().unwrap()),
+        ..BuildOptions::new(site.root())
+    };
+    let mut session = Session::new(options);
+    let first = session.rebuild(None).expect("the site builds");
+    assert!(!text_of(&first.outputs, "blog/stretch/index.html").contains("<picture>"));
+    let photo = crate::support::fixtures().join("photos/ladybird.jpg");
+    site.write(
+        "content/blog/stretch/ladybird.jpg",
+        std::fs::read(photo).unwrap(),
+    );
+    let second = session
+        .rebuild(Some(&[site
+            .root()
+            .join("content/blog/stretch/ladybird.jpg")]))
+        .expect("the site builds");
+    let html = text_of(&second.outputs, "blog/stretch/index.html");
+    assert!(
+        html.contains("<img src=\"/blog/stretch/ladybird-1200.jpg\""),
+        "{html}"
+    );
+    match second.outputs.0.get("blog/stretch/ladybird-800.webp") {
+        Some(knead::render::Output::File(path)) => {
+            assert!(
+                path.starts_with(site.root().join(".knead-cache")),
+                "{path:?}"
+            );
+            let image = image::open(path).unwrap();
+            assert_eq!((image.width(), image.height()), (800, 500));
+        }
+        other => panic!("no photo file: {other:?}"),
+    }
+}
