@@ -75,7 +75,7 @@ pub struct ImageSettings {
     /// The widths made of each photo, in pixels; none wider than the photo itself.
     pub widths: Vec<u32>,
     /// The modern formats offered besides the JPEG (or PNG) every browser reads: `webp`, and
-    /// `avif`, the smallest but about ten times slower to make (see docs/images.md), so not
+    /// `avif`, the smallest but many times slower to make (see docs/images.md), so not
     /// made unless listed.
     pub formats: Vec<String>,
     /// 1 to 100: higher is sharper and heavier.
