@@ -94,7 +94,7 @@ impl Default for ImageSettings {
             formats: vec!["webp".to_owned()],
             quality: 75,
             originals: false,
-            sizes: "(min-width: 46rem) 41rem, calc(100vw - 2.5rem)".to_owned(),
+            sizes: "(min-width: 49rem) 46.5rem, calc(100vw - 2.5rem)".to_owned(),
         }
     }
 }

@@ -612,7 +612,8 @@ fn encode(image: &image::DynamicImage, format: Format, quality: u8) -> Result<Ve
             let height = usize::try_from(height).map_err(|e| e.to_string())?;
             let encoded = ravif::Encoder::new()
                 .with_quality(f32::from(quality))
-                .with_alpha_quality(f32::from(quality))
+                // Lossy alpha thins soft edges out (a faint shape came out fainter still).
+                .with_alpha_quality(100.0)
                 .with_speed(8)
                 .with_num_threads(Some(1))
                 .encode_rgba(ravif::Img::new(&rgba[..], width, height))

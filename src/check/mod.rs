@@ -141,7 +141,42 @@ fn run_rules(ctx: &Ctx<'_>, findings: &mut Findings) -> Vec<external::ExternalRe
     seo::check(ctx, findings);
     readability::check(ctx, findings);
     health::check(ctx, findings);
+    large_photos(ctx, findings);
     external
+}
+
+/// Photos over about 20 megapixels or 15 MB: knead makes the sizes a browser needs from them,
+/// but each build that makes them, and each upload of the site's sources, carries them whole.
+fn large_photos(ctx: &Ctx<'_>, findings: &mut Findings) {
+    const MEGAPIXELS: u64 = 20_000_000;
+    const BYTES: u64 = 15 * 1024 * 1024;
+    let files = ctx
+        .sources
+        .static_files
+        .iter()
+        .map(|f| (f, "static"))
+        .chain(ctx.sources.content_assets.iter().map(|f| (f, "content")));
+    for (file, folder) in files {
+        let Some(photo) = file.photo else { continue };
+        let pixels = u64::from(photo.width) * u64::from(photo.height);
+        let bytes = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+        if pixels > MEGAPIXELS || bytes > BYTES {
+            findings.in_file(
+                Rule::LargePhoto,
+                Path::new(folder).join(&file.rel),
+                format!(
+                    "this photo is {:.0} megapixels ({}x{}, {:.1} MB): every build that makes its \
+                     sizes, and every upload of the site, carries it whole",
+                    pixels as f64 / 1e6,
+                    photo.width,
+                    photo.height,
+                    bytes as f64 / (1024.0 * 1024.0)
+                ),
+                "save a copy about 3000 pixels wide in its place: knead makes the smaller sizes \
+                 visitors need from it",
+            );
+        }
+    }
 }
 
 /// The built site and what the rules read from it, computed once.

@@ -58,6 +58,7 @@ rules! {
     VagueLinkText = "vague-link-text", Warning, "Link text such as \"click here\" that says nothing about where it leads.";
     EmptyLinkText = "empty-link-text", Warning, "A link with no text at all.";
     MissingAlt = "missing-alt", Warning, "An image without alt text.";
+    LargePhoto = "large-photo", Warning, "A photo over 20 megapixels or 15 MB, which slows every build and upload.";
     ThinPost = "thin-post", Warning, "A dated post with fewer words than `min_words`.";
     MissingAuthor = "missing-author", Warning, "A post without an `author`.";
     MissingDate = "missing-date", Warning, "A post without a `date`.";

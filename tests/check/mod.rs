@@ -445,6 +445,26 @@ fn link_text_must_say_where_it_leads() {
     );
 }
 
+/// A photo straight from a camera's 20-megapixel sensor is a warning: knead makes the sizes a
+/// visitor needs, but every build and upload carries the original (issue 20).
+#[test]
+fn large_photos_are_a_warning() {
+    let big = image::RgbImage::new(5000, 4001);
+    let mut png = Vec::new();
+    big.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let site = Site::new()
+        .file("static/big.png", png)
+        .file("static/small.png", crate::support::tiny_png())
+        .file("content/a.md", md("title = \"A\"", "![Big](/big.png)\n"));
+    assert_eq!(
+        hits(&site, "large-photo"),
+        [
+            "static/big.png this photo is 20 megapixels (5000x4001, 0.3 MB): every build that makes its sizes, and every upload of the site, carries it whole"
+        ]
+    );
+}
+
 #[test]
 fn images_need_alt_text() {
     let site = Site::new()
