@@ -34,6 +34,8 @@ pub(crate) struct Values {
     page_tags: Vec<Vec<usize>>,
     /// The pixel size of each page's image, when it is a file of the site with a known size.
     image_sizes: Vec<Option<(u32, u32)>>,
+    /// The `<picture>` of each page's image, when it is one of the site's photos.
+    pictures: Vec<Option<std::sync::Arc<crate::images::Picture>>>,
 }
 
 impl Values {
@@ -76,6 +78,15 @@ impl Values {
                 .map(|page| {
                     let root = &site.config().root;
                     assets.image_size(root, &site_url(root, &page.path, &page.image))
+                })
+                .collect(),
+            pictures: site
+                .pages()
+                .iter()
+                .map(|page| {
+                    let root = &site.config().root;
+                    let url = site_url(root, &page.path, &page.image);
+                    assets.picture(url.strip_prefix(root.as_str())?).cloned()
                 })
                 .collect(),
         };
@@ -187,6 +198,23 @@ impl Values {
                 .unwrap_or_default(),
         );
         Value::from(map)
+    }
+
+    /// The `<picture>` of the page's own photo (front matter `image`), shown above its text:
+    /// fetched first, as the likely largest thing on the first screen.
+    pub(crate) fn hero(&self, site: &Site, id: PageId) -> String {
+        let page = site.page(id);
+        self.pictures[id.0]
+            .as_ref()
+            .map_or_else(String::new, |picture| {
+                picture.html(
+                    &page.image_alt,
+                    "",
+                    &site.config().images.sizes,
+                    crate::images::Loading::First,
+                    "",
+                )
+            })
     }
 
     /// The names of a page's tags, as its summary shows them.
@@ -561,6 +589,9 @@ pub(crate) struct PageValue<'a> {
     pub(crate) reviewed_by: Option<AuthorRef<'a>>,
     pub(crate) last_reviewed: String,
     pub(crate) last_reviewed_display: String,
+    /// The `<picture>` of the page's own photo, when its `image` is one of the site's photos.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub(crate) picture: String,
 }
 
 /// A title and an address.

@@ -117,6 +117,7 @@ impl Renderer<'_> {
                 .map(|d| d.day.to_string())
                 .unwrap_or_default(),
             last_reviewed_display: page.last_reviewed.map(|d| d.display()).unwrap_or_default(),
+            picture: self.values.hero(site, id),
         };
         let mut trail = Vec::new();
         if section_id.0 != 0 {

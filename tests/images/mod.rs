@@ -370,3 +370,56 @@ fn mistakes_in_the_images_settings_are_errors_at_their_lines() {
         assert!(run.stderr.contains(expected), "{expected}\n{}", run.stderr);
     }
 }
+
+/// A post's own photo (front matter `image`) shows above its text as a `<picture>` fetched
+/// first; the photos in its text then all load lazily; its social preview names the safe copy
+/// at the photo's own address with that copy's size.
+#[test]
+fn a_posts_own_photo_is_its_hero() {
+    let site = Site::new()
+        .file("content/blog/stretch/wood.jpg", photo("wood.jpg"))
+        .file("content/blog/stretch/ladybird.jpg", photo("ladybird.jpg"))
+        .file(
+            "content/blog/stretch/index.md",
+            md(
+                "title = \"Stretch\"\ndate = 2025-01-01\nimage = \"wood.jpg\"\nimage_alt = \"Planks\"",
+                "Intro.\n\n![A ladybird](ladybird.jpg)\n",
+            ),
+        );
+    let run = site.build().success();
+    let html = run.read("blog/stretch/index.html");
+    let hero = html
+        .split("<figure class=\"hero\">")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no hero: {html}"));
+    assert!(
+        hero.starts_with(
+            "<picture><source type=\"image/webp\" srcset=\"/blog/stretch/wood-480.webp 480w"
+        ),
+        "{hero}"
+    );
+    assert!(
+        hero.contains("alt=\"Planks\" fetchpriority=\"high\""),
+        "{hero}"
+    );
+    let body = html.split("<div class=\"prose\">").nth(1).unwrap();
+    assert!(
+        body.contains("alt=\"A ladybird\" loading=\"lazy\""),
+        "{body}"
+    );
+    assert!(!body.contains("fetchpriority"), "{body}");
+    assert!(
+        html.contains(
+            "<meta property=\"og:image\" content=\"https://clinic.example/blog/stretch/wood.jpg\">"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<meta property=\"og:image:width\" content=\"1200\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<meta property=\"og:image:height\" content=\"1600\">"),
+        "{html}"
+    );
+}
