@@ -151,6 +151,33 @@ pub struct Variant {
     pub height: u32,
     /// Its format.
     pub format: Format,
+    /// Cropped to 1.91:1 around the centre, for social previews (`og:image`).
+    pub social: bool,
+}
+
+/// The size of a photo's social preview: 1.91:1 (1200x630) cut from its middle, at most 1200
+/// pixels wide, never enlarged.
+fn social_size(meta: &PhotoMeta) -> (u32, u32) {
+    let (width, height) = crop_box(meta.width, meta.height);
+    let shown = width.min(1200);
+    let shown_height = (u64::from(height) * u64::from(shown) / u64::from(width.max(1))).max(1);
+    (shown, u32::try_from(shown_height).unwrap_or(1))
+}
+
+/// The largest 1200:630 box inside a `width` x `height` picture.
+fn crop_box(width: u32, height: u32) -> (u32, u32) {
+    let (w, h) = (u64::from(width), u64::from(height));
+    if w * 630 > h * 1200 {
+        (
+            u32::try_from(h * 1200 / 630).unwrap_or(width).max(1),
+            height,
+        )
+    } else {
+        (
+            width,
+            u32::try_from(w * 630 / 1200).unwrap_or(height).max(1),
+        )
+    }
 }
 
 /// The widths made of a photo `width` pixels wide: the settings' widths below it, and the
@@ -221,6 +248,7 @@ pub fn plan(output: &str, meta: &PhotoMeta, settings: &ImageSettings, root: &str
                 width,
                 height: height_at(meta, width),
                 format,
+                social: false,
             };
             files.push((path, variant));
         }
@@ -236,9 +264,21 @@ pub fn plan(output: &str, meta: &PhotoMeta, settings: &ImageSettings, root: &str
                 width: top,
                 height: height_at(meta, top),
                 format: meta.format,
+                social: false,
             },
         ));
     }
+    let (social_width, social_height) = social_size(meta);
+    let social_path = format!("{stem}-social.{}", meta.fallback.extension());
+    files.push((
+        social_path.clone(),
+        Variant {
+            width: social_width,
+            height: social_height,
+            format: meta.fallback,
+            social: true,
+        },
+    ));
     let fallback = sources.pop().map(|(_, srcset)| srcset).unwrap_or_default();
     let src = format!(
         "{root}{}",
@@ -250,6 +290,11 @@ pub fn plan(output: &str, meta: &PhotoMeta, settings: &ImageSettings, root: &str
         sources,
         fallback,
         src,
+        social: (
+            format!("{root}{}", crate::slug::url_path(&social_path)),
+            social_width,
+            social_height,
+        ),
     };
     PhotoPlan {
         files,
@@ -271,6 +316,8 @@ pub struct Picture {
     pub fallback: String,
     /// The `<img>`'s `src`: the largest file every browser reads.
     pub src: String,
+    /// The social preview (`og:image`): its root-relative address, width and height.
+    pub social: (String, u32, u32),
 }
 
 /// How a picture loads: the first photo of a page is fetched at once, the others when the
@@ -485,13 +532,15 @@ fn make(
         } else {
             image::DynamicImage::ImageRgb8(image.to_rgb8())
         };
-        // Resized once per width, whatever the number of formats.
-        let mut resized: HashMap<u32, image::DynamicImage> = HashMap::new();
+        // Resized once per width (and crop), whatever the number of formats.
+        let mut resized: HashMap<(u32, bool), image::DynamicImage> = HashMap::new();
         for (_, variant, path) in missing {
-            if let std::collections::hash_map::Entry::Vacant(entry) = resized.entry(variant.width) {
-                entry.insert(resize(&image, variant.width, variant.height).map_err(&unreadable)?);
+            if let std::collections::hash_map::Entry::Vacant(entry) =
+                resized.entry((variant.width, variant.social))
+            {
+                entry.insert(resize(&image, *variant).map_err(&unreadable)?);
             }
-            let pixels = &resized[&variant.width];
+            let pixels = &resized[&(variant.width, variant.social)];
             let encoded = encode(pixels, variant.format, settings.quality).map_err(&unreadable)?;
             write_atomically(path, &encoded).map_err(|err| {
                 Diagnostic::error(format!(
@@ -538,26 +587,38 @@ fn work_key(source: u128, meta: &PhotoMeta, variant: Variant, quality: u8) -> u1
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(&source.to_le_bytes());
     hasher.update(&WORK_VERSION.to_le_bytes());
-    hasher.update(&[meta.orientation, quality, variant.format as u8]);
+    hasher.update(&[
+        meta.orientation,
+        quality,
+        variant.format as u8,
+        u8::from(variant.social),
+    ]);
     hasher.update(&variant.width.to_le_bytes());
     hasher.update(&variant.height.to_le_bytes());
     hasher.digest128()
 }
 
-/// `image` resized to `width` x `height` (Lanczos3), or the image itself at its own size.
-fn resize(
-    image: &image::DynamicImage,
-    width: u32,
-    height: u32,
-) -> Result<image::DynamicImage, String> {
+/// `image` resized to the variant's size (Lanczos3), a social preview cut from its middle
+/// first; or the image itself at its own size.
+fn resize(image: &image::DynamicImage, variant: Variant) -> Result<image::DynamicImage, String> {
     use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer, images::Image};
-    if image.width() == width && image.height() == height {
+    let (width, height) = (variant.width, variant.height);
+    if image.width() == width && image.height() == height && !variant.social {
         return Ok(image.clone());
     }
     let pixel_type = fast_image_resize::IntoImageView::pixel_type(image)
         .ok_or_else(|| "its pixel type cannot be resized".to_owned())?;
     let mut resized = Image::new(width, height, pixel_type);
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    if variant.social {
+        let (crop_width, crop_height) = crop_box(image.width(), image.height());
+        options = options.crop(
+            f64::from(image.width() - crop_width) / 2.0,
+            f64::from(image.height() - crop_height) / 2.0,
+            f64::from(crop_width),
+            f64::from(crop_height),
+        );
+    }
     Resizer::new()
         .resize(image, &mut resized, &options)
         .map_err(|err| err.to_string())?;
@@ -681,6 +742,15 @@ mod tests {
     }
 
     #[test]
+    fn social_previews_are_cut_to_1200_by_630_from_the_middle() {
+        assert_eq!(crop_box(1200, 1600), (1200, 630));
+        assert_eq!(crop_box(4000, 1000), (1904, 1000));
+        assert_eq!(social_size(&meta(1200, 1600)), (1200, 630));
+        assert_eq!(social_size(&meta(4000, 3000)), (1200, 630));
+        assert_eq!(social_size(&meta(600, 400)), (600, 315));
+    }
+
+    #[test]
     fn widths_never_enlarge_and_end_at_the_largest_allowed() {
         let settings = ImageSettings::default();
         assert_eq!(widths(4000, &settings), vec![480, 800, 1200, 1600]);
@@ -710,7 +780,13 @@ mod tests {
                 "blog/post/stretch-800.jpg",
                 "blog/post/stretch-1000.jpg",
                 "blog/post/stretch.jpg",
+                "blog/post/stretch-social.jpg",
             ]
+        );
+        let social = plan.files.last().unwrap().1;
+        assert_eq!(
+            (social.width, social.height, social.social),
+            (1000, 525, true)
         );
         assert_eq!(plan.files[1].1.height, 600);
         let picture = &plan.picture;

@@ -154,7 +154,16 @@ impl Values {
             .map(|i| {
                 let tags = values.page_tags[i].iter().map(|&t| &hidden[t]).collect();
                 let (id, size) = (PageId(i), values.image_sizes[i]);
-                Value::from_serializable(&summary(site, bodies, id, &site.pages()[i], tags, size))
+                let social = values.pictures[i].as_ref().map(|p| &p.social);
+                Value::from_serializable(&summary(
+                    site,
+                    bodies,
+                    id,
+                    &site.pages()[i],
+                    tags,
+                    size,
+                    social,
+                ))
             })
             .collect();
         values
@@ -178,6 +187,7 @@ impl Values {
             site.page(id),
             tags,
             self.image_sizes[id.0],
+            self.pictures[id.0].as_ref().map(|p| &p.social),
         )
     }
 
@@ -321,6 +331,7 @@ fn summary<'a>(
     page: &'a Page,
     tags: Vec<&'a TagRef>,
     size: Option<(u32, u32)>,
+    social: Option<&(String, u32, u32)>,
 ) -> Summary<'a> {
     let config = site.config();
     let rendered = bodies.page(id);
@@ -346,10 +357,15 @@ fn summary<'a>(
             .author
             .as_deref()
             .and_then(|a| Some(AuthorRef::new(config, a, config.authors.get(a)?))),
-        image_permalink: absolute(&config.base_url, &config.root, &image),
+        // Shared, a photo shows as its 1.91:1 social preview.
+        image_permalink: absolute(
+            &config.base_url,
+            &config.root,
+            social.map_or(image.as_str(), |(url, _, _)| url.as_str()),
+        ),
+        image_width: social.map(|s| s.1).or(size.map(|s| s.0)),
+        image_height: social.map(|s| s.2).or(size.map(|s| s.1)),
         image,
-        image_width: size.map(|s| s.0),
-        image_height: size.map(|s| s.1),
         image_alt: &page.image_alt,
         draft: page.draft,
         scheduled: page.date.is_some_and(|d| d.is_future(site.now())),

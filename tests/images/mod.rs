@@ -226,9 +226,9 @@ fn the_cache_is_reused_and_kept_to_what_is_used() {
     let cache = site.root().join(".knead-cache/images");
     let files = |dir: &Path| fs::read_dir(dir).unwrap().count();
     let cached = files(&cache);
-    // 3 widths x 2 formats for each JPEG, 2 x 2 for the PNG; the copy at each photo's own
-    // address is its largest file in its own format, made once.
-    assert_eq!(cached, 6 + 6 + 4);
+    // 3 widths x 2 formats for each JPEG, 2 x 2 for the PNG, and a social preview each; the
+    // copy at each photo's own address is its largest file in its own format, made once.
+    assert_eq!(cached, 7 + 7 + 5);
 
     // A text edit: every photo comes from the cache.
     site.write(
@@ -245,7 +245,7 @@ fn the_cache_is_reused_and_kept_to_what_is_used() {
     site.write("static/ladybird.jpg", photo("tiny.jpg"));
     let third = site.build_lib(&options).unwrap();
     assert_eq!((third.images.processed, third.images.reused), (1, 2));
-    assert_eq!(files(&cache), cached - 6 + 2);
+    assert_eq!(files(&cache), cached - 7 + 3);
     let image = decode(&site.out().join("ladybird-12.jpg"));
     assert_eq!(
         (image.width(), image.height()),
@@ -311,11 +311,13 @@ fn small_photos_are_never_enlarged_and_the_widths_are_a_setting() {
             "ladybird-300.webp",
             "ladybird-600.jpg",
             "ladybird-600.webp",
+            "ladybird-social.jpg",
             "ladybird.jpg",
             "transparent-300.png",
             "transparent-300.webp",
             "transparent-600.png",
             "transparent-600.webp",
+            "transparent-social.png",
             "transparent.png",
         ]
     );
@@ -408,18 +410,21 @@ fn a_posts_own_photo_is_its_hero() {
         "{body}"
     );
     assert!(!body.contains("fetchpriority"), "{body}");
+    // Shared, it shows as a 1200x630 cut from its middle.
     assert!(
         html.contains(
-            "<meta property=\"og:image\" content=\"https://clinic.example/blog/stretch/wood.jpg\">"
+            "<meta property=\"og:image\" content=\"https://clinic.example/blog/stretch/wood-social.jpg\">"
         ),
         "{html}"
     );
+    let social = decode(&run.out().join("blog/stretch/wood-social.jpg"));
+    assert_eq!((social.width(), social.height()), (1200, 630));
     assert!(
         html.contains("<meta property=\"og:image:width\" content=\"1200\">"),
         "{html}"
     );
     assert!(
-        html.contains("<meta property=\"og:image:height\" content=\"1600\">"),
+        html.contains("<meta property=\"og:image:height\" content=\"630\">"),
         "{html}"
     );
 }

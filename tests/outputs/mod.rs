@@ -41,6 +41,7 @@ fn every_output_is_written_and_nothing_else() {
         "files/price-list.txt",
         "img/logo-12.png",
         "img/logo-12.webp",
+        "img/logo-social.png",
         "img/logo.png",
     ]
     .into_iter()

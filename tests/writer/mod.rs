@@ -127,9 +127,9 @@ fn files_of_removed_pages_are_deleted_on_rebuild() {
     assert!(!run.exists("b/photo.jpg"));
     assert!(!site.out().join("b").exists(), "the empty folder stays");
     assert!(!run.exists("old.txt"));
-    // The page, the photo's two files (12 px wide: WebP, JPEG) and its copy at its own
-    // address, and old.txt.
-    assert_eq!(run.summary().removed, 5, "{}", run.stderr);
+    // The page, the photo's two files (12 px wide: WebP, JPEG), its social preview and its
+    // copy at its own address, and old.txt.
+    assert_eq!(run.summary().removed, 6, "{}", run.stderr);
     assert!(run.exists("a/index.html"));
 }
 
