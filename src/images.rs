@@ -440,6 +440,9 @@ pub(crate) fn process(
         .with_hint("check that the site's folder can be written to")
         .into());
     }
+    // The bytes' hash of each photo whose size and time are as last seen: an unchanged photo
+    // is not even read (a site of 200 photos would read a gigabyte on every rebuild).
+    let index = Index::read(&dir);
     let done = AtomicUsize::new(0);
     let made = AtomicUsize::new(0);
     let bar = progress.then(|| progress_bar(jobs.len()));
@@ -447,7 +450,7 @@ pub(crate) fn process(
         .par_iter()
         .with_max_len(1)
         .map(|job| {
-            let result = make(job, &dir, settings);
+            let result = make(job, &dir, settings, &index);
             if let Ok((_, true)) = result {
                 made.fetch_add(1, Ordering::Relaxed);
             }
@@ -473,6 +476,7 @@ pub(crate) fn process(
         errors.sort();
         return Err(errors);
     }
+    index.write(&dir);
     let processed = made.into_inner();
     let report = ImageReport {
         processed,
@@ -495,20 +499,37 @@ fn make(
     job: &Job,
     dir: &Path,
     settings: &ImageSettings,
+    index: &Index,
 ) -> Result<(Vec<(usize, PathBuf)>, bool), Diagnostic> {
     let unreadable = |what: String| {
         Diagnostic::error(format!("this photo could not be read: {what}"))
             .in_file(&job.shown)
             .with_hint("open it in a photo editor and save it again as JPEG or PNG, or remove it")
     };
-    let bytes = fs::read(&job.path).map_err(|err| unreadable(err.to_string()))?;
-    // A JPEG decoder fills a file cut short with grey: it would go online half grey.
-    if job.meta.format == Format::Jpeg && jpeg_cut_short(&bytes) {
-        return Err(unreadable(
-            "the file is cut short (a copy or an upload that did not finish)".to_owned(),
-        ));
-    }
-    let source = xxhash_rust::xxh3::xxh3_128(&bytes);
+    let stamp = fs::metadata(&job.path)
+        .map(|m| Stamp::of(&m))
+        .map_err(|err| unreadable(err.to_string()))?;
+    let read = || -> Result<Vec<u8>, Diagnostic> {
+        let bytes = fs::read(&job.path).map_err(|err| unreadable(err.to_string()))?;
+        // A JPEG decoder fills a file cut short with grey: it would go online half grey.
+        if job.meta.format == Format::Jpeg && jpeg_cut_short(&bytes) {
+            return Err(unreadable(
+                "the file is cut short (a copy or an upload that did not finish)".to_owned(),
+            ));
+        }
+        Ok(bytes)
+    };
+    let mut bytes = None;
+    let source = match index.hash_of(&job.path, stamp) {
+        Some(hash) => hash,
+        None => {
+            let read = read()?;
+            let hash = xxhash_rust::xxh3::xxh3_128(&read);
+            bytes = Some(read);
+            hash
+        }
+    };
+    index.note(&job.path, stamp, source);
     let named: Vec<(usize, Variant, PathBuf)> = job
         .files
         .iter()
@@ -521,6 +542,10 @@ fn make(
     let missing: Vec<&(usize, Variant, PathBuf)> =
         named.iter().filter(|(_, _, p)| !p.exists()).collect();
     if !missing.is_empty() {
+        let bytes = match bytes {
+            Some(bytes) => bytes,
+            None => read()?,
+        };
         let image = image::load_from_memory(&bytes).map_err(|err| unreadable(err.to_string()))?;
         let mut image = image;
         if let Some(orientation) = image::metadata::Orientation::from_exif(job.meta.orientation) {
@@ -555,6 +580,88 @@ fn make(
         return Ok((named.into_iter().map(|(i, _, p)| (i, p)).collect(), true));
     }
     Ok((named.into_iter().map(|(i, _, p)| (i, p)).collect(), false))
+}
+
+/// A file's size and modification time: while they stay the same, so do its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Stamp {
+    len: u64,
+    modified_ns: u128,
+}
+
+impl Stamp {
+    fn of(meta: &fs::Metadata) -> Stamp {
+        let modified_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Stamp {
+            len: meta.len(),
+            modified_ns,
+        }
+    }
+}
+
+/// The bytes' hash of each photo as last seen, by path, kept in the cache as `index.json`:
+/// read once per build, noted as photos are looked at, written back with what this build saw.
+#[derive(Debug, Default)]
+struct Index {
+    before: HashMap<PathBuf, (Stamp, u128)>,
+    now: std::sync::Mutex<HashMap<PathBuf, (Stamp, u128)>>,
+}
+
+/// The index's file in the image cache.
+const INDEX_FILE: &str = "index.json";
+
+impl Index {
+    fn read(dir: &Path) -> Index {
+        let before = fs::read(dir.join(INDEX_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Vec<(PathBuf, Stamp, String)>>(&bytes).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(path, stamp, hash)| {
+                Some((path, (stamp, u128::from_str_radix(&hash, 16).ok()?)))
+            })
+            .collect();
+        Index {
+            before,
+            now: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The hash of the photo at `path`, if it was seen with this very size and time.
+    fn hash_of(&self, path: &Path, stamp: Stamp) -> Option<u128> {
+        match self.before.get(path) {
+            // A time of 0 is unknown: no promise the bytes are the same.
+            Some((seen, hash)) if *seen == stamp && stamp.modified_ns != 0 => Some(*hash),
+            _ => None,
+        }
+    }
+
+    fn note(&self, path: &Path, stamp: Stamp, hash: u128) {
+        if let Ok(mut now) = self.now.lock() {
+            now.insert(path.to_path_buf(), (stamp, hash));
+        }
+    }
+
+    /// Writes what this build saw (the photos it no longer has are forgotten), through a
+    /// temporary file. A failure only costs reading the photos again next time.
+    fn write(&self, dir: &Path) {
+        let Ok(now) = self.now.lock() else { return };
+        if now.is_empty() {
+            return;
+        }
+        let mut entries: Vec<(&PathBuf, Stamp, String)> = now
+            .iter()
+            .map(|(path, (stamp, hash))| (path, *stamp, format!("{hash:032x}")))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        if let Ok(json) = serde_json::to_vec(&entries) {
+            let _ = write_atomically(&dir.join(INDEX_FILE), &json);
+        }
+    }
 }
 
 /// Whether a JPEG ends before its image does: no end-of-image marker after the start of the
@@ -706,7 +813,7 @@ pub(crate) fn prune(cache_dir: &Path, used: &std::collections::HashSet<PathBuf>)
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if !used.contains(&path) {
+        if !used.contains(&path) && entry.file_name() != INDEX_FILE {
             let _ = fs::remove_file(path);
         }
     }

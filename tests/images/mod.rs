@@ -224,7 +224,8 @@ fn the_cache_is_reused_and_kept_to_what_is_used() {
     let first = site.build_lib(&options).unwrap();
     assert_eq!((first.images.processed, first.images.reused), (3, 0));
     let cache = site.root().join(".knead-cache/images");
-    let files = |dir: &Path| fs::read_dir(dir).unwrap().count();
+    // The made files, without the index of the photos seen.
+    let files = |dir: &Path| fs::read_dir(dir).unwrap().count() - 1;
     let cached = files(&cache);
     // 3 widths x 2 formats for each JPEG, 2 x 2 for the PNG, and a social preview each; the
     // copy at each photo's own address is its largest file in its own format, made once.
@@ -427,4 +428,46 @@ fn a_posts_own_photo_is_its_hero() {
         html.contains("<meta property=\"og:image:height\" content=\"630\">"),
         "{html}"
     );
+}
+
+/// An unchanged photo is not even read again: its size and time say it is the one whose
+/// bytes' hash the cache's index holds (a site of 200 photos would read a gigabyte on every
+/// rebuild). Only a new size or time makes knead read it.
+#[test]
+fn an_unchanged_photo_is_not_read_again() {
+    let site = site().file("site.toml", crate::support::SITE_TOML);
+    let options = site.options();
+    site.build_lib(&options).unwrap();
+    let path = site.root().join("static/ladybird.jpg");
+    let modified = fs::metadata(&path).unwrap().modified().unwrap();
+    // Other bytes of the same length (the header kept, the pixels changed), with the old time
+    // put back: not read, so not noticed.
+    let mut changed = photo("ladybird.jpg");
+    let middle = changed.len() / 2;
+    changed[middle..middle + 64].fill(0);
+    fs::write(&path, &changed).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    site.write(
+        "content/blog/stretch/index.md",
+        md(
+            "title = \"Stretch\"\ndate = 2025-01-01",
+            "Edited.\n\n![Planks](wood.jpg)\n",
+        ),
+    );
+    let report = site.build_lib(&options).unwrap();
+    assert_eq!((report.images.processed, report.images.reused), (0, 3));
+    // A new time: read, found changed, made again.
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified + std::time::Duration::from_secs(5))
+        .unwrap();
+    let report = site.build_lib(&options).unwrap();
+    assert_eq!((report.images.processed, report.images.reused), (1, 2));
 }
