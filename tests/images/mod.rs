@@ -392,7 +392,7 @@ fn a_posts_own_photo_is_its_hero() {
     let run = site.build().success();
     let html = run.read("blog/stretch/index.html");
     let hero = html
-        .split("<figure class=\"hero\">")
+        .split("<figure class=\"post-photo\">")
         .nth(1)
         .unwrap_or_else(|| panic!("no hero: {html}"));
     assert!(
