@@ -443,7 +443,6 @@ pub(crate) fn process(
     // The bytes' hash of each photo whose size and time are as last seen: an unchanged photo
     // is not even read (a site of 200 photos would read a gigabyte on every rebuild).
     let index = Index::read(&dir);
-    let done = AtomicUsize::new(0);
     let made = AtomicUsize::new(0);
     let bar = progress.then(|| progress_bar(jobs.len()));
     let results: Vec<Result<Vec<(usize, PathBuf)>, Diagnostic>> = jobs
@@ -454,7 +453,6 @@ pub(crate) fn process(
             if let Ok((_, true)) = result {
                 made.fetch_add(1, Ordering::Relaxed);
             }
-            done.fetch_add(1, Ordering::Relaxed);
             if let Some(bar) = &bar {
                 bar.inc(1);
             }
