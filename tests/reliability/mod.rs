@@ -6,7 +6,9 @@
 //! 4. every value is escaped for where it lands ([`escaping`]);
 //! 5. a catalogue of bad input, each with its exact message ([`catalogue`]);
 //! 6. properties checked on random input ([`properties`]; the fuzzers are in `fuzz/`);
-//! 7. pathological Markdown renders in linear time ([`pathological`]);
+//! 7. pathological Markdown renders in linear time (`tests/pathological.rs`, a test program of
+//!    its own so that it never runs beside the photo tests, whose work on both cores slows large
+//!    inputs more than small ones);
 //! 8. the preview server leaks nothing and keeps serving ([`serve`]).
 
 mod catalogue;
@@ -15,6 +17,5 @@ mod failed_build;
 mod interrupt;
 mod names;
 mod outside;
-mod pathological;
 mod properties;
 mod serve;
