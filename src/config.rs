@@ -340,7 +340,11 @@ mod tests {
         let base = "title = \"T\"\nbase_url = \"https://x.example\"\n[clinic]\ncountry = \"US\"\n";
         let cases = [
             ("phone = \"555-0142\"\n", 5, "cannot be dialled from abroad"),
-            ("hours = [\"Mo-Fr 9-5\"]\n", 5, "opening hours `Mo-Fr 9-5`"),
+            (
+                "hours = [\"Mo-Fr mornings\"]\n",
+                5,
+                "opening hours `Mo-Fr mornings`",
+            ),
             (
                 "type = \"MassageTherapy\"\n",
                 5,
@@ -364,6 +368,31 @@ mod tests {
         .unwrap();
         assert_eq!(ok.phone_e164.as_deref(), Some("+14065550142"));
         assert_eq!(ok.opening_hours.len(), 1);
+    }
+
+    /// Hours in a common form whose meaning is clear are read as meant, with a warning that says
+    /// how, at their line.
+    #[test]
+    fn hours_whose_meaning_is_clear_are_understood() {
+        let config = parse(
+            "title = \"T\"\nbase_url = \"https://x.example\"\n[clinic]\ncountry = \"US\"\n\
+             hours = [\"Mon-Sat 9-7\", \"Su 10:00-14:00\"]\n",
+        )
+        .unwrap();
+        let hours: Vec<String> = config
+            .opening_hours
+            .iter()
+            .map(|h| format!("{:?} {}-{}", h.days, h.opens, h.closes))
+            .collect();
+        assert_eq!(hours.len(), 2, "{hours:?}");
+        assert!(hours[0].ends_with(" 09:00-19:00"), "{hours:?}");
+        let warning = &config.warnings.0[0];
+        assert!(!warning.is_error());
+        assert_eq!(
+            warning.message,
+            "opening hours `Mon-Sat 9-7`: understood as \"Mo-Sa 09:00-19:00\" (7 pm is 19:00)"
+        );
+        assert_eq!(warning.location.as_ref().unwrap().line, 5);
     }
 
     /// The keys suggested in each table are the ones serde expects there: every field, in order.

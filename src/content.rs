@@ -128,6 +128,9 @@ pub struct Parsed {
     pub pages: Vec<Page>,
     /// Every section that has an `_index.md`.
     pub sections: Vec<Section>,
+    /// What was read as its writer meant rather than as written (a title in curly quotes,
+    /// `draft = "false"`): a warning each, saying so.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Parses every Markdown file in parallel. Returns all pages and sections, or every error found.
@@ -165,7 +168,7 @@ fn collect(
     // Pages are large: grown one at a time, the list would be copied over and over.
     let mut parsed = Parsed {
         pages: Vec::with_capacity(results.len()),
-        sections: Vec::new(),
+        ..Parsed::default()
     };
     let mut diagnostics = Diagnostics::default();
     let mut broken = Vec::new();
@@ -174,6 +177,7 @@ fn collect(
             Ok(item) => {
                 parsed.pages.extend(item.pages);
                 parsed.sections.extend(item.sections);
+                parsed.warnings.extend(item.warnings);
             }
             Err(errors) => {
                 if errors.has_errors() {
@@ -189,7 +193,7 @@ fn collect(
 
 /// Parses one Markdown file into a page or a section (a [`Parsed`] holding just it).
 pub fn parse_one(file: &ContentFile) -> Result<Parsed, Diagnostics> {
-    parse_file(file).map(Parsed::from)
+    parse_file(file)
 }
 
 impl From<Item> for Parsed {
@@ -197,11 +201,11 @@ impl From<Item> for Parsed {
         match item {
             Item::Page(page) => Parsed {
                 pages: vec![*page],
-                sections: vec![],
+                ..Parsed::default()
             },
             Item::Section(section) => Parsed {
-                pages: vec![],
                 sections: vec![*section],
+                ..Parsed::default()
             },
         }
     }
@@ -212,7 +216,7 @@ enum Item {
     Section(Box<Section>),
 }
 
-fn parse_file(file: &ContentFile) -> Result<Item, Diagnostics> {
+fn parse_file(file: &ContentFile) -> Result<Parsed, Diagnostics> {
     let text = match std::str::from_utf8(&file.bytes) {
         Ok(text) => normalize(text).into_owned(),
         Err(err) => return Err(not_utf8(&file.rel, &file.bytes, err.valid_up_to()).into()),
@@ -247,7 +251,7 @@ pub fn parse_owned_each(files: Vec<ContentFile>) -> (Parsed, Diagnostics, Vec<St
             rel: file.rel,
             bytes: Vec::new(),
         };
-        let result = parse_text(&file, text).map(Parsed::from);
+        let result = parse_text(&file, text);
         (file.rel, result)
     }))
 }
@@ -262,7 +266,7 @@ fn not_utf8(rel: &str, bytes: &[u8], offset: usize) -> Diagnostic {
 }
 
 /// Parses a file's text (already decoded; `file.bytes` is not read).
-fn parse_text(file: &ContentFile, text: String) -> Result<Item, Diagnostics> {
+fn parse_text(file: &ContentFile, text: String) -> Result<Parsed, Diagnostics> {
     let shown = Path::new("content").join(&file.rel);
     if let Some(diagnostic) = crate::error::unwritable_character(&shown, &text) {
         return Err(diagnostic.into());
@@ -274,10 +278,19 @@ fn parse_text(file: &ContentFile, text: String) -> Result<Item, Diagnostics> {
             .with_hint("rename the folder")
             .into());
     }
-    if file_name == "_index.md" {
-        parse_section(file, shown, text).map(|s| Item::Section(Box::new(s)))
+    let mut understood = Vec::new();
+    let item = if file_name == "_index.md" {
+        parse_section(file, shown, text, &mut understood).map(|s| Item::Section(Box::new(s)))
     } else {
-        parse_page(file, shown, text).map(|p| Item::Page(Box::new(p)))
+        parse_page(file, shown, text, &mut understood).map(|p| Item::Page(Box::new(p)))
+    };
+    match item {
+        Ok(item) => {
+            let mut parsed = Parsed::from(item);
+            parsed.warnings = understood;
+            Ok(parsed)
+        }
+        Err(errors) => Err(errors.merged(understood)),
     }
 }
 
@@ -299,9 +312,17 @@ fn normalize(text: &str) -> Cow<'_, str> {
     }
 }
 
-fn parse_page(file: &ContentFile, shown: PathBuf, text: String) -> Result<Page, Diagnostics> {
+/// A page's file read into a page; `understood` gets the warnings for what was read as meant.
+fn parse_page(
+    file: &ContentFile,
+    shown: PathBuf,
+    text: String,
+    understood: &mut Vec<Diagnostic>,
+) -> Result<Page, Diagnostics> {
     let split = page_front_matter(&shown, &text)?;
-    let fm: PageFrontMatter = front_matter::deserialize(&split, &shown, &text)?;
+    let (fm, read_as_meant): (PageFrontMatter, _) =
+        front_matter::deserialize(&split, &shown, &text)?;
+    understood.extend(read_as_meant);
     let written = Written {
         split: &split,
         shown: &shown,
@@ -524,9 +545,17 @@ fn page(
     }
 }
 
-fn parse_section(file: &ContentFile, shown: PathBuf, text: String) -> Result<Section, Diagnostics> {
+/// A section's `_index.md` read into a section, as [`parse_page`] for pages.
+fn parse_section(
+    file: &ContentFile,
+    shown: PathBuf,
+    text: String,
+    understood: &mut Vec<Diagnostic>,
+) -> Result<Section, Diagnostics> {
     let split = front_matter::split(&text).map_err(|d| d.at(&shown, &text, 0))?;
-    let fm: SectionFrontMatter = front_matter::deserialize(&split, &shown, &text)?;
+    let (fm, read_as_meant): (SectionFrontMatter, _) =
+        front_matter::deserialize(&split, &shown, &text)?;
+    understood.extend(read_as_meant);
     let dir = file
         .rel
         .rsplit_once('/')
@@ -659,10 +688,8 @@ mod tests {
     }
 
     fn page(rel: &str, text: &str) -> Result<Page, Diagnostic> {
-        match parse_file(&file(rel, text)).map_err(|mut errors| errors.0.remove(0))? {
-            Item::Page(page) => Ok(*page),
-            Item::Section(_) => panic!("not a page"),
-        }
+        let mut parsed = parse_file(&file(rel, text)).map_err(|mut errors| errors.0.remove(0))?;
+        Ok(parsed.pages.pop().expect("a page"))
     }
 
     #[test]

@@ -92,16 +92,29 @@ pub fn split(text: &str) -> Result<Split<'_>, Diagnostic> {
 
 /// Deserializes a front matter block into `T`, turning errors into diagnostics at the right
 /// place of the file; an unknown key gets the nearest of `T`'s keys as a suggestion.
+///
+/// A block that does not read only because of a mistake whose intent is certain (a value in a
+/// word processor's curly quotes, `draft = "false"` or `draft = no`) is read as meant: the
+/// value comes with a warning for each such line, saying what was understood and how to write
+/// it.
 pub(crate) fn deserialize<T: DeserializeOwned + Default>(
     split: &Split<'_>,
     path: &Path,
     text: &str,
-) -> Result<T, Diagnostics> {
+) -> Result<(T, Vec<Diagnostic>), Diagnostics> {
     let base = split.front_matter_offset;
     if let Some(diagnostic) = too_large_or_deep(split, path, text) {
         return Err(diagnostic.into());
     }
     let known = known_keys::<T>();
+    let read = |block: &str| -> Result<T, String> {
+        match split.format {
+            None => Ok(T::default()),
+            Some(Format::Toml) => toml::from_str(block).map_err(|err| err.to_string()),
+            Some(Format::Yaml) if block.trim().is_empty() => Ok(T::default()),
+            Some(Format::Yaml) => serde_saphyr::from_str(block).map_err(|err| err.to_string()),
+        }
+    };
     let value = match split.format {
         None => Ok(T::default()),
         Some(Format::Toml) => toml::from_str(split.front_matter)
@@ -109,6 +122,26 @@ pub(crate) fn deserialize<T: DeserializeOwned + Default>(
         Some(Format::Yaml) if split.front_matter.trim().is_empty() => Ok(T::default()),
         Some(Format::Yaml) => serde_saphyr::from_str(split.front_matter)
             .map_err(|err| yaml_diagnostic(&err, path, text, base, known)),
+    };
+    let mut understood = Vec::new();
+    let value = match value {
+        Ok(value) => Ok(value),
+        Err(first) => match meant(split.front_matter, split.format == Some(Format::Yaml))
+            .and_then(|(block, lines)| Some((read(&block).ok()?, lines)))
+        {
+            Some((value, lines)) => {
+                understood = lines
+                    .into_iter()
+                    .map(|(at, message, hint)| {
+                        Diagnostic::warning(message)
+                            .with_hint(hint)
+                            .at(path, text, base + at)
+                    })
+                    .collect();
+                Ok(value)
+            }
+            None => Err(first),
+        },
     };
     let value = value.map_err(|first| {
         // serde stops at the first mistake: every unknown key is shown in this run too.
@@ -123,8 +156,120 @@ pub(crate) fn deserialize<T: DeserializeOwned + Default>(
     })?;
     match escaped_unwritable(split) {
         Some((key, c)) => Err(escaped_character(key, c, path, text, split).into()),
-        None => Ok(value),
+        None => Ok((value, understood)),
     }
+}
+
+/// The front matter block as its writer meant it, when some of its lines hold a mistake whose
+/// intent is certain: a value in curly quotes (`title = “Back Pain”`, `tags = [‘Neck’]`),
+/// yes or no, or `"false"` in quotes, for a setting that is true or false. With the block,
+/// each such line's offset in it, what was understood and how to write it. `None` when no line
+/// needs it; whether the block then reads is the caller's to find out.
+fn meant(block: &str, yaml: bool) -> Option<(String, Vec<Understood>)> {
+    let mut out = String::with_capacity(block.len());
+    let mut lines = Vec::new();
+    let mut at = 0;
+    for line in block.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        match meant_line(body, yaml) {
+            Some((fixed, message)) => {
+                // At the value, as the parser's errors are.
+                let separator = body.find(if yaml { ':' } else { '=' }).unwrap_or(0) + 1;
+                let column = body.len() - body[separator..].trim_start().len();
+                let key = fixed.split([':', '=']).next().unwrap_or_default().trim();
+                let hint = if yaml {
+                    format!("write it so: {}", fixed.trim())
+                } else {
+                    format!("write it so: {key} = {}", value_of(&fixed))
+                };
+                lines.push((at + column, message, hint));
+                out.push_str(&fixed);
+                out.push_str(&line[body.len()..]);
+            }
+            None => out.push_str(line),
+        }
+        at += line.len();
+    }
+    (!lines.is_empty()).then_some((out, lines))
+}
+
+/// A line read as meant: its offset in the block, what was understood, how to write it.
+type Understood = (usize, String, String);
+
+/// The value of a `key = value` line.
+fn value_of(line: &str) -> &str {
+    line.split_once('=').map_or("", |(_, value)| value.trim())
+}
+
+/// One line of [`meant`]: the line as meant, and what was understood, in staff's words.
+fn meant_line(line: &str, yaml: bool) -> Option<(String, String)> {
+    const CURLY: [char; 4] = ['\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}'];
+    let (key, value) = line.split_once(if yaml { ':' } else { '=' })?;
+    let (name, value) = (key.trim(), value.trim());
+    if name.is_empty() || name.contains(char::is_whitespace) || name.starts_with('#') {
+        return None;
+    }
+    let with = |value: String| {
+        if yaml {
+            format!("{key}: {value}")
+        } else {
+            format!("{key}= {value}")
+        }
+    };
+    if matches!(name, "draft" | "medical") {
+        let meant = match value.trim_matches(['"', '\'']).to_lowercase().as_str() {
+            "yes" | "true" | "on" => true,
+            "no" | "false" | "off" => false,
+            _ => return None,
+        };
+        // `draft: no` is already `false` in YAML, `draft = false` in TOML.
+        if value == meant.to_string() || (yaml && !value.starts_with(['"', '\''])) {
+            return None;
+        }
+        return Some((
+            with(meant.to_string()),
+            format!("`{name}` is true or false, not `{value}`: understood as {meant}"),
+        ));
+    }
+    if yaml {
+        return None;
+    }
+    // A word processor's quotes around a text, or around each item of a list.
+    let quoted = |text: &str| {
+        let mut out = String::from('"');
+        for c in text.chars() {
+            if matches!(c, '"' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
+    };
+    let unquote = |item: &str| {
+        let inner = item.trim().strip_prefix(CURLY)?.strip_suffix(CURLY)?;
+        Some(quoted(inner))
+    };
+    if let Some(items) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']'))
+        && value.contains(CURLY)
+    {
+        let items: Vec<String> = items
+            .split(',')
+            .filter(|item| !item.trim().is_empty())
+            .map(unquote)
+            .collect::<Option<_>>()?;
+        return Some((
+            with(format!("[{}]", items.join(", "))),
+            format!("the items of `{name}` are in curly quotes: understood as straight quotes"),
+        ));
+    }
+    let text = unquote(value)?;
+    Some((
+        with(text),
+        format!(
+            "the text of `{name}` is in curly quotes (\u{201c} \u{201d}): understood as straight quotes"
+        ),
+    ))
 }
 
 /// The most a front matter block may hold: a real one is a few hundred bytes, and parsers take
@@ -632,5 +777,53 @@ mod tests {
         }
         // A comment ends at its line: brackets after it count again.
         assert!(too_deep(&format!("# x\ntags = {deep}")).is_some());
+    }
+
+    /// Mistakes whose intent is certain are read as meant, each with what was understood; the
+    /// others are left for the parser's error.
+    #[test]
+    fn lines_whose_intent_is_certain_are_read_as_meant() {
+        let toml = |line: &str| meant(line, false).map(|(block, lines)| (block, lines[0].clone()));
+        let (block, (at, message, hint)) = toml("title = “Don’t “wait” \\ \"now\"”\n").unwrap();
+        assert_eq!(block, "title = \"Don’t “wait” \\\\ \\\"now\\\"\"\n");
+        assert_eq!(
+            toml::from_str::<toml::Table>(&block).unwrap()["title"].as_str(),
+            Some("Don’t “wait” \\ \"now\"")
+        );
+        assert_eq!(at, 8);
+        assert!(message.contains("curly quotes"), "{message}");
+        assert_eq!(
+            hint,
+            "write it so: title = \"Don’t “wait” \\\\ \\\"now\\\"\""
+        );
+        let (block, _) = toml("tags = [‘Neck’, “Don’t”]").unwrap();
+        assert_eq!(block, "tags = [\"Neck\", \"Don’t\"]");
+        for (line, fixed) in [
+            ("draft = \"false\"", "draft = false"),
+            ("draft = no", "draft = false"),
+            ("medical = Yes", "medical = true"),
+        ] {
+            assert_eq!(toml(line).unwrap().0, fixed);
+        }
+        let (block, (at, message, _)) = meant("title: x\ndraft: \"false\"\n", true)
+            .map(|(b, l)| (b, l[0].clone()))
+            .unwrap();
+        assert_eq!(block, "title: x\ndraft: false\n");
+        assert_eq!(at, 16);
+        assert_eq!(
+            message,
+            "`draft` is true or false, not `\"false\"`: understood as false"
+        );
+        for unsure in [
+            "draft = \"maybe\"",
+            "draft = false",
+            "title = “Unclosed",
+            "tags = [“Neck”, Back]",
+            "# title = “x”",
+            "title = \"x\"",
+        ] {
+            assert!(toml(unsure).is_none(), "{unsure}");
+        }
+        assert!(meant("draft: no\ntitle: “x”\n", true).is_none());
     }
 }

@@ -409,7 +409,10 @@ pub(crate) fn assemble_cached(
         future: options.future,
         now: options.now.unwrap_or_else(Timestamp::now),
     };
-    let diagnostics = diagnostics.merged(config.warnings.0.iter().cloned());
+    let mut parsed = parsed;
+    let diagnostics = diagnostics
+        .merged(config.warnings.0.iter().cloned())
+        .merged(std::mem::take(&mut parsed.warnings));
     let site = Site::assemble(config, parsed, filter, related)
         .map_err(|errors| errors.merged(diagnostics.0.clone()))?;
     Ok((site, templates, diagnostics))

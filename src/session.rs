@@ -365,6 +365,7 @@ fn parse_cached(
             Ok(item) => {
                 all.pages.extend(item.pages.iter().cloned());
                 all.sections.extend(item.sections.iter().cloned());
+                all.warnings.extend(item.warnings.iter().cloned());
             }
             Err(errors) => diagnostics.0.extend(errors.0.iter().cloned()),
         }

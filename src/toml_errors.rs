@@ -133,6 +133,19 @@ fn value_mistake(line: &str) -> Option<(String, String)> {
             format!("write {key} = {meant} (without quotes)"),
         ));
     }
+    // Neither true nor false, nor a word that means one of them: which one is meant is not
+    // knead's to guess.
+    if matches!(key, "draft" | "medical") && value != "true" && value != "false" {
+        let meaning = if key == "draft" {
+            "true (kept off the site) or draft = false (published)"
+        } else {
+            "true (it gives health advice) or medical = false"
+        };
+        return Some((
+            format!("`{key}` is true or false, not `{value}`"),
+            format!("write {key} = {meaning}"),
+        ));
+    }
     if let Some(rest) = value.strip_prefix('"') {
         let inner = rest.strip_suffix('"').unwrap_or(rest);
         return match rest.find('"') {

@@ -289,27 +289,38 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// Every line of the clinic's `hours` that parses.
+    /// Every line of the clinic's `hours` that parses. A line in another common form whose
+    /// meaning is clear (`Mon-Sat 9-7`, `Monday to Friday 9am-5:30pm`) is read as meant, with a
+    /// warning saying how it was understood (`Mo-Sa 09:00-19:00`: 7 pm is 19:00).
     fn clinic_hours(&mut self, hours: &[String]) -> Vec<OpeningHours> {
         let mut opening_hours = Vec::new();
         for spec in hours {
-            match crate::clinic::parse_hours(spec) {
-                Ok(hours) => opening_hours.extend(hours),
-                Err(reason) => {
-                    let hint = match crate::clinic::guess_hours(spec) {
-                        Some((guess, afternoon)) => format!(
-                            "write it as \"{guess}\"{}",
-                            afternoon.map(|a| format!(" ({a})")).unwrap_or_default()
-                        ),
-                        None => "write each line like \"Mo-Fr 09:00-18:00\" or \"Sa 10:00-14:00\""
-                            .to_owned(),
-                    };
-                    let diagnostic = self
-                        .at_clinic_key("hours", format!("opening hours `{spec}`: {reason}"))
-                        .with_hint(hint);
-                    self.diagnostics.push(diagnostic);
+            let reason = match crate::clinic::parse_hours(spec) {
+                Ok(hours) => {
+                    opening_hours.extend(hours);
+                    continue;
                 }
-            }
+                Err(reason) => reason,
+            };
+            let guess = crate::clinic::guess_hours(spec).and_then(|(guess, pm)| {
+                Some((crate::clinic::parse_hours(&guess).ok()?, guess, pm))
+            });
+            let diagnostic = match guess {
+                Some((hours, guess, afternoon)) => {
+                    opening_hours.extend(hours);
+                    let afternoon = afternoon.map(|a| format!(" ({a})")).unwrap_or_default();
+                    self.at_clinic_key(
+                        "hours",
+                        format!("opening hours `{spec}`: understood as \"{guess}\"{afternoon}"),
+                    )
+                    .with_hint(format!("write it so: \"{guess}\""))
+                    .into_warning()
+                }
+                None => self
+                    .at_clinic_key("hours", format!("opening hours `{spec}`: {reason}"))
+                    .with_hint("write each line like \"Mo-Fr 09:00-18:00\" or \"Sa 10:00-14:00\""),
+            };
+            self.diagnostics.push(diagnostic);
         }
         opening_hours
     }

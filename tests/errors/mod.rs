@@ -26,11 +26,11 @@ fn yaml_line_numbers_count_the_lines_of_the_file() {
 
 #[test]
 fn line_and_column_survive_a_bom_and_crlf() {
-    let text = "\u{feff}+++\r\ntitle = \"A\"\r\n\r\n\r\ndraft = \"yes\"\r\n+++\r\nBody\r\n";
+    let text = "\u{feff}+++\r\ntitle = \"A\"\r\n\r\n\r\ndraft = \"maybe\"\r\n+++\r\nBody\r\n";
     let run = Site::new().file("content/a.md", text).build().exit(1);
     assert!(
         run.stderr
-            .contains("content/a.md:5:9: error: `draft` is true or false, not `\"yes\"`\n  |\n5 | draft = \"yes\"\n  |         ^\n"),
+            .contains("content/a.md:5:9: error: `draft` is true or false, not `\"maybe\"`\n  |\n5 | draft = \"maybe\"\n  |         ^\n"),
         "{}",
         run.stderr
     );
