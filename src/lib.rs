@@ -148,22 +148,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // peak memory). A file that does not parse is left out and the build goes on, so that one
     // run reports every mistake; nothing is written while there is an error.
     let content = std::mem::take(&mut sources.content);
-    let (parsed, parse_errors, unparsed) = content::parse_owned_each(content);
-    // assemble
-    let (site, templates, warnings) = assemble(&sources, parsed, &options).map_err(|errors| {
-        // Without the files that did not parse, the rest may fail for that reason alone (a
-        // service page missing): only their errors and the settings' are certain.
-        let errors = if parse_errors.has_errors() {
-            with_settings_errors(Err(parse_errors.clone()), &sources, &options)
-                .err()
-                .unwrap_or(errors)
-        } else {
+    let (parsed, parse_errors, mut unparsed) = content::parse_owned_each(content);
+    // assemble: a page naming an unknown author is left out too, and the build goes on
+    let (site, templates, warnings, mistakes) = assemble_each(&sources, parsed, &options, None)
+        .map_err(|errors| {
             errors
-        };
-        errors.merged(placeholder_errors())
-    })?;
+                .merged(parse_errors.0.clone())
+                .merged(placeholder_errors())
+        })?;
     let warnings = warnings
         .merged(placeholders.0.iter().cloned())
+        .merged(page_mistakes(mistakes, &parse_errors, &mut unparsed).0)
         .merged(parse_errors.0);
     // assets
     let assets = assets(&site, &sources).map_err(|errors| errors.merged(warnings.0.clone()))?;
@@ -323,9 +318,10 @@ pub fn prepare_each(
     sources: &Sources,
     options: &BuildOptions,
 ) -> Result<(Prepared, Diagnostics), Diagnostics> {
-    let (parsed, errors, unparsed) = content::parse_each(&sources.content);
-    let (site, templates, warnings) =
-        assemble(sources, parsed, options).map_err(|e| e.merged(errors.0.clone()))?;
+    let (parsed, errors, mut unparsed) = content::parse_each(&sources.content);
+    let (site, templates, warnings, mistakes) =
+        assemble_each(sources, parsed, options, None).map_err(|e| e.merged(errors.0.clone()))?;
+    let errors = page_mistakes(mistakes, &errors, &mut unparsed).merged(errors.0);
     let assets = assets(&site, sources)
         .map_err(|e| e.merged(errors.0.iter().chain(&warnings.0).cloned()))?;
     let (bodies, markdown_errors) = markdown_each(&site, &assets, None, &unparsed);
@@ -337,6 +333,23 @@ pub fn prepare_each(
         warnings,
     };
     Ok((prepared, errors.merged(markdown_errors.0)))
+}
+
+/// The errors of the pages the assemble stage went on past, the pages left out added to
+/// `unparsed` (a link to one is then not an error of its own). A service named but not found
+/// may be a file that did not parse: when one did not (`parse_errors`), those errors are
+/// dropped, as only the parse errors are certain.
+fn page_mistakes(
+    mistakes: site::PageMistakes,
+    parse_errors: &Diagnostics,
+    unparsed: &mut Vec<String>,
+) -> Diagnostics {
+    unparsed.extend(mistakes.left_out);
+    if parse_errors.has_errors() {
+        mistakes.authors
+    } else {
+        mistakes.authors.merged(mistakes.services.0)
+    }
 }
 
 /// The parse stage: every Markdown file split into front matter and body, deserialized and
@@ -394,6 +407,24 @@ pub(crate) fn assemble_cached(
     options: &BuildOptions,
     related: Option<&mut site::RelatedCache>,
 ) -> Result<(Site, Templates, Diagnostics), Diagnostics> {
+    let (site, templates, warnings, mistakes) = assemble_each(sources, parsed, options, related)?;
+    let errors = mistakes.authors.merged(mistakes.services.0);
+    if errors.has_errors() {
+        return Err(errors.merged(warnings.0));
+    }
+    Ok((site, templates, warnings))
+}
+
+/// [`assemble`] that goes on past the mistakes of single pages (an unknown author or service:
+/// [`Site::assemble_each`]), for `knead build` and `knead check`, so that one run reports them
+/// with everything else. `Err` only for what leaves no site to go on with (the settings, the
+/// templates).
+pub(crate) fn assemble_each(
+    sources: &Sources,
+    parsed: content::Parsed,
+    options: &BuildOptions,
+    related: Option<&mut site::RelatedCache>,
+) -> Result<(Site, Templates, Diagnostics, site::PageMistakes), Diagnostics> {
     let diagnostics = sources.diagnostics.clone();
     let config = read_config(sources, options);
     let templates = Templates::load(&sources.templates);
@@ -413,9 +444,8 @@ pub(crate) fn assemble_cached(
     let diagnostics = diagnostics
         .merged(config.warnings.0.iter().cloned())
         .merged(std::mem::take(&mut parsed.warnings));
-    let site = Site::assemble(config, parsed, filter, related)
-        .map_err(|errors| errors.merged(diagnostics.0.clone()))?;
-    Ok((site, templates, diagnostics))
+    let (site, mistakes) = Site::assemble_each(config, parsed, filter, related);
+    Ok((site, templates, diagnostics, mistakes))
 }
 
 /// The assets stage: the files the site copies (`static/`, the built-in theme's static files,

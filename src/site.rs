@@ -4,7 +4,7 @@
 //! groups tags, checks authors, and claims every output path so that two sources that would write
 //! the same file are reported (naming both) before anything is rendered.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -82,6 +82,18 @@ impl LeftOut {
 }
 
 /// The whole site: a plain value, indexed by [`PageId`] and [`SectionId`], shared read-only.
+/// The mistakes of single pages that [`Site::assemble_each`] went on past.
+#[derive(Debug, Default)]
+pub struct PageMistakes {
+    /// Pages naming an author (`author`, `reviewed_by`) that site.toml does not have: left out.
+    pub authors: Diagnostics,
+    /// Pages naming a service page that does not exist: kept, with the services that do. When
+    /// some file did not parse, the service may be that file.
+    pub services: Diagnostics,
+    /// The left-out pages' paths under `content/`.
+    pub left_out: Vec<String>,
+}
+
 /// Made by [`Site::assemble`]; its fields are private, so nothing outside this module changes
 /// it (the lists indexed by page id stay aligned).
 #[derive(Debug, Clone)]
@@ -237,7 +249,25 @@ impl Site {
         filter: Filter,
         related: Option<&mut RelatedCache>,
     ) -> Result<Site, Diagnostics> {
-        let mut diagnostics = Diagnostics::default();
+        let (site, mistakes) = Site::assemble_each(config, parsed, filter, related);
+        let errors = mistakes.authors.merged(mistakes.services.0);
+        if errors.has_errors() {
+            return Err(errors);
+        }
+        Ok(site)
+    }
+
+    /// [`Site::assemble`] that goes on past the mistakes of single pages, so that one run of
+    /// `knead check` or `knead build` reports everything: a page naming an author site.toml
+    /// does not have is left out of the site; a page naming a service that does not exist keeps
+    /// the services that do. Their errors come back beside the site.
+    pub fn assemble_each(
+        config: Config,
+        parsed: Parsed,
+        filter: Filter,
+        related: Option<&mut RelatedCache>,
+    ) -> (Site, PageMistakes) {
+        let mut mistakes = PageMistakes::default();
         let left_out = LeftOut::of(&parsed.pages, &filter);
         // The folders of the bundles left out: their files are left out too.
         let hidden_bundles: Vec<String> = parsed
@@ -262,6 +292,22 @@ impl Site {
             .filter(|page| filter.includes(page))
             .collect();
         let mut pages = pages;
+        check_authors(&config, &pages, &mut mistakes.authors);
+        if mistakes.authors.has_errors() {
+            let named: HashSet<&Path> = mistakes
+                .authors
+                .0
+                .iter()
+                .filter_map(|d| d.location.as_ref().map(|l| l.path.as_path()))
+                .collect();
+            pages.retain(|page| {
+                let keep = !named.contains(page.source.file.as_path());
+                if !keep {
+                    mistakes.left_out.push(page.content_path.clone());
+                }
+                keep
+            });
+        }
         pages.sort_by(|a, b| a.content_path.cmp(&b.content_path));
 
         let sections = build_sections(&config, parsed.sections, &pages);
@@ -293,8 +339,7 @@ impl Site {
             }
         }
 
-        check_authors(&config, &pages, &mut diagnostics);
-        let page_services = resolve_services(&pages, &mut diagnostics);
+        let page_services = resolve_services(&pages, &mut mistakes.services);
         let tags = group_tags(&pages, &date_rank);
         let dated: Vec<PageId> = by_date
             .into_iter()
@@ -321,11 +366,9 @@ impl Site {
             menu,
             hidden_bundles,
         };
-        if diagnostics.has_errors() {
-            diagnostics.sort();
-            return Err(diagnostics);
-        }
-        Ok(site)
+        mistakes.authors.sort();
+        mistakes.services.sort();
+        (site, mistakes)
     }
 
     /// Frees the Markdown bodies once the markdown stage has rendered them: rendering reads

@@ -753,6 +753,37 @@ fn one_run_reports_build_errors_with_everything_else() {
     assert!(!run.stderr.contains("does not build"), "{}", run.stderr);
 }
 
+/// A post naming an author site.toml lacks does not stop the check, nor the build's report:
+/// the other posts' mistakes come in the same run, a link to the left-out post is not called a
+/// link to nothing, and a service that does not exist is named too (issue 19).
+#[test]
+fn an_unknown_author_does_not_hide_the_rest() {
+    let site = Site::fixture("check/clean")
+        .file(
+            "content/blog/dana.md",
+            "+++\ntitle = \"By Dana\"\ndate = 2025-01-01\nauthor = \"Dana Smith\"\n+++\nText.\n",
+        )
+        .file(
+            "content/blog/neck.md",
+            "+++\ntitle = \"Neck pain\"\ndate = 2025-01-01\nservices = [\"sweedish\"]\n+++\n\
+             See [Dana](@/blog/dana.md).\n\n![Stretch](stretch.jpg)\n",
+        );
+    let expected = [
+        "content/blog/dana.md:4:1: error: unknown author `Dana Smith` in `author`",
+        "content/blog/neck.md:4:1: error: unknown service `sweedish`",
+        "content/blog/neck.md:8:1: error: image `stretch.jpg` does not exist",
+    ];
+    let check = cli(&site, &[]).exit(1);
+    let build = site.build().exit(1);
+    for (name, said) in [("check", &check.stdout), ("build", &build.stderr)] {
+        for expected in expected {
+            assert!(said.contains(expected), "{name}: {expected}\n{said}");
+        }
+        assert!(!said.contains("@/blog/dana.md"), "{name}: {said}");
+    }
+    assert!(!site.out().exists());
+}
+
 /// `knead build` never publishes silently what `knead check` calls an error (issue 19): each
 /// error of the check is an error or a warning of the build, at the same place.
 #[test]
