@@ -480,7 +480,7 @@ pub fn missing_pages(
             hint
         } else if source.body_offset == 0 && source.file == Path::new(crate::config::CONFIG_FILE) {
             format!(
-                "correct the menu's `url`, or write the page it leads to (content/{}.md)",
+                "correct the address in site.toml, or write the page it leads to (content/{}.md)",
                 rel.trim_end_matches('/')
             )
         } else {
@@ -538,11 +538,45 @@ pub fn missing_pages(
         text: config_text.into(),
         body_offset: 0,
     };
-    for item in &site.config().menu {
-        let url = item.url.trim();
-        if url.starts_with('/') && !url.starts_with("//") {
-            let offset = config_text.find(&format!("\"{url}\"")).unwrap_or(0);
-            check(&settings, "", url, offset);
+    // The menu's addresses and the booking address, when they are the site's own: a path, or
+    // a full address on the site's host.
+    let config = site.config();
+    let base = config.base_url.trim_end_matches('/');
+    let own = |url: &str| -> Option<String> {
+        let rest = url.strip_prefix(base)?;
+        (rest.is_empty() || rest.starts_with(['/', '?', '#'])).then(|| {
+            format!(
+                "{}{}",
+                root.trim_end_matches('/'),
+                if rest.is_empty() { "/" } else { rest }
+            )
+        })
+    };
+    let mut unrooted = Vec::new();
+    let settings_urls = config.menu.iter().map(|item| item.url.trim()).chain(
+        [config.clinic.booking_url.trim()]
+            .into_iter()
+            .filter(|u| !u.is_empty()),
+    );
+    for url in settings_urls {
+        let offset = config_text.find(&format!("\"{url}\"")).unwrap_or(0);
+        let path = if url.starts_with('/') && !url.starts_with("//") {
+            Some(url.to_owned())
+        } else {
+            own(url)
+        };
+        if let Some(path) = path {
+            check(&settings, "", &path, offset);
+        } else if !url.contains(':') && !url.starts_with(['#', '/', '.']) && !url.is_empty() {
+            // `about`: a different address on every page but the home page.
+            unrooted.push(
+                Diagnostic::warning(format!(
+                    "the menu's `url` `{url}` has no `/` in front: from any page but the home \
+                     page it would lead to a page that does not exist"
+                ))
+                .at(&settings.file, &settings.text, offset)
+                .with_hint(format!("write url = \"/{}/\"", url.trim_matches('/'))),
+            );
         }
     }
     for (i, section) in site.sections().iter().enumerate() {
@@ -552,6 +586,7 @@ pub fn missing_pages(
             }
         }
     }
+    warnings.0.extend(unrooted);
     // A document from a word processor dropped into content/ and linked from nowhere: meant as
     // a post, it would only be a download nobody finds.
     for asset in &assets.files {

@@ -248,9 +248,79 @@ impl RawConfig {
     fn parse(text: &str, path: &Path) -> Result<RawConfig, Diagnostics> {
         toml::from_str(text).map_err(|err| {
             let known = known_keys_at(text, err.span().map_or(0, |s| s.start));
-            Diagnostics(vec![toml_diagnostic(&err, path, text, 0, known)])
+            let first = toml_diagnostic(&err, path, text, 0, known);
+            // serde stops at the first unknown key: every other one is shown in this run too.
+            if !first.message.starts_with("unknown key ")
+                || toml::from_str::<toml::Table>(text).is_err()
+            {
+                return Diagnostics(vec![first]);
+            }
+            let mut errors = unknown_keys_by_line(text, path);
+            if !errors.iter().any(|e| e.message == first.message) {
+                errors.push(first);
+            }
+            let mut errors = Diagnostics(errors);
+            errors.sort();
+            errors
         })
     }
+}
+
+/// Every line of a site.toml that reads as TOML setting a key its table does not have, as an
+/// error each (the keys of the table judged as [`known_keys_at`] does).
+fn unknown_keys_by_line(text: &str, path: &Path) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let at = offset + line.len() - trimmed.len();
+        offset += line.len();
+        let Some((key, _)) = trimmed.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            continue;
+        }
+        // Only in the tables whose keys are all known: not in `[extra]`, nor in a table
+        // knead does not define (serde named that one).
+        let header = text[..at]
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|line| line.starts_with('['));
+        let plain = match header {
+            None => true,
+            Some(h) => {
+                let name = h
+                    .trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                matches!(
+                    name,
+                    "clinic" | "menu" | "images" | "check" | "check.ignore"
+                ) || name
+                    .strip_prefix("authors.")
+                    .is_some_and(|id| !id.contains('.'))
+            }
+        };
+        let known = known_keys_at(text, at);
+        if !plain || known.is_empty() || known.contains(&key) {
+            continue;
+        }
+        let message = format!(
+            "unknown field `{key}`, expected one of {}",
+            known.join(", ")
+        );
+        errors.push(crate::toml_errors::friendly(&message, known).at(path, text, at));
+    }
+    errors
 }
 
 /// The keys allowed in the table that contains byte `offset` of `text`, judged by the nearest

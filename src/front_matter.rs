@@ -126,10 +126,8 @@ pub(crate) fn deserialize<T: DeserializeOwned + Default>(
     let mut understood = Vec::new();
     let value = match value {
         Ok(value) => Ok(value),
-        Err(first) => match meant(split.front_matter, split.format == Some(Format::Yaml))
-            .and_then(|(block, lines)| Some((read(&block).ok()?, lines)))
-        {
-            Some((value, lines)) => {
+        Err(first) => match meant(split.front_matter, split.format == Some(Format::Yaml)) {
+            Some((block, lines)) => {
                 understood = lines
                     .into_iter()
                     .map(|(at, message, hint)| {
@@ -138,7 +136,25 @@ pub(crate) fn deserialize<T: DeserializeOwned + Default>(
                             .at(path, text, base + at)
                     })
                     .collect();
-                Ok(value)
+                match read(&block) {
+                    Ok(value) => Ok(value),
+                    // Other mistakes too: found in the block as meant, so that what was
+                    // understood is not called an error and hides nothing.
+                    Err(_) => {
+                        let end = base + split.front_matter.len();
+                        let fixed_text = format!("{}{block}{}", &text[..base], &text[end..]);
+                        let fixed = Split {
+                            front_matter: &fixed_text[base..base + block.len()],
+                            body: &fixed_text[fixed_text.len() - split.body.len()..],
+                            body_offset: fixed_text.len() - split.body.len(),
+                            ..split.clone()
+                        };
+                        return match deserialize::<T>(&fixed, path, &fixed_text) {
+                            Ok(_) => Err(first.into()),
+                            Err(errors) => Err(errors.merged(understood)),
+                        };
+                    }
+                }
             }
             None => Err(first),
         },

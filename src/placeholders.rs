@@ -15,11 +15,19 @@ use crate::toml_errors::find_key_line;
 /// The address `knead init` writes into site.toml.
 const EXAMPLE_BASE_URL: &str = "https://example.com";
 
+/// The address the help line of that error gives as an example.
+const HELP_BASE_URL: &str = "https://www.your-clinic.com";
+
 /// The settings whose example values are worth a warning: the table (`""` for the top) and key.
-const EXAMPLE_SETTINGS: [(&str, &str); 8] = [
+const EXAMPLE_SETTINGS: [(&str, &str); 13] = [
     ("", "title"),
+    ("", "description"),
     ("clinic", "name"),
     ("clinic", "street"),
+    ("clinic", "city"),
+    ("clinic", "region"),
+    ("clinic", "postal_code"),
+    ("clinic", "area_served"),
     ("clinic", "phone"),
     ("clinic", "email"),
     ("clinic", "booking_url"),
@@ -62,18 +70,22 @@ pub(crate) fn check(sources: &Sources, base_url_given: bool) -> Diagnostics {
         }
     };
     let base_url = ours.get("base_url").and_then(toml::Value::as_str);
-    if !base_url_given && base_url.map(|url| url.trim_end_matches('/')) == Some(EXAMPLE_BASE_URL) {
+    // The example of init's site.toml, and the one of this message's own help line.
+    let example_url = base_url
+        .map(|url| url.trim_end_matches('/'))
+        .filter(|url| [EXAMPLE_BASE_URL, HELP_BASE_URL, "https://your-clinic.com"].contains(url));
+    if !base_url_given && let Some(example_url) = example_url {
         found.push(at(
             "",
             "base_url",
             Diagnostic::error(format!(
-                "`base_url` is still `{EXAMPLE_BASE_URL}`, the example `knead init` wrote: the \
-                 canonical links, the sitemap and social previews would point at example.com"
+                "`base_url` is still `{example_url}`, an example: the canonical links, the \
+                 sitemap and social previews would point at a site that is not the clinic's"
             ))
-            .with_hint(
-                "write the site's own address, e.g. base_url = \"https://www.your-clinic.com\" \
-                 (`knead serve` previews the site without one)",
-            ),
+            .with_hint(format!(
+                "write the site's own address, e.g. base_url = \"{HELP_BASE_URL}\" \
+                     (`knead serve` previews the site without one)"
+            )),
         ));
     }
     for (table, key) in EXAMPLE_SETTINGS {
@@ -87,7 +99,12 @@ pub(crate) fn check(sources: &Sources, base_url_given: bool) -> Diagnostics {
         let Some(written) = value(&ours) else {
             continue;
         };
-        if written.as_str().is_none_or(str::is_empty) || value(&example) != Some(written.clone()) {
+        let empty = match &written {
+            toml::Value::String(text) => text.is_empty(),
+            toml::Value::Array(items) => items.is_empty(),
+            _ => true,
+        };
+        if empty || value(&example) != Some(written.clone()) {
             continue;
         }
         let name = if table.is_empty() {
@@ -110,18 +127,25 @@ pub(crate) fn check(sources: &Sources, base_url_given: bool) -> Diagnostics {
         let Some(example) = starter(&rel).filter(|_| file.rel != "blog/_index.md") else {
             continue;
         };
-        let without_date = |text: &str| -> String {
-            text.lines()
-                .filter(|line| !line.starts_with("date = "))
-                .collect::<Vec<_>>()
-                .join("\n")
+        // Its first paragraph, the instructions: still there when only the title changed.
+        let instructions = example
+            .split("\n+++\n")
+            .nth(1)
+            .and_then(|body| body.lines().find(|line| !line.trim().is_empty()));
+        let Ok(text) = std::str::from_utf8(&file.bytes) else {
+            continue;
         };
-        if std::str::from_utf8(&file.bytes).is_ok_and(|t| without_date(t) == without_date(example))
-        {
+        if let Some(at) = instructions.and_then(|line| text.find(line)) {
             found.push(
-                Diagnostic::warning("this page is still the example `knead init` wrote")
-                    .in_file(Path::new(&rel))
+                Diagnostic::warning("this page still has the example text `knead init` wrote")
+                    .at(Path::new(&rel), text, at)
                     .with_hint("write the clinic's own text, or delete the file"),
+            );
+        } else if let Some(at) = text.find("Your Town").or_else(|| text.find("Your Clinic")) {
+            found.push(
+                Diagnostic::warning("this page still names the example clinic `knead init` wrote")
+                    .at(Path::new(&rel), text, at)
+                    .with_hint("write the clinic's own name and town"),
             );
         }
     }

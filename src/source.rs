@@ -240,17 +240,16 @@ fn post_under_another_name(file: &FileRef) -> Option<Diagnostic> {
     let stem_end = lower.rfind('.')?;
     let (stem, extension) = file.rel.split_at(stem_end);
     let markdown = matches!(&lower[stem_end..], ".md" | ".markdown" | ".mdown" | ".mkd");
-    let text_post = lower.ends_with(".txt") && {
-        let mut head = [0u8; 8];
-        let n = fs::File::open(&file.path)
-            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-            .unwrap_or(0);
-        let head = String::from_utf8_lossy(&head[..n]);
-        let head = head.trim_start_matches('\u{feff}').trim_start();
-        head.starts_with("+++") || head.starts_with("---")
-    };
+    let mut head = Vec::new();
+    if lower.ends_with(".txt") {
+        let _ = fs::File::open(&file.path)
+            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 4096), &mut head));
+    }
+    let head = String::from_utf8_lossy(&head);
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    let text_post = head.starts_with("+++") || head.starts_with("---");
     if !markdown && !text_post {
-        return None;
+        return article_in_text_file(file, head);
     }
     // `tips.md.txt` becomes `tips.md`, `Tips.MD` `Tips.md`, `tips.txt` `tips.md`.
     let stem = if text_post && stem.to_ascii_lowercase().ends_with(".md") {
@@ -279,6 +278,43 @@ fn post_under_another_name(file: &FileRef) -> Option<Diagnostic> {
             } else {
                 ""
             }
+        )),
+    )
+}
+
+/// An error for a `.txt` file in `content/` that reads as an article (a `#` heading, or
+/// paragraphs of some length) without front matter: published as it is, it would be a bare text
+/// file online instead of a page. `head` is its first 4 KB. The files a site serves as text
+/// (`robots.txt`, `ads.txt`, ...) are left alone.
+fn article_in_text_file(file: &FileRef, head: &str) -> Option<Diagnostic> {
+    let name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
+    let served_as_text = [
+        "robots.txt",
+        "ads.txt",
+        "app-ads.txt",
+        "humans.txt",
+        "security.txt",
+        "llms.txt",
+    ];
+    if head.is_empty() || served_as_text.contains(&name.to_ascii_lowercase().as_str()) {
+        return None;
+    }
+    let heading = head.starts_with("# ") || head.starts_with("## ");
+    let paragraphs = head.split("\n\n").filter(|p| !p.trim().is_empty()).count();
+    let words = head.split_whitespace().count();
+    if !(heading || (paragraphs >= 2 && words >= 80)) {
+        return None;
+    }
+    let shown = Path::new("content").join(&file.rel);
+    Some(
+        Diagnostic::error(format!(
+            "`{name}` reads as an article, but it is a .txt file without front matter: it would \
+             be published as a bare text file, not as a page"
+        ))
+        .in_file(&shown)
+        .with_hint(format!(
+            "make a post of it with knead new \"Its title\" --from {}, then delete this file",
+            shown.display()
         )),
     )
 }

@@ -31,16 +31,6 @@ pub(crate) fn toml_diagnostic(
         .rfind('\n')
         .map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or_default();
-    if unknown_field(err.message().trim()).is_none()
-        && let Some((message, hint)) = value_mistake(line)
-    {
-        let value_at = line.find('=').map_or(0, |i| {
-            i + 1 + line[i + 1..].len() - line[i + 1..].trim_start().len()
-        });
-        return Diagnostic::error(message)
-            .with_hint(hint)
-            .at(path, text, line_start + value_at);
-    }
     // Text broken over two lines: the second reads as a key without a value.
     let previous = text[..line_start.saturating_sub(1)]
         .rsplit('\n')
@@ -57,6 +47,16 @@ pub(crate) fn toml_diagnostic(
             line.trim()
         ))
         .at(path, text, line_start);
+    }
+    if unknown_field(err.message().trim()).is_none()
+        && let Some((message, hint)) = value_mistake(line)
+    {
+        let value_at = line.find('=').map_or(0, |i| {
+            i + 1 + line[i + 1..].len() - line[i + 1..].trim_start().len()
+        });
+        return Diagnostic::error(message)
+            .with_hint(hint)
+            .at(path, text, line_start + value_at);
     }
     if err.message().contains("expected a string")
         && let Some((key, value)) = line.split_once('=')
@@ -89,7 +89,9 @@ fn value_mistake(line: &str) -> Option<(String, String)> {
             format!("type the spaces again: {}", fixed.trim()),
         ));
     }
-    let (key, value) = line.split_once('=')?;
+    let Some((key, value)) = line.split_once('=') else {
+        return no_equals(line);
+    };
     let (key, value) = (key.trim(), value.trim());
     if matches!(key, "date" | "updated" | "last_reviewed")
         && value.contains(['\u{2013}', '\u{2014}', '\u{2212}'])
@@ -117,6 +119,74 @@ fn value_mistake(line: &str) -> Option<(String, String)> {
                 "the text of `{key}` is in curly quotes (\u{201c} \u{201d}), which TOML does not read as quotes"
             ),
             format!("use straight quotes: {key} = \"{inner}\""),
+        ));
+    }
+    const LISTS: [&str; 6] = [
+        "tags",
+        "aliases",
+        "services",
+        "sources",
+        "hours",
+        "area_served",
+    ];
+    let list_of = |items: &str| -> String {
+        items
+            .split(',')
+            .map(|item| item.trim().trim_matches(['"', '\'']).trim())
+            .filter(|item| !item.is_empty())
+            .map(|item| format!("\"{item}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if LISTS.contains(&key)
+        && let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"'))
+    {
+        return Some((
+            format!("`{key}` is a list, not one text"),
+            format!(
+                "put each in quotes and the list in brackets: {key} = [{}]",
+                list_of(inner)
+            ),
+        ));
+    }
+    if LISTS.contains(&key)
+        && let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']'))
+        && inner.split(',').any(|item| {
+            let item = item.trim();
+            !item.is_empty() && !item.starts_with(['"', '\''])
+        })
+    {
+        return Some((
+            format!("the items of `{key}` must each be in quotes"),
+            format!("{key} = [{}]", list_of(inner)),
+        ));
+    }
+    if matches!(key, "date" | "updated" | "last_reviewed") {
+        if let Some(day) = impossible_day(value) {
+            return Some((
+                format!("`{value}` is not a day of the calendar: {day}"),
+                format!("check the date and write it as year-month-day: {key} = 2025-03-05"),
+            ));
+        }
+        if value.contains(char::is_alphabetic)
+            && let Some(day) = date_in_words(value)
+        {
+            return Some((
+                format!("`{value}` is not a date knead can read"),
+                format!("write dates as year-month-day: {key} = {day}"),
+            ));
+        }
+    }
+    // An apostrophe ends a text in single quotes.
+    if let Some(inner) = value.strip_prefix('\'')
+        && inner.matches('\'').count() > 1
+    {
+        let inner = inner.strip_suffix('\'').unwrap_or(inner);
+        return Some((
+            format!(
+                "the apostrophe in `{key}`'s text ends it: text in single quotes cannot hold one"
+            ),
+            format!("use double quotes: {key} = \"{inner}\""),
         ));
     }
     let yes_or_no = match value.trim_matches('"').to_lowercase().as_str() {
@@ -154,6 +224,22 @@ fn value_mistake(line: &str) -> Option<(String, String)> {
                 format!("end the text with a quote: {key} = {value}\""),
             )),
             Some(end) if end + 1 == rest.len() => None,
+            // `"...""` or `"...",`: a slip after the text, not quotes inside it.
+            Some(end)
+                if rest[end + 1..]
+                    .trim()
+                    .chars()
+                    .all(|c| matches!(c, '"' | ',' | ';' | '\'')) =>
+            {
+                let extra = rest[end + 1..].trim();
+                Some((
+                    format!("`{extra}` after the closing quote of `{key}`'s text"),
+                    format!(
+                        "end the line at the closing quote: {key} = \"{}\"",
+                        &rest[..end]
+                    ),
+                ))
+            }
             Some(_) => Some((
                 format!("the text of `{key}` has quotes inside its quotes"),
                 format!(
@@ -215,6 +301,61 @@ fn value_mistake(line: &str) -> Option<(String, String)> {
 /// The fix for a date written in numbers but not as year-month-day (`2025-3-5`, `2025/03/05`,
 /// `03/05/2025`), for the line `key = value`. A day and month that could be either way round
 /// get both readings.
+/// A line with no `=`: a key and its value separated by a colon (YAML's way) or by nothing.
+fn no_equals(line: &str) -> Option<(String, String)> {
+    let line = line.trim();
+    let key_end = line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))?;
+    let (key, rest) = line.split_at(key_end);
+    if key.is_empty() || line.starts_with('[') {
+        return None;
+    }
+    let value = rest.trim_start().strip_prefix(':').unwrap_or(rest).trim();
+    if value.is_empty() {
+        return None;
+    }
+    let colon = rest.trim_start().starts_with(':');
+    Some((
+        if colon {
+            format!("`{key}` is followed by a colon: between `+++` lines, settings use `=`")
+        } else {
+            format!("there is no `=` between `{key}` and its value")
+        },
+        format!("{key} = {value}"),
+    ))
+}
+
+/// Why `value`, written as a date `YYYY-MM-DD`, is no day of the calendar ("February 2025
+/// has 28 days"); `None` when it is one, or not written so.
+fn impossible_day(value: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let date = value.get(..10)?;
+    let mut parts = date.split('-');
+    let (year, month, day): (i16, i8, i8) = (
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+    );
+    if date.len() != 10 || jiff::civil::Date::new(year, month, day).is_ok() {
+        return None;
+    }
+    let name = MONTHS.get(usize::try_from(month).ok()?.checked_sub(1)?)?;
+    let days = jiff::civil::Date::new(year, month, 1).ok()?.days_in_month();
+    (day > days || day < 1).then(|| format!("{name} {year} has {days} days"))
+}
+
 fn date_in_numbers(key: &str, value: &str) -> Option<String> {
     let parts: Vec<&str> = value.split(['-', '/', '.']).collect();
     let numbers: Vec<i16> = parts
@@ -392,7 +533,7 @@ fn scalar_message(message: &str, line: &str) -> Option<String> {
 }
 
 /// Rewrites serde's unknown-field message into one that suggests the nearest known key.
-fn friendly(message: &str, known: &[&str]) -> Diagnostic {
+pub(crate) fn friendly(message: &str, known: &[&str]) -> Diagnostic {
     let message = message.trim();
     if let Some(key) = unknown_field(message) {
         let diagnostic = Diagnostic::error(format!("unknown key `{key}`"));
@@ -652,8 +793,18 @@ mod tests {
                       date = 2025-03-05";
         assert_eq!(hint("2025-3-5").as_deref(), Some(padded));
         assert_eq!(hint("2025/03/05").as_deref(), Some(padded));
-        assert_eq!(hint("2025-02-30"), None);
+        // A day the calendar does not have says which month it is.
+        let (message, _) = value_mistake("date = 2025-02-30").unwrap();
+        assert_eq!(
+            message,
+            "`2025-02-30` is not a day of the calendar: February 2025 has 28 days"
+        );
+        assert_eq!(
+            value_mistake("date = 2024-02-30").unwrap().0,
+            "`2024-02-30` is not a day of the calendar: February 2024 has 29 days"
+        );
         assert_eq!(hint("2025-03-05"), None);
+        assert_eq!(hint("2025-02-28"), None);
     }
 
     #[test]

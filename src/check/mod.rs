@@ -96,6 +96,9 @@ pub fn check(options: &CheckOptions) -> Result<Report> {
         warnings,
     } = prepared;
     build_errors.extend(crate::assets::on_this_computer_refs(&site, &bodies).0);
+    // The slips of the keyboard the build warns about (a paragraph indented into a code box,
+    // `##In Short`, a link shown as text).
+    build_errors.extend(bodies.warnings().0);
     // What `knead init` and `knead new` wrote and nobody replaced: the build would stop on the
     // example `base_url`, and warn about the rest.
     build_errors.extend(crate::placeholders::check(&sources, options.build.base_url.is_some()).0);

@@ -69,7 +69,8 @@ fn wrong_type_is_reported_at_the_value() {
     with_config("title = \"T\"\nbase_url = \"https://clinic.example\"\n\n[clinic]\nhours = \"Mo-Fr 09:00-18:00\"\n")
         .build()
         .exit(1)
-        .stderr_has("site.toml:5:9: error: invalid type: string \"Mo-Fr 09:00-18:00\", expected a sequence");
+        .stderr_has("site.toml:5:9: error: `hours` is a list, not one text")
+        .stderr_has("help: put each in quotes and the list in brackets: hours = [\"Mo-Fr 09:00-18:00\"]");
     with_config("title = 3\nbase_url = \"https://clinic.example\"\n")
         .build()
         .exit(1)

@@ -445,9 +445,10 @@ fn init_creates_a_site_that_builds() {
     assert_exit(&build, 0);
     let said = stderr(&build);
     for example in [
-        "content/_index.md: warning: this page is still the example",
-        "content/about.md: warning: this page is still the example",
-        "content/blog/welcome-to-our-blog.md: warning: this page is still the example",
+        "content/_index.md:6:1: warning: this page still has the example text",
+        "content/about.md:7:1: warning: this page still has the example text",
+        "content/blog/welcome-to-our-blog.md:9:1: warning: this page still has the example text",
+        "warning: `clinic.city` is still the example `knead init` wrote: \"Your Town\"",
         "warning: `title` is still the example `knead init` wrote: \"Your Clinic Massage\"",
         "warning: `clinic.email` is still the example `knead init` wrote: \"hello@example.com\"",
         "warning: `authors.alex.name` is still the example `knead init` wrote: \"Alex Morgan\"",
@@ -456,16 +457,25 @@ fn init_creates_a_site_that_builds() {
     }
     assert!(!said.contains("content/blog/_index.md"), "{said}");
     // The summary line counts them, so none scrolls by unnoticed.
-    assert!(said.contains(" removed, 11 warnings → "), "{said}");
+    assert!(said.contains(" removed, 16 warnings → "), "{said}");
     // Once the clinic's own values are in, nothing is said.
     let site_toml = fs::read_to_string(dir.join("site.toml"))
         .unwrap()
         .replace("https://example.com\"", "https://clinic.example\"")
         .replace("hello@example.com", "desk@clinic.example");
     fs::write(dir.join("site.toml"), site_toml).unwrap();
+    // A starter page whose title alone changed still has the instructions in it.
+    let about = fs::read_to_string(dir.join("content/about.md"))
+        .unwrap()
+        .replace("title = \"About Us\"", "title = \"About Kestrel Bend\"");
+    fs::write(dir.join("content/about.md"), about).unwrap();
     let again = stderr(&knead(temp.path(), &["build", "--root", "x"]));
     assert!(
         !again.contains("base_url") && !again.contains("clinic.email"),
+        "{again}"
+    );
+    assert!(
+        again.contains("content/about.md:7:1: warning: this page still has the example text"),
         "{again}"
     );
     let home = fs::read_to_string(dir.join("public/index.html")).unwrap();

@@ -242,6 +242,19 @@ catalogue! {
     staff_near_miss_at_link
     staff_email_and_phone_as_links
     staff_tags_in_curly_single_quotes
+    staff_curly_quotes_and_a_misspelt_key
+    staff_extra_quote_after_the_title
+    staff_comma_after_the_title
+    staff_date_day_first_in_words
+    staff_date_not_in_the_calendar
+    staff_tags_items_without_quotes
+    staff_tags_as_one_text
+    staff_colon_instead_of_equals
+    staff_apostrophe_in_single_quotes
+    staff_menu_url_without_slash
+    staff_booking_url_page_missing
+    staff_misspelt_keys_in_site_toml
+    staff_article_saved_as_txt
     staff_non_breaking_space_in_front_matter
     staff_date_with_long_dashes
     staff_invisible_title
