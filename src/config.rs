@@ -146,8 +146,14 @@ pub struct Clinic {
     pub area_served: Vec<String>,
     /// The clinic's profiles elsewhere (maps, social networks), as full addresses.
     pub same_as: Vec<String>,
-    /// A photo of the clinic or its logo: a path on the site (`/clinic.jpg`) or a full address.
-    pub image: String,
+    /// A photo of the clinic: a path on the site (`/clinic.jpg`) or a full address. The
+    /// structured data's `image`, and the social preview of pages without a photo of their own.
+    /// `image` is its older name.
+    #[serde(alias = "image")]
+    pub photo: String,
+    /// The clinic's logo, shown in the header in place of the site's icon: a path on the site
+    /// (`/logo.svg`) or a full address. The structured data's `logo`.
+    pub logo: String,
 }
 
 /// Someone who writes posts.

@@ -243,7 +243,8 @@ impl<'a> Renderer<'a> {
                 seo::website(site.config()),
                 seo::clinic(
                     site.config(),
-                    non_empty(site_image(site, &site.config().clinic.image)).as_deref(),
+                    non_empty(site_image(site, &site.config().clinic.photo)).as_deref(),
+                    non_empty(site_image(site, &site.config().clinic.logo)).as_deref(),
                 ),
             ]),
         }

@@ -150,7 +150,7 @@ pub fn website(config: &Config) -> Value {
 }
 
 /// The clinic as a local business: address, geo, phone, hours and the rest of `[clinic]`.
-pub fn clinic(config: &Config, image: Option<&str>) -> Value {
+pub fn clinic(config: &Config, image: Option<&str>, logo: Option<&str>) -> Value {
     let c = &config.clinic;
     let mut node = Map::new();
     let business_type = c
@@ -208,6 +208,9 @@ pub fn clinic(config: &Config, image: Option<&str>) -> Value {
     }
     if !c.same_as.is_empty() {
         node.insert("sameAs".into(), c.same_as.clone().into());
+    }
+    if let Some(logo) = logo {
+        node.insert("logo".into(), logo.into());
     }
     if let Some(image) = image {
         node.insert("image".into(), image.into());

@@ -36,6 +36,8 @@ pub(crate) struct Values {
     image_sizes: Vec<Option<(u32, u32)>>,
     /// The `<picture>` of each page's image, when it is one of the site's photos.
     pictures: Vec<Option<std::sync::Arc<crate::images::Picture>>>,
+    /// Each author's portrait, by id, when their `photo` is one of the site's photos.
+    author_pictures: HashMap<String, String>,
 }
 
 impl Values {
@@ -65,8 +67,9 @@ impl Values {
             .iter()
             .map(|page| page_tags(page, &tag_index))
             .collect();
+        let author_pictures = author_pictures(site, assets);
         let mut values = Values {
-            site: Value::from_serializable(&site_value(site)),
+            site: Value::from_serializable(&site_value(site, assets, &author_pictures)),
             summaries: Vec::new(),
             sections: section_values(site, bodies),
             tags: tag_refs.iter().map(Value::from_serializable).collect(),
@@ -89,6 +92,7 @@ impl Values {
                     assets.picture(url.strip_prefix(root.as_str())?).cloned()
                 })
                 .collect(),
+            author_pictures,
         };
         let (summaries, inputs) = (0..site.pages().len())
             .into_par_iter()
@@ -128,6 +132,8 @@ impl Values {
         let size = self.image_sizes[id.0].map_or([u32::MAX; 2], |(w, h)| [w, h]);
         hasher.update(&size[0].to_le_bytes());
         hasher.update(&size[1].to_le_bytes());
+        let picture = self.pictures[id.0].as_ref().map_or(0, |p| p.hash());
+        hasher.update(&picture.to_le_bytes());
         let scheduled = page.date.is_some_and(|d| d.is_future(site.now()));
         hasher.update(&[u8::from(scheduled)]);
         hasher.digest()
@@ -154,7 +160,10 @@ impl Values {
             .map(|i| {
                 let tags = values.page_tags[i].iter().map(|&t| &hidden[t]).collect();
                 let (id, size) = (PageId(i), values.image_sizes[i]);
-                let social = values.pictures[i].as_ref().map(|p| &p.social);
+                let photos = Photos {
+                    picture: values.pictures[i].as_deref(),
+                    authors: &values.author_pictures,
+                };
                 Value::from_serializable(&summary(
                     site,
                     bodies,
@@ -162,11 +171,17 @@ impl Values {
                     &site.pages()[i],
                     tags,
                     size,
-                    social,
+                    photos,
                 ))
             })
             .collect();
         values
+    }
+
+    /// The portrait of the author `id` (`<picture>`), empty when they have no photo of the
+    /// site's.
+    pub(crate) fn author_picture(&self, id: &str) -> String {
+        self.author_pictures.get(id).cloned().unwrap_or_default()
     }
 
     /// The summary of a page, as lists show it.
@@ -187,7 +202,10 @@ impl Values {
             site.page(id),
             tags,
             self.image_sizes[id.0],
-            self.pictures[id.0].as_ref().map(|p| &p.social),
+            Photos {
+                picture: self.pictures[id.0].as_deref(),
+                authors: &self.author_pictures,
+            },
         )
     }
 
@@ -301,12 +319,19 @@ fn section_value<'a>(site: &'a Site, bodies: &'a Bodies, i: usize) -> SectionVal
     }
 }
 
-fn site_value(site: &Site) -> SiteValue<'_> {
+fn site_value<'a>(
+    site: &'a Site,
+    assets: &Assets,
+    author_pictures: &HashMap<String, String>,
+) -> SiteValue<'a> {
     let config = site.config();
     let authors: BTreeMap<&str, AuthorRef> = config
         .authors
         .iter()
-        .map(|(id, a)| (id.as_str(), AuthorRef::new(config, id, a)))
+        .map(|(id, a)| {
+            let picture = author_pictures.get(id).cloned().unwrap_or_default();
+            (id.as_str(), AuthorRef::new(config, id, a, picture))
+        })
         .collect();
     SiteValue {
         title: &config.title,
@@ -315,12 +340,45 @@ fn site_value(site: &Site) -> SiteValue<'_> {
         description: &config.description,
         language: &config.language,
         disclaimer: &config.disclaimer,
-        clinic: ClinicValue::new(config),
+        clinic: ClinicValue::new(config, assets),
         authors,
         menu: site.menu(),
         extra: &config.extra,
         has_tags: !site.tags().is_empty(),
     }
+}
+
+/// The `sizes` of a card's photo: beside the text on wide screens, above it on phones.
+const CARD_SIZES: &str = "(min-width: 40rem) 12rem, calc(100vw - 5rem)";
+
+/// The photos a summary shows: the page's own, and its author's portrait (by author id).
+#[derive(Clone, Copy)]
+struct Photos<'a> {
+    picture: Option<&'a crate::images::Picture>,
+    authors: &'a HashMap<String, String>,
+}
+
+/// Each author's portrait, when their `photo` is one of the site's photos: shown at most 10rem
+/// wide, cut square by the stylesheet, beside their name (so without alt text of its own).
+fn author_pictures(site: &Site, assets: &Assets) -> HashMap<String, String> {
+    let config = site.config();
+    let root = config.root.as_str();
+    config
+        .authors
+        .iter()
+        .filter_map(|(id, author)| {
+            let url = site_url(root, &author_path(id), &author.photo);
+            let picture = assets.picture(url.strip_prefix(root)?)?;
+            let html = picture.html(
+                "",
+                "",
+                "10rem",
+                crate::images::Loading::Lazy,
+                "author-photo",
+            );
+            Some((id.clone(), html))
+        })
+        .collect()
 }
 
 /// A page's summary; `size` is its image's ([`Values::image_sizes`]).
@@ -331,9 +389,10 @@ fn summary<'a>(
     page: &'a Page,
     tags: Vec<&'a TagRef>,
     size: Option<(u32, u32)>,
-    social: Option<&(String, u32, u32)>,
+    photos: Photos<'_>,
 ) -> Summary<'a> {
     let config = site.config();
+    let social = photos.picture.map(|p| &p.social);
     let rendered = bodies.page(id);
     let date = DateValues::new(page.date);
     let updated = DateValues::new(page.updated);
@@ -353,10 +412,10 @@ fn summary<'a>(
         summary_text: &rendered.summary_text,
         reading_time: rendered.reading_time(),
         tags,
-        author: page
-            .author
-            .as_deref()
-            .and_then(|a| Some(AuthorRef::new(config, a, config.authors.get(a)?))),
+        author: page.author.as_deref().and_then(|a| {
+            let picture = photos.authors.get(a).cloned().unwrap_or_default();
+            Some(AuthorRef::new(config, a, config.authors.get(a)?, picture))
+        }),
         // Shared, a photo shows as its 1.91:1 social preview.
         image_permalink: absolute(
             &config.base_url,
@@ -367,6 +426,16 @@ fn summary<'a>(
         image_height: social.map(|s| s.2).or(size.map(|s| s.1)),
         image,
         image_alt: &page.image_alt,
+        // A list's cards show the photo small, cut to their shape by the stylesheet.
+        thumbnail: photos.picture.map_or_else(String::new, |picture| {
+            picture.html(
+                "",
+                "",
+                CARD_SIZES,
+                crate::images::Loading::Lazy,
+                "card-photo",
+            )
+        }),
         draft: page.draft,
         scheduled: page.date.is_some_and(|d| d.is_future(site.now())),
         extra: &page.extra,
@@ -424,6 +493,15 @@ struct ClinicValue<'a> {
     /// The city, region and postal code on one line ("Bozeman, MT 59715").
     city_line: String,
     hours_display: Vec<HoursLine>,
+    /// The clinic's photo as a social preview (`og:image` of pages without a photo): its
+    /// full address, width and height; empty without a photo.
+    social_image: String,
+    social_width: Option<u32>,
+    social_height: Option<u32>,
+    /// The logo's address on the site, and its size when known.
+    logo_url: String,
+    logo_width: Option<u32>,
+    logo_height: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -433,8 +511,27 @@ struct HoursLine {
 }
 
 impl<'a> ClinicValue<'a> {
-    fn new(config: &'a Config) -> Self {
+    fn new(config: &'a Config, assets: &Assets) -> Self {
         let c = &config.clinic;
+        let root = &config.root;
+        let photo = site_url(root, "", &c.photo);
+        let picture = photo
+            .strip_prefix(root.as_str())
+            .and_then(|rel| assets.picture(rel));
+        let (social, social_width, social_height) = match picture {
+            Some(p) => (p.social.0.clone(), Some(p.social.1), Some(p.social.2)),
+            None => {
+                let size = assets.image_size(root, &photo);
+                (photo.clone(), size.map(|s| s.0), size.map(|s| s.1))
+            }
+        };
+        let social_image = if c.photo.trim().is_empty() {
+            String::new()
+        } else {
+            absolute(&config.base_url, root, &social)
+        };
+        let logo_url = site_url(root, "", &c.logo);
+        let logo_size = assets.image_size(root, &logo_url);
         let region_postal = join_nonempty(&[&c.region, &c.postal_code], " ");
         let city_line = join_nonempty(&[&c.city, &region_postal], ", ");
         let address = join_nonempty(&[&c.street, &city_line, &c.country], ", ");
@@ -464,6 +561,16 @@ impl<'a> ClinicValue<'a> {
             },
             address,
             city_line,
+            social_image,
+            social_width,
+            social_height,
+            logo_width: logo_size.map(|s| s.0),
+            logo_height: logo_size.map(|s| s.1),
+            logo_url: if c.logo.trim().is_empty() {
+                String::new()
+            } else {
+                logo_url
+            },
             hours_display: config
                 .opening_hours
                 .iter()
@@ -513,13 +620,15 @@ pub(crate) struct AuthorRef<'a> {
     pub(crate) job_title: &'a str,
     pub(crate) bio: &'a str,
     pub(crate) photo: String,
+    /// Their portrait (`<picture>`), when `photo` is one of the site's photos; empty otherwise.
+    pub(crate) picture: String,
     pub(crate) same_as: &'a [String],
     pub(crate) url: String,
     pub(crate) permalink: String,
 }
 
 impl<'a> AuthorRef<'a> {
-    pub(crate) fn new(config: &Config, id: &'a str, author: &'a Author) -> Self {
+    pub(crate) fn new(config: &Config, id: &'a str, author: &'a Author, picture: String) -> Self {
         let path = author_path(id);
         AuthorRef {
             id,
@@ -528,6 +637,7 @@ impl<'a> AuthorRef<'a> {
             job_title: &author.job_title,
             bio: &author.bio,
             photo: site_url(&config.root, &path, &author.photo),
+            picture,
             same_as: &author.same_as,
             url: format!("{}{path}", config.root),
             permalink: format!("{}/{path}", config.base_url),
@@ -547,6 +657,8 @@ struct TagRef {
 /// A page as lists show it.
 #[derive(Serialize)]
 pub(crate) struct Summary<'a> {
+    /// The page's photo as a card shows it (`<picture>`), empty without one.
+    pub(crate) thumbnail: String,
     pub(crate) title: &'a str,
     pub(crate) description: &'a str,
     pub(crate) url: String,

@@ -469,10 +469,15 @@ fn check_front_matter(
         text: text.as_str().into(),
         body_offset: text.len(),
     };
-    let mut images: Vec<(usize, &str)> = vec![(
-        table_key(text, "[clinic]", "image"),
-        config.clinic.image.as_str(),
-    )];
+    // `photo` may be written under its older name, `image` (a missing key is at the header).
+    let photo_at = table_key(text, "[clinic]", "photo").max(table_key(text, "[clinic]", "image"));
+    let mut images: Vec<(usize, &str)> = vec![
+        (photo_at, config.clinic.photo.as_str()),
+        (
+            table_key(text, "[clinic]", "logo"),
+            config.clinic.logo.as_str(),
+        ),
+    ];
     for (id, author) in &config.authors {
         let header = format!("[authors.{id}]");
         images.push((table_key(text, &header, "photo"), author.photo.as_str()));

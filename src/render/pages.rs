@@ -89,10 +89,10 @@ impl Renderer<'_> {
                 url: format!("{}{}", config.root, site.page(id).path),
             }
         };
-        let reviewer = page
-            .reviewed_by
-            .as_deref()
-            .and_then(|r| Some(AuthorRef::new(config, r, config.authors.get(r)?)));
+        let reviewer = page.reviewed_by.as_deref().and_then(|r| {
+            let picture = self.values.author_picture(r);
+            Some(AuthorRef::new(config, r, config.authors.get(r)?, picture))
+        });
         let value = PageValue {
             summary: self.values.summary(site, self.bodies, id),
             content: &rendered.html,
@@ -213,7 +213,7 @@ impl Renderer<'_> {
         let Some((id, source)) = config.authors.get_key_value(id) else {
             return Err(Diagnostic::error(format!("unknown author `{id}`")));
         };
-        let author = AuthorRef::new(config, id, source);
+        let author = AuthorRef::new(config, id, source, self.values.author_picture(id));
         let title = if source.credentials.is_empty() {
             source.name.clone()
         } else {

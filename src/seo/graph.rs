@@ -323,7 +323,7 @@ mod tests {
     #[test]
     fn a_graph_is_the_text_serde_json_gave_for_the_same_nodes() {
         let config = config();
-        let shared = shared_nodes(&[website(&config), clinic(&config, None)]);
+        let shared = shared_nodes(&[website(&config), clinic(&config, None, None)]);
         let url = "https://kestrel.example/blog/a/";
         let author = "https://kestrel.example/authors/dana/";
         let reviewer = "https://kestrel.example/authors/marcus/";
@@ -370,7 +370,7 @@ mod tests {
         );
         let expected = reference(vec![
             website(&config),
-            clinic(&config, None),
+            clinic(&config, None, None),
             json!({
                 "@type": "WebPage", "@id": format!("{url}#webpage"), "url": url, "name": NASTY,
                 "description": "About <b>backs</b>.", "inLanguage": "en-GB",

@@ -471,3 +471,110 @@ fn an_unchanged_photo_is_not_read_again() {
     let report = site.build_lib(&options).unwrap();
     assert_eq!((report.images.processed, report.images.reused), (1, 2));
 }
+
+/// The clinic's photo is the social preview of every page without a photo of its own and the
+/// structured data's `image`; its logo takes the icon's place in the header and is the
+/// structured data's `logo`; an author's photo is their portrait beside their posts and on
+/// their page; a post's photo is its card's in the lists (issue 20).
+#[test]
+fn the_clinic_the_authors_and_the_cards_show_their_photos() {
+    let site = Site::new()
+        .file(
+            "site.toml",
+            "title = \"T\"\nbase_url = \"https://clinic.example\"\n\n[clinic]\nname = \"Kestrel\"\n\
+             photo = \"/rooms/wood.jpg\"\nlogo = \"/logo.png\"\n\n[authors.dana]\nname = \"Dana\"\n\
+             bio = \"Dana treats backs.\"\nphoto = \"/people/ladybird.jpg\"\n",
+        )
+        .file("static/rooms/wood.jpg", photo("wood.jpg"))
+        .file("static/people/ladybird.jpg", photo("ladybird.jpg"))
+        .file("static/logo.png", crate::support::tiny_png())
+        .file("content/blog/stretch/ladybird.jpg", photo("ladybird.jpg"))
+        .file(
+            "content/blog/stretch/index.md",
+            md(
+                "title = \"Stretch\"\ndate = 2025-01-01\nauthor = \"dana\"\nimage = \"ladybird.jpg\"\nimage_alt = \"A ladybird\"",
+                "Intro.\n",
+            ),
+        )
+        .file(
+            "content/blog/plain.md",
+            md("title = \"Plain\"\ndate = 2025-01-02", "No photo.\n"),
+        );
+    let run = site.build().success();
+    // The clinic's photo: the preview of a page without its own, as a 1200x630 cut.
+    let plain = run.read("blog/plain/index.html");
+    assert!(
+        plain.contains(
+            "<meta property=\"og:image\" content=\"https://clinic.example/rooms/wood-social.jpg\">\n\
+             <meta property=\"og:image:width\" content=\"1200\">\n\
+             <meta property=\"og:image:height\" content=\"630\">"
+        ),
+        "{plain}"
+    );
+    assert!(plain.contains("<meta name=\"twitter:card\" content=\"summary_large_image\">"));
+    let home = run.read("index.html");
+    assert!(
+        home.contains("content=\"https://clinic.example/rooms/wood-social.jpg\""),
+        "{home}"
+    );
+    // A post with a photo of its own keeps it, and only it.
+    let post = run.read("blog/stretch/index.html");
+    assert_eq!(
+        post.matches("<meta property=\"og:image\"").count(),
+        1,
+        "{post}"
+    );
+    assert!(post.contains("content=\"https://clinic.example/blog/stretch/ladybird-social.jpg\""));
+    // The structured data: the photo's safe copy and the logo.
+    let graph: serde_json::Value = serde_json::from_str(
+        home.split("<script type=\"application/ld+json\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</script>").next())
+            .unwrap(),
+    )
+    .unwrap();
+    let clinic = graph["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|node| node["@id"] == "https://clinic.example/#clinic")
+        .unwrap();
+    assert_eq!(clinic["image"], "https://clinic.example/rooms/wood.jpg");
+    assert_eq!(clinic["logo"], "https://clinic.example/logo.png");
+    // The logo in the header, with its size.
+    assert!(
+        home.contains("<a class=\"brand\" href=\"/\"><img class=\"brand-logo\" src=\"/logo.png\" alt=\"\" width=\"12\" height=\"8\">"),
+        "{home}"
+    );
+    // The author's portrait beside the post and on their page, a <picture> of the photo.
+    let portrait = "<picture><source type=\"image/webp\" srcset=\"/people/ladybird-480.webp 480w";
+    let author_box = post
+        .split("<aside class=\"author-box with-photo\"")
+        .nth(1)
+        .unwrap();
+    assert!(author_box.contains(portrait), "{author_box}");
+    assert!(
+        author_box.contains("class=\"author-photo\" loading=\"lazy\""),
+        "{author_box}"
+    );
+    let author_page = run.read("authors/dana/index.html");
+    assert!(author_page.contains(portrait), "{author_page}");
+    // The lists: the post's card shows its photo, the other card none.
+    let blog = run.read("blog/index.html");
+    let cards: Vec<&str> = blog.split("<article class=\"card").skip(1).collect();
+    assert_eq!(cards.len(), 2, "{blog}");
+    let with_photo: Vec<&&str> = cards.iter().filter(|c| c.contains("card-photo")).collect();
+    assert_eq!(with_photo.len(), 1, "{blog}");
+    assert!(with_photo[0].starts_with(" with-photo\">"), "{blog}");
+    assert!(
+        with_photo[0].contains("srcset=\"/blog/stretch/ladybird-480.webp 480w"),
+        "{blog}"
+    );
+    assert!(
+        with_photo[0].contains("class=\"card-photo\" loading=\"lazy\""),
+        "{blog}"
+    );
+    for file in ["rooms/wood-social.jpg", "people/ladybird-480.webp"] {
+        decode(&run.out().join(file));
+    }
+}
