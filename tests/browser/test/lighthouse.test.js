@@ -16,6 +16,7 @@ const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'];
 const PAGES = [
   { name: 'home', path: '/' },
   { name: 'post', path: '/blog/back-and-neck-massage-for-muscle-recovery/' },
+  { name: 'photo-post', path: '/blog/making-a-massage-last/' },
 ];
 
 let site;

@@ -14,6 +14,7 @@ import { ARTIFACTS, startSite } from '../lib/site.js';
 const PAGES = [
   { name: 'home', path: '/' },
   { name: 'post', path: '/blog/back-and-neck-massage-for-muscle-recovery/' },
+  { name: 'photo-post', path: '/blog/making-a-massage-last/' },
   { name: 'tag', path: '/tags/neck-pain/' },
   { name: 'blog', path: '/blog/' },
   { name: 'blog-page-2', path: '/blog/page/2/' },
