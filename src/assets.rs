@@ -333,6 +333,60 @@ pub fn missing_images(site: &Site, bodies: &Bodies, assets: &Assets) -> Diagnost
     missing
 }
 
+/// The photos site.toml names (`[clinic] photo` and `logo`, each author's `photo`) that are no
+/// file of the site: errors at their lines, as for a page's missing image. Full addresses
+/// (`https://...`) are not checked here (`knead check --external` does).
+pub fn missing_settings_images(site: &Site, assets: &Assets, config_text: &str) -> Diagnostics {
+    let config = site.config();
+    let root = config.root.as_str();
+    let settings = SourceText {
+        file: crate::config::CONFIG_FILE.into(),
+        text: config_text.into(),
+        body_offset: 0,
+    };
+    let clinic = std::iter::once(("clinic".to_owned(), "photo", config.clinic.photo.as_str()))
+        .chain([("clinic".to_owned(), "logo", config.clinic.logo.as_str())]);
+    let authors = config
+        .authors
+        .iter()
+        .map(|(id, author)| (format!("authors.{id}"), "photo", author.photo.as_str()));
+    let mut missing = Diagnostics::default();
+    for (table, key, image) in clinic.chain(authors) {
+        let image = image.trim();
+        if image.is_empty() || image.contains("://") || image.starts_with("data:") {
+            continue;
+        }
+        let url = crate::slug::site_url(root, "", image);
+        let Some(rel) = image_output(root, "", &url) else {
+            continue;
+        };
+        if assets
+            .files
+            .binary_search_by(|asset| asset.output.as_str().cmp(&rel))
+            .is_ok()
+        {
+            continue;
+        }
+        // The line of `key` in `[table]` (`photo` may be written `image` in `[clinic]`).
+        let header = format!("[{table}]");
+        let offset = config_text.find(&header).map_or(0, |start| {
+            let rest = &config_text[start..];
+            let end = rest[1..].find("\n[").map_or(rest.len(), |i| i + 1);
+            find_key_line(&rest[..end], key, '=')
+                .or_else(|| find_key_line(&rest[..end], "image", '='))
+                .map_or(start, |i| start + i)
+        });
+        missing.push(
+            Diagnostic::error(format!(
+                "image `{image}` does not exist: the site has no `{root}{rel}`"
+            ))
+            .at(&settings.file, &settings.text, offset)
+            .with_hint(missing_image_hint(assets, root, &settings, &rel)),
+        );
+    }
+    missing
+}
+
 /// What to do about an image that leads to `rel`, no file of the site: the file of that name
 /// (capitals aside) where it is, or how to put it where the address leads.
 fn missing_image_hint(assets: &Assets, root: &str, source: &SourceText, rel: &str) -> String {
@@ -342,11 +396,17 @@ fn missing_image_hint(assets: &Assets, root: &str, source: &SourceText, rel: &st
         .iter()
         .filter(|asset| {
             let theirs = asset.output.rsplit('/').next().unwrap_or_default();
-            theirs.eq_ignore_ascii_case(name) && matches!(asset.source, AssetSource::File { .. })
+            // A photo's files are made, but the one at its own path has the photo's name.
+            theirs.eq_ignore_ascii_case(name)
+                && matches!(
+                    asset.source,
+                    AssetSource::File { .. } | AssetSource::Photo { .. }
+                )
         })
         .collect();
+    let settings = source.file == Path::new(crate::config::CONFIG_FILE);
     if let [found] = same_name[..]
-        && let AssetSource::File { shown, .. } = &found.source
+        && let AssetSource::File { shown, .. } | AssetSource::Photo { shown, .. } = &found.source
     {
         // Beside a post that is not named index.md: the folder is not the post's bundle.
         let post_dir = source.file.parent();
@@ -373,10 +433,23 @@ fn missing_image_hint(assets: &Assets, root: &str, source: &SourceText, rel: &st
         } else {
             format!(" (capitals count: `{theirs}`, not `{name}`)")
         };
+        if settings {
+            return format!(
+                "the photo is `{}`: write its address, \"{root}{}\"{capitals}",
+                shown.display(),
+                found.output
+            );
+        }
         return format!(
             "the photo is `{}`: write its address, ({root}{}){capitals}",
             shown.display(),
             found.output
+        );
+    }
+    if settings {
+        return format!(
+            "put the photo in static/ (static/{name}) and write its address from the site's \
+             root: \"/{name}\"; capitals count"
         );
     }
     "put the photo beside the post (a post in its own folder, named index.md) and write its name, \

@@ -169,6 +169,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     // `##In Short`), links to pages the site does not have and medical posts without sources
     // are warnings, shown with those errors too.
     let found = assets::missing_images(&site, &bodies, &assets)
+        .merged(assets::missing_settings_images(&site, &assets, &sources.config_text).0)
         .merged(assets::on_this_computer_refs(&site, &bodies).0)
         .merged(bodies.warnings().0)
         .merged(assets::missing_pages(&site, &bodies, &assets, &sources.config_text).0)

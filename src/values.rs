@@ -367,7 +367,8 @@ fn author_pictures(site: &Site, assets: &Assets) -> HashMap<String, String> {
         .authors
         .iter()
         .filter_map(|(id, author)| {
-            let url = site_url(root, &author_path(id), &author.photo);
+            // Paths in site.toml are from the site's root, with or without the leading `/`.
+            let url = site_url(root, "", &author.photo);
             let picture = assets.picture(url.strip_prefix(root)?)?;
             let html = picture.html(
                 "",
@@ -636,7 +637,7 @@ impl<'a> AuthorRef<'a> {
             credentials: &author.credentials,
             job_title: &author.job_title,
             bio: &author.bio,
-            photo: site_url(&config.root, &path, &author.photo),
+            photo: site_url(&config.root, "", &author.photo),
             picture,
             same_as: &author.same_as,
             url: format!("{}{path}", config.root),

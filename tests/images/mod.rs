@@ -578,3 +578,27 @@ fn the_clinic_the_authors_and_the_cards_show_their_photos() {
         decode(&run.out().join(file));
     }
 }
+
+/// A photo that site.toml names but the site does not have stops the build at its line, as a
+/// post's missing image does (`knead check` calls it an error too): the clinic's photo and logo,
+/// an author's photo. A full address is left to `knead check --external`.
+#[test]
+fn a_missing_photo_of_the_settings_stops_the_build() {
+    let site = Site::new()
+        .file(
+            "site.toml",
+            "title = \"T\"\nbase_url = \"https://clinic.example\"\n\n[clinic]\nname = \"Kestrel\"\n\
+             photo = \"/clinic.jpg\"\nlogo = \"https://cdn.example/logo.svg\"\n\n[authors.dana]\n\
+             name = \"Dana\"\nphoto = \"people/dana.jpg\"\n",
+        )
+        .file("static/people/Dana.jpg", photo("ladybird.jpg"))
+        .file("content/a.md", md("title = \"A\"", "Text.\n"));
+    let run = site.build().exit(1);
+    let run = run.stderr_has("site.toml:6:1: error: image `/clinic.jpg` does not exist: the site has no `/clinic.jpg`")
+        .stderr_has("site.toml:11:1: error: image `people/dana.jpg` does not exist: the site has no `/people/dana.jpg`")
+        .stderr_has("help: put the photo in static/ (static/clinic.jpg) and write its address from the site's root: \"/clinic.jpg\"")
+        .stderr_has("help: the photo is `static/people/Dana.jpg`: write its address, \"/people/Dana.jpg\" (capitals count: `Dana.jpg`, not `dana.jpg`)")
+        .stderr_has("error: 2 errors, nothing written");
+    assert!(!run.stderr.contains("logo.svg"), "{}", run.stderr);
+    assert!(!site.out().exists());
+}

@@ -38,7 +38,9 @@ fn hostile_site() -> Site {
          [authors.dana]\nname = {h}\ncredentials = {h}\njob_title = {h}\nbio = {h}\n\
          photo = {image}\n",
         url = toml(&format!("https://book.example/?who={HOSTILE}")),
-        image = toml(&format!("/img/{HOSTILE}.jpg")),
+        // A full address: a path would have to be a file of the site (a missing one stops
+        // the build), and no file can be named so.
+        image = toml(&format!("https://img.example/site/{HOSTILE}.jpg")),
         // An email address has no spaces (knead checks that it is one); the rest is hostile.
         email = toml(&format!(
             "{}@clinic.example",
