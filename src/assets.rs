@@ -457,6 +457,38 @@ fn missing_image_hint(assets: &Assets, root: &str, source: &SourceText, rel: &st
         .to_owned()
 }
 
+/// The path under `content/` of a Markdown file a link names: from the site's root when it
+/// starts with `/` or `@/`, else from the folder of `from` (the file the link is in), with its
+/// `..` and `.` followed.
+fn content_file_of(path: &str, from: Option<&Path>) -> String {
+    let absolute = path.starts_with('/') || path.starts_with('@');
+    let path = path.trim_start_matches('@').trim_start_matches('/');
+    let path = path.strip_prefix("content/").unwrap_or(path);
+    let mut parts: Vec<String> = match from {
+        Some(from) if !absolute => from
+            .parent()
+            .map(|dir| {
+                dir.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .skip_while(|c| c != "content")
+                    .skip(1)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part.to_owned()),
+        }
+    }
+    parts.join("/")
+}
+
 /// Every plain link of a page or section (`[Contact us](/contact/)`, not `@/contact.md`) to an
 /// address the site does not serve, as warnings: `knead build` prints them and counts them in its
 /// summary, `knead check` reports them as errors. A link written without `https://`
@@ -549,12 +581,25 @@ pub fn missing_pages(
             return;
         }
         let file = names_a_file(written);
-        let hint = if let Some(hint) = missing_link_hint(written) {
+        let hint = if let Some(hint) = missing_link_hint(written, Some(&source.file)) {
             hint
         } else if source.body_offset == 0 && source.file == Path::new(crate::config::CONFIG_FILE) {
             format!(
                 "correct the address in site.toml, or write the page it leads to (content/{}.md)",
                 rel.trim_end_matches('/')
+            )
+        } else if let Some(page) = Some(written.trim_start_matches("./").trim_end_matches('/'))
+            .filter(|page| {
+                !written.starts_with('/')
+                    && !page.is_empty()
+                    && !page.contains([':', '.'])
+                    && served(&format!("{page}/"))
+            })
+        {
+            // `(about)` on a post: read from the post's folder, not the site's root.
+            format!(
+                "an address without `/` in front is read from this page's own folder: write \
+                 ({root}{page}/)"
             )
         } else {
             let wanted = format!("{root}{rel}");
@@ -763,17 +808,15 @@ fn names_a_file(written: &str) -> bool {
 }
 
 /// The fix for a link to nowhere when the address itself shows it: another site written
-/// without `https://`, or a file that is not there. `None` for a page's address.
-pub(crate) fn missing_link_hint(written: &str) -> Option<String> {
+/// without `https://`, or a file that is not there. `None` for a page's address. `from`, the
+/// file the link is written in (`content/blog/post.md`), places a link to a Markdown file
+/// written relative to it (`../about.md`).
+pub(crate) fn missing_link_hint(written: &str, from: Option<&Path>) -> Option<String> {
     let written = written.trim();
     let path = written.split(['?', '#']).next().unwrap_or_default();
     let host = path.split('/').next().unwrap_or_default();
     if path.to_ascii_lowercase().ends_with(".md") {
-        let file = path
-            .trim_start_matches('@')
-            .trim_start_matches("./")
-            .trim_start_matches('/')
-            .trim_start_matches("content/");
+        let file = content_file_of(path, from);
         return Some(format!(
             "link to a page by its file: @/ and its path under content/, e.g. (@/{file})"
         ));
@@ -887,5 +930,29 @@ mod image_tests {
         }
         assert_eq!(at("/clinic/", "/elsewhere.png"), None);
         assert_eq!(at("/", "../../../../etc/passwd"), None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A link to a Markdown file is placed from the file it is written in.
+    #[test]
+    fn a_linked_markdown_file_is_placed_under_content() {
+        let post = Path::new("content/blog/neck.md");
+        let bundle = Path::new("content/blog/stretch/index.md");
+        for (written, from, expected) in [
+            ("../about.md", Some(post), "about.md"),
+            ("other.md", Some(post), "blog/other.md"),
+            ("./other.md", Some(post), "blog/other.md"),
+            ("../../about.md", Some(bundle), "about.md"),
+            ("/about.md", Some(post), "about.md"),
+            ("/content/blog/x.md", Some(post), "blog/x.md"),
+            ("@/blog/x.md", Some(post), "blog/x.md"),
+            ("../about.md", None, "about.md"),
+        ] {
+            assert_eq!(content_file_of(written, from), expected, "{written}");
+        }
     }
 }

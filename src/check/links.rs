@@ -356,7 +356,7 @@ fn describe(
         ),
         Problem::Missing { path, image: false } => (
             format!("link to `{dest}`, but the site has no `{path}`"),
-            match crate::assets::missing_link_hint(dest) {
+            match crate::assets::missing_link_hint(dest, None) {
                 Some(hint) => hint,
                 None => match resolver.nearest_page(path) {
                     Some(near) => format!("did you mean `{near}`?"),

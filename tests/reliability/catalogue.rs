@@ -255,6 +255,8 @@ catalogue! {
     staff_booking_url_page_missing
     staff_misspelt_keys_in_site_toml
     staff_article_saved_as_txt
+    staff_relative_link_to_a_markdown_file
+    staff_link_without_a_leading_slash
     staff_non_breaking_space_in_front_matter
     staff_date_with_long_dashes
     staff_invisible_title
