@@ -144,7 +144,18 @@ pub fn plan(
         &sources.static_files,
         theme_static,
     );
-    let (files, pictures) = with_photos(copied, site.config());
+    // Where each photo's subject is, from the pages whose `image` it is (`image_focus`).
+    let root = site.config().root.as_str();
+    let focus: HashMap<String, (u8, u8)> = site
+        .pages()
+        .iter()
+        .filter(|page| page.image_focus != (50, 50))
+        .filter_map(|page| {
+            let url = crate::slug::site_url(root, &page.path, &page.image);
+            Some((url.strip_prefix(root)?.to_owned(), page.image_focus))
+        })
+        .collect();
+    let (files, pictures) = with_photos(copied, site.config(), &focus);
     let copied: Vec<(&str, Option<&Path>)> = files
         .iter()
         .map(|asset| {
@@ -171,6 +182,7 @@ pub fn plan(
 fn with_photos(
     copied: Vec<(Asset, Option<crate::images::PhotoMeta>)>,
     config: &crate::config::Config,
+    focus: &HashMap<String, (u8, u8)>,
 ) -> (Vec<Asset>, HashMap<String, Arc<crate::images::Picture>>) {
     let settings = &config.images;
     let mut files = Vec::with_capacity(copied.len());
@@ -180,7 +192,8 @@ fn with_photos(
             files.push(asset);
             continue;
         };
-        let plan = crate::images::plan(&asset.output, &meta, settings, &config.root);
+        let focus = focus.get(&asset.output).copied().unwrap_or((50, 50));
+        let plan = crate::images::plan(&asset.output, &meta, settings, &config.root, focus);
         for (output, variant) in plan.files {
             files.push(Asset {
                 output,

@@ -72,6 +72,9 @@ pub struct Page {
     pub image: String,
     /// Main image's alt text.
     pub image_alt: String,
+    /// Where the main image's subject is, across and down in percent (`image_focus`; the
+    /// middle, 50 50, when not set).
+    pub image_focus: (u8, u8),
     /// Order in a weight-sorted section.
     pub weight: Option<i64>,
     /// Template override.
@@ -336,12 +339,13 @@ fn parse_page(
     };
     let address = written.address(&file.rel, fm.slug.as_deref())?;
     written.reserved_tags(&fm.tags)?;
+    let focus = written.focus(fm.image_focus.as_deref())?;
     let source = SourceText {
         body_offset: split.body_offset,
         file: shown,
         text: text.into(),
     };
-    Ok(page(fm, title, dates, address, source))
+    Ok(page(fm, title, dates, address, focus, source))
 }
 
 /// The front matter block of a page's file, which must have one.
@@ -476,6 +480,20 @@ impl Written<'_> {
     }
 
     /// An error for the first tag that would make an address Windows cannot write.
+    /// `image_focus`, read as a place in the image (the middle when not set).
+    fn focus(&self, focus: Option<&str>) -> Result<(u8, u8), Diagnostic> {
+        match focus.map(crate::images::parse_focus) {
+            None => Ok((50, 50)),
+            Some(Ok(focus)) => Ok(focus),
+            Some(Err(reason)) => Err(self
+                .at_key("image_focus", Diagnostic::error(reason))
+                .with_hint(
+                    "write where the photo's subject is: top, bottom, left, right or center, a \
+                     pair such as \"top left\", or two percentages, across then down: \"30% 20%\"",
+                )),
+        }
+    }
+
     fn reserved_tags(&self, tags: &[String]) -> Result<(), Diagnostic> {
         match tags.iter().find(|t| is_reserved(&slugify(t))) {
             Some(tag) => Err(self
@@ -493,6 +511,7 @@ fn page(
     title: String,
     dates: PageDates,
     address: PageAddress,
+    image_focus: (u8, u8),
     source: SourceText,
 ) -> Page {
     let PageFrontMatter {
@@ -508,6 +527,8 @@ fn page(
         draft,
         image,
         image_alt,
+        // Read and checked into `image_focus`.
+        image_focus: _,
         weight,
         template,
         aliases,
@@ -532,6 +553,7 @@ fn page(
         slug: address.slug,
         image: image.unwrap_or_default(),
         image_alt: image_alt.unwrap_or_default(),
+        image_focus,
         weight,
         template,
         aliases,

@@ -433,6 +433,9 @@ pub struct PageFrontMatter {
     pub image: Option<String>,
     /// The image's description for people who cannot see it.
     pub image_alt: Option<String>,
+    /// Where the image's subject is, kept in view when it is cut to another shape (the social
+    /// preview, a card): `top`, `bottom left`, `30% 20%`...
+    pub image_focus: Option<String>,
     /// Order in sections sorted by weight; lower comes first.
     pub weight: Option<i64>,
     /// The template that renders this page, instead of `page.html`.

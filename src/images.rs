@@ -151,8 +151,50 @@ pub struct Variant {
     pub height: u32,
     /// Its format.
     pub format: Format,
-    /// Cropped to 1.91:1 around the centre, for social previews (`og:image`).
+    /// Cropped to 1.91:1, for social previews (`og:image`).
     pub social: bool,
+    /// Where the cut is centred, across and down in percent (a page's `image_focus`), when
+    /// `social`; (50, 50) otherwise.
+    pub focus: (u8, u8),
+}
+
+/// A place in a photo as `image_focus` writes it: `center`, `top`, `bottom left`, `left top`,
+/// or two percentages, across then down (`30% 20%`). Returns it across and down in percent.
+pub fn parse_focus(text: &str) -> Result<(u8, u8), String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(',').to_ascii_lowercase())
+        .collect();
+    let percent = |w: &str| -> Option<u8> {
+        let n: f64 = w.strip_suffix('%')?.trim().parse().ok()?;
+        (0.0..=100.0).contains(&n).then(|| n.round() as u8)
+    };
+    if let [x, y] = &words[..]
+        && let (Some(x), Some(y)) = (percent(x), percent(y))
+    {
+        return Ok((x, y));
+    }
+    let (mut across, mut down) = (None, None);
+    for word in &words {
+        match word.as_str() {
+            "left" if across.is_none() => across = Some(0),
+            "right" if across.is_none() => across = Some(100),
+            "top" if down.is_none() => down = Some(0),
+            "bottom" if down.is_none() => down = Some(100),
+            "center" | "centre" | "middle" => {}
+            _ => {
+                return Err(format!(
+                    "`image_focus = \"{text}\"` is not a place in the photo knead can read"
+                ));
+            }
+        }
+    }
+    if words.is_empty() || words.len() > 2 {
+        return Err(format!(
+            "`image_focus = \"{text}\"` is not a place in the photo knead can read"
+        ));
+    }
+    Ok((across.unwrap_or(50), down.unwrap_or(50)))
 }
 
 /// The size of a photo's social preview: 1.91:1 (1200x630) cut from its middle, at most 1200
@@ -231,7 +273,16 @@ pub struct PhotoPlan {
 
 /// Plans the files of the photo `meta` whose own output is `output` (`blog/post/stretch.jpg`),
 /// for a site whose root path is `root`.
-pub fn plan(output: &str, meta: &PhotoMeta, settings: &ImageSettings, root: &str) -> PhotoPlan {
+///
+/// `focus` is where the photo's subject is (a page's `image_focus`): the social preview is cut
+/// around it, and cards place it in view.
+pub fn plan(
+    output: &str,
+    meta: &PhotoMeta,
+    settings: &ImageSettings,
+    root: &str,
+    focus: (u8, u8),
+) -> PhotoPlan {
     let stem = output.rsplit_once('.').map_or(output, |(stem, _)| stem);
     let widths = widths(meta.width, settings);
     let mut files = Vec::new();
@@ -249,6 +300,7 @@ pub fn plan(output: &str, meta: &PhotoMeta, settings: &ImageSettings, root: &str
                 height: height_at(meta, width),
                 format,
                 social: false,
+                focus: (50, 50),
             };
             files.push((path, variant));
         }
@@ -265,6 +317,7 @@ pub fn plan(output: &str, meta: &PhotoMeta, settings: &ImageSettings, root: &str
                 height: height_at(meta, top),
                 format: meta.format,
                 social: false,
+                focus: (50, 50),
             },
         ));
     }
@@ -277,6 +330,7 @@ pub fn plan(output: &str, meta: &PhotoMeta, settings: &ImageSettings, root: &str
             height: social_height,
             format: meta.fallback,
             social: true,
+            focus,
         },
     ));
     let fallback = sources.pop().map(|(_, srcset)| srcset).unwrap_or_default();
@@ -295,6 +349,7 @@ pub fn plan(output: &str, meta: &PhotoMeta, settings: &ImageSettings, root: &str
             social_width,
             social_height,
         ),
+        focus,
     };
     PhotoPlan {
         files,
@@ -318,6 +373,9 @@ pub struct Picture {
     pub src: String,
     /// The social preview (`og:image`): its root-relative address, width and height.
     pub social: (String, u32, u32),
+    /// Where the subject is, across and down in percent: an `<img>` cut to another shape by
+    /// the stylesheet (a card) keeps it in view.
+    pub focus: (u8, u8),
 }
 
 /// How a picture loads: the first photo of a page is fetched at once, the others when the
@@ -376,6 +434,13 @@ impl Picture {
         }
         if !class.is_empty() {
             let _ = write!(html, " class=\"{}\"", escape(class));
+        }
+        if self.focus != (50, 50) {
+            let _ = write!(
+                html,
+                " style=\"object-position: {}% {}%\"",
+                self.focus.0, self.focus.1
+            );
         }
         html.push_str(match loading {
             Loading::First => " fetchpriority=\"high\" decoding=\"async\">",
@@ -697,6 +762,8 @@ fn work_key(source: u128, meta: &PhotoMeta, variant: Variant, quality: u8) -> u1
         quality,
         variant.format as u8,
         u8::from(variant.social),
+        variant.focus.0,
+        variant.focus.1,
     ]);
     hasher.update(&variant.width.to_le_bytes());
     hasher.update(&variant.height.to_le_bytes());
@@ -717,9 +784,10 @@ fn resize(image: &image::DynamicImage, variant: Variant) -> Result<image::Dynami
     let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     if variant.social {
         let (crop_width, crop_height) = crop_box(image.width(), image.height());
+        let (across, down) = (f64::from(variant.focus.0), f64::from(variant.focus.1));
         options = options.crop(
-            f64::from(image.width() - crop_width) / 2.0,
-            f64::from(image.height() - crop_height) / 2.0,
+            f64::from(image.width() - crop_width) * across / 100.0,
+            f64::from(image.height() - crop_height) * down / 100.0,
             f64::from(crop_width),
             f64::from(crop_height),
         );
@@ -870,7 +938,13 @@ mod tests {
             formats: vec!["avif".to_owned(), "webp".to_owned()],
             ..ImageSettings::default()
         };
-        let plan = plan("blog/post/stretch.jpg", &meta(1000, 750), &settings, "/");
+        let plan = plan(
+            "blog/post/stretch.jpg",
+            &meta(1000, 750),
+            &settings,
+            "/",
+            (50, 50),
+        );
         let paths: Vec<&str> = plan.files.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
             paths,
@@ -918,7 +992,34 @@ mod tests {
             originals: true,
             ..ImageSettings::default()
         };
-        let plan = plan("a.jpg", &meta(500, 500), &settings, "/");
+        let plan = plan("a.jpg", &meta(500, 500), &settings, "/", (50, 50));
         assert!(plan.files.iter().all(|(p, _)| p != "a.jpg"));
+    }
+
+    /// `image_focus` is read as a place, across then down in percent; nonsense is an error.
+    #[test]
+    fn focus_is_read_as_a_place_in_the_photo() {
+        for (text, place) in [
+            ("center", (50, 50)),
+            ("top", (50, 0)),
+            ("Bottom Left", (0, 100)),
+            ("left top", (0, 0)),
+            ("right", (100, 50)),
+            ("30% 20%", (30, 20)),
+            ("0% 100%", (0, 100)),
+        ] {
+            assert_eq!(parse_focus(text), Ok(place), "{text}");
+        }
+        for wrong in [
+            "",
+            "up",
+            "top top",
+            "left right",
+            "120% 5%",
+            "30%",
+            "top left center",
+        ] {
+            assert!(parse_focus(wrong).is_err(), "{wrong}");
+        }
     }
 }

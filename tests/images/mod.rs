@@ -602,3 +602,54 @@ fn a_missing_photo_of_the_settings_stops_the_build() {
     assert!(!run.stderr.contains("logo.svg"), "{}", run.stderr);
     assert!(!site.out().exists());
 }
+
+/// `image_focus` says where the subject is: the social preview is cut around it, and a card
+/// keeps it in view; a place knead cannot read is an error at its line (issue 20).
+#[test]
+fn the_focus_decides_where_the_photo_is_cut() {
+    let post = |focus: &str| {
+        md(
+            &format!(
+                "title = \"Stretch\"\ndate = 2025-01-01\nimage = \"ladybird.jpg\"\nimage_alt = \"A ladybird\"\nimage_focus = \"{focus}\""
+            ),
+            "Intro.\n",
+        )
+    };
+    let site = Site::new()
+        .file("content/blog/stretch/ladybird.jpg", photo("ladybird.jpg"))
+        .file("content/blog/stretch/index.md", post("top"));
+    let run = site.build().success();
+    // ladybird.jpg is 1200x750: the 1200x630 preview leaves 120 rows out, all of them at the
+    // bottom when the focus is the top.
+    let original = image::load_from_memory(&photo("ladybird.jpg")).unwrap();
+    let social = decode(&run.out().join("blog/stretch/ladybird-social.jpg"));
+    assert_eq!((social.width(), social.height()), (1200, 630));
+    let top = original.crop_imm(0, 0, 1200, 630);
+    let middle = original.crop_imm(0, 60, 1200, 630);
+    let (to_top, to_middle) = (
+        mean_difference(&social, &top),
+        mean_difference(&social, &middle),
+    );
+    assert!(to_top * 2.0 < to_middle, "top {to_top}, middle {to_middle}");
+    let blog = run.read("blog/index.html");
+    assert!(
+        blog.contains("class=\"card-photo\" style=\"object-position: 50% 0%\""),
+        "{blog}"
+    );
+    // Without a focus, the middle, and no style.
+    let site = site.file("content/blog/stretch/index.md", post("center"));
+    let run = site.build().success();
+    let social = decode(&run.out().join("blog/stretch/ladybird-social.jpg"));
+    let (to_top, to_middle) = (
+        mean_difference(&social, &top),
+        mean_difference(&social, &middle),
+    );
+    assert!(to_middle * 2.0 < to_top, "top {to_top}, middle {to_middle}");
+    assert!(!run.read("blog/index.html").contains("object-position"));
+    // A place knead cannot read.
+    site.file("content/blog/stretch/index.md", post("upper bit"))
+        .build()
+        .exit(1)
+        .stderr_has("content/blog/stretch/index.md:6:1: error: `image_focus = \"upper bit\"` is not a place in the photo knead can read")
+        .stderr_has("two percentages, across then down: \"30% 20%\"");
+}
