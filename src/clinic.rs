@@ -109,8 +109,13 @@ pub fn e164(phone: &str, country: &str) -> Result<String, String> {
             &digits
         };
         if *code == "1" && national.len() != 10 {
+            let fix = if national.len() == 7 {
+                "add the area code in front, e.g. `(406) 555-0142`"
+            } else {
+                "check that no digit is missing or doubled"
+            };
             return Err(format!(
-                "a number in the US or Canada has 10 digits, this one has {}",
+                "a number in the US or Canada has 10 digits, this one has {}; {fix}",
                 national.len()
             ));
         }

@@ -415,7 +415,11 @@ mod tests {
     fn invalid_clinic_data_is_an_error_at_its_line() {
         let base = "title = \"T\"\nbase_url = \"https://x.example\"\n[clinic]\ncountry = \"US\"\n";
         let cases = [
-            ("phone = \"555-0142\"\n", 5, "cannot be dialled from abroad"),
+            (
+                "phone = \"555-0142\"\n",
+                5,
+                "a number in the US or Canada has 10 digits, this one has 7",
+            ),
             (
                 "hours = [\"Mo-Fr mornings\"]\n",
                 5,

@@ -66,6 +66,29 @@ impl<'a> Validator<'a> {
             }),
             None => self.written_base_url(base_url),
         };
+        // A public site on plain http: browsers mark every page "Not secure".
+        if base_url_override.is_none()
+            && let Ok(url) = &checked
+            && let Some(host) = url.strip_prefix("http://")
+            && !["localhost", "127.0.0.1", "[::1]"]
+                .iter()
+                .any(|local| host.split([':', '/']).next() == Some(*local))
+        {
+            let secure = format!("https://{host}");
+            let diagnostic = self
+                .at_key(
+                    "base_url",
+                    "`base_url` starts with http://: browsers mark every page of the site \
+                     \"Not secure\", and search engines rank it lower"
+                        .to_owned(),
+                )
+                .with_hint(format!(
+                    "write base_url = \"{secure}\" (every web host offers https; ask yours to turn \
+                     it on if that address does not open)"
+                ))
+                .into_warning();
+            self.diagnostics.push(diagnostic);
+        }
         checked.unwrap_or_else(|diagnostic| {
             self.diagnostics.push(diagnostic);
             String::new()

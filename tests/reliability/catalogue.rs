@@ -257,6 +257,8 @@ catalogue! {
     staff_article_saved_as_txt
     staff_relative_link_to_a_markdown_file
     staff_link_without_a_leading_slash
+    staff_base_url_http
+    staff_phone_digit_missing
     staff_non_breaking_space_in_front_matter
     staff_date_with_long_dashes
     staff_invisible_title
