@@ -456,6 +456,27 @@ pub(crate) fn yaml_diagnostic(
         .map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or_default();
     let message = scalar_message(&message, line).unwrap_or(message);
+    // `tags: Neck Pain, Back Pain`: a list written as one text.
+    if message.contains("sequence")
+        && let Some((key, value)) = line.split_once(':')
+        && ["tags", "aliases", "services", "sources"].contains(&key.trim())
+        && !value.trim().starts_with('[')
+    {
+        let items: Vec<String> = value
+            .split(',')
+            .map(|item| item.trim().trim_matches(['"', '\'']).trim())
+            .filter(|item| !item.is_empty())
+            .map(|item| format!("\"{item}\""))
+            .collect();
+        let key = key.trim();
+        let at = line_start + line.find(':').map_or(0, |i| i + 1);
+        return Diagnostic::error(format!("`{key}` is a list, not one text"))
+            .with_hint(format!(
+                "put each in quotes and the list in brackets: {key}: [{}]",
+                items.join(", ")
+            ))
+            .at(path, text, at);
+    }
     let (message, offset, hint) = if message.starts_with("mapping values are not allowed")
         && let Some((key, value)) = line.split_once(':')
     {

@@ -259,6 +259,7 @@ catalogue! {
     staff_link_without_a_leading_slash
     staff_base_url_http
     staff_phone_digit_missing
+    staff_yaml_tags_as_one_text
     staff_non_breaking_space_in_front_matter
     staff_date_with_long_dashes
     staff_invisible_title
