@@ -406,9 +406,16 @@ fn build(options: BuildOptions, show_timings: bool) -> ExitCode {
         Err(Error::Site(diagnostics)) => {
             print_diagnostics(&mut err, &diagnostics);
             let count = diagnostics.error_count();
+            // The warnings too, so that none scrolls by unnoticed while the errors are fixed.
+            let warnings = diagnostics.0.len() - count;
+            let also = if warnings == 0 {
+                String::new()
+            } else {
+                format!(" and {warnings} {}", plural(warnings, "warning", "warnings"))
+            };
             let _ = writeln!(
                 err,
-                "error: {count} {}, nothing written",
+                "error: {count} {}{also}, nothing written",
                 plural(count, "error", "errors")
             );
             ExitCode::from(1)
