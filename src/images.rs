@@ -26,7 +26,7 @@ use crate::error::{Diagnostic, Diagnostics};
 
 /// Bumped when the files made from a photo change for the same settings (a new encoder
 /// version, another resize filter): the cache's old files are then made again.
-const WORK_VERSION: u32 = 1;
+const WORK_VERSION: u32 = 2;
 
 /// The folder of the image cache, in the site's folder.
 pub const CACHE_DIR: &str = ".knead-cache";
@@ -809,10 +809,20 @@ fn encode(image: &image::DynamicImage, format: Format, quality: u8) -> Result<Ve
     let (width, height) = (image.width(), image.height());
     match format {
         Format::Jpeg => {
+            // jpeg-encoder rather than `image`'s own encoder: colour at half resolution (4:2:0,
+            // as cameras and libjpeg write it) and Huffman tables made for the picture, a third
+            // smaller at the same quality.
             let mut out = Vec::new();
             let rgb = image.to_rgb8();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-                .encode_image(&rgb)
+            let (Ok(w), Ok(h)) = (u16::try_from(width), u16::try_from(height)) else {
+                return Err(format!("{width}x{height} is too large for a JPEG"));
+            };
+            let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+            encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+            encoder.set_optimized_huffman_tables(true);
+            encoder.set_progressive(true);
+            encoder
+                .encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
                 .map_err(|err| err.to_string())?;
             Ok(out)
         }
