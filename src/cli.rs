@@ -411,7 +411,10 @@ fn build(options: BuildOptions, show_timings: bool) -> ExitCode {
             let also = if warnings == 0 {
                 String::new()
             } else {
-                format!(" and {warnings} {}", plural(warnings, "warning", "warnings"))
+                format!(
+                    " and {warnings} {}",
+                    plural(warnings, "warning", "warnings")
+                )
             };
             let _ = writeln!(
                 err,
